@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+/**
+ * The `ktstr` command. Parsing and rendering only: every decision is made in @ktstr/core.
+ */
+import sade from 'sade';
+import { registerTestCommand } from './commands/test.js';
+import { registerKernelCommands } from './commands/kernel.js';
+import { registerShellCommand } from './commands/shell.js';
+import { registerCacheCommands } from './commands/cache.js';
+import { registerLocksCommand } from './commands/locks.js';
+
+const prog = sade('ktstr').version('0.1.0').describe('Test Linux process schedulers on real kernels in VMs with declared CPU topologies.');
+registerTestCommand(prog);
+registerShellCommand(prog);
+registerKernelCommands(prog);
+registerLocksCommand(prog);
+registerCacheCommands(prog);
+prog.parse(process.argv);

@@ -1,0 +1,51 @@
+/** `ktstr kernel fetch|list|path|clean`: the kernel cache. */
+import type { Sade } from 'sade';
+import { cleanKernels, fetchKernel, findCachedKernel, listCachedKernels, resolveKernel } from '@ktstr/core';
+import { action, printJson, progress } from '../output.js';
+
+export function registerKernelCommands(prog: Sade): void {
+  prog
+    .command('kernel fetch [version]')
+    .describe('Download a sched_ext kernel (default: the newest Debian cloud kernel) into the cache.')
+    .option('--json', 'Print the cache entry as JSON')
+    .example('kernel fetch 7.2')
+    .action(action(async (version: string | undefined, opts: { json?: boolean }) => {
+      const k = await fetchKernel(version, progress);
+      if (opts.json) printJson(k);
+      else process.stdout.write(`${k.release}\t${k.dir}\n`);
+    }));
+
+  prog
+    .command('kernel list')
+    .describe('List cached kernels.')
+    .option('--json', 'Print as JSON')
+    .action(action((opts: { json?: boolean }) => {
+      const all = listCachedKernels();
+      if (opts.json) return printJson(all);
+      if (all.length === 0) process.stdout.write('no kernels cached; run `ktstr kernel fetch`\n');
+      for (const k of all) process.stdout.write(`${k.release}\t${k.version}\t${k.origin}\t${k.dir}\n`);
+    }));
+
+  prog
+    .command('kernel path [version]')
+    .describe('Print the kernel image a run would use (discovery: --kernel, KTSTR_KERNEL, cache, fetch).')
+    .option('--json', 'Print as JSON')
+    .action(action(async (version: string | undefined, opts: { json?: boolean }) => {
+      const cached = version ? findCachedKernel(version) : undefined;
+      const k = cached ? { label: cached.release, vmlinuz: cached.vmlinuz, how: 'cached' } : await resolveKernel(version, progress);
+      if (opts.json) printJson(k);
+      else process.stdout.write(`${k.vmlinuz}\n`);
+    }));
+
+  prog
+    .command('kernel clean')
+    .describe('Remove cached kernels (all, or all but --keep).')
+    .option('--keep', 'A release to keep (repeatable)')
+    .option('--json', 'Print as JSON')
+    .action(action((opts: { keep?: string | string[]; json?: boolean }) => {
+      const keep = opts.keep === undefined ? [] : ([] as string[]).concat(opts.keep);
+      const removed = cleanKernels(keep);
+      if (opts.json) printJson({ removed });
+      else process.stdout.write(removed.length ? `removed ${removed.join(', ')}\n` : 'nothing to remove\n');
+    }));
+}

@@ -1,0 +1,24 @@
+/** Shared rendering helpers: plain lines for people, one JSON document with --json. */
+import { KtstrError } from '@ktstr/core';
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function progress(line: string): void {
+  process.stderr.write(`ktstr: ${line}\n`);
+}
+
+/** Runs a command body; errors print as one readable message and exit 1 (2 for usage). */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void) {
+  return async (...args: A): Promise<void> => {
+    try {
+      await fn(...args);
+    } catch (e) {
+      const err = e as Error;
+      process.stderr.write(`ktstr: error: ${err.message}\n`);
+      if (process.env.KTSTR_DEBUG && err.stack) process.stderr.write(`${err.stack}\n`);
+      process.exitCode = err instanceof KtstrError ? 2 : 1;
+    }
+  };
+}

@@ -1,0 +1,87 @@
+/**
+ * Messages the guest agent sends (docs/guest-protocol.md). The agent is C; these types are the
+ * host's reading of its JSON, checked at the boundary by `parseGuestMessage`.
+ */
+import type { GuestCpu } from '../topology/guest-check.js';
+
+interface Base {
+  t_ms: number;
+}
+export interface HelloMessage extends Base {
+  type: 'hello';
+  agent: string;
+  kernel: string;
+  cpus: GuestCpu[];
+}
+export interface SchedStartedMessage extends Base {
+  type: 'sched_started';
+  pid: number;
+}
+export interface ReadyMessage extends Base {
+  type: 'ready';
+  scheduler: string | null;
+  attach_ms: number;
+}
+export interface StepMessage extends Base {
+  type: 'step';
+  index: number;
+  phase: 'start' | 'end';
+}
+export interface WorkerMessage extends Base {
+  type: 'worker';
+  cgroup: string;
+  index: number;
+  pid: number;
+  iterations: number;
+  run_ns: number;
+  wait_ns: number;
+  timeslices: number;
+  migrations: number;
+  cpus: number[];
+  max_gap_us: number;
+  wake_latency_us_p99: number | null;
+}
+export interface SchedExitMessage extends Base {
+  type: 'sched_exit';
+  phase: 'attach' | 'run';
+  state: string;
+  reason: string;
+  dmesg: string[];
+  output: string;
+  exit_status: number | null;
+}
+export interface ErrorMessage extends Base {
+  type: 'error';
+  what: string;
+  errno: number;
+  message: string;
+}
+export interface DoneMessage extends Base {
+  type: 'done';
+  ok: boolean;
+}
+
+export type GuestMessage =
+  | HelloMessage
+  | SchedStartedMessage
+  | ReadyMessage
+  | StepMessage
+  | WorkerMessage
+  | SchedExitMessage
+  | ErrorMessage
+  | DoneMessage;
+
+const KNOWN = new Set(['hello', 'sched_started', 'ready', 'step', 'worker', 'sched_exit', 'error', 'done']);
+
+export function parseGuestMessage(payload: Buffer): GuestMessage {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload.toString('utf8'));
+  } catch (e) {
+    throw new Error(`guest sent a frame that is not JSON: ${payload.toString('utf8').slice(0, 200)}`, { cause: e });
+  }
+  if (typeof value !== 'object' || value === null || !KNOWN.has((value as { type?: string }).type ?? '')) {
+    throw new Error(`guest sent an unknown message: ${payload.toString('utf8').slice(0, 200)}`);
+  }
+  return value as GuestMessage;
+}

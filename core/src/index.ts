@@ -1,0 +1,25 @@
+/**
+ * @ktstr/core: the test-authoring API and the engine behind it.
+ */
+export { declareScheduler, type SchedulerDecl, type SchedulerOptions } from './api/declare-scheduler.js';
+export { ktstrTest, type KtstrTestOptions, type KtstrTestBody, DEFAULT_TOPOLOGY, vmUnavailableReason } from './api/ktstr-test.js';
+export { cgroup, cpuset, hold, work, type CgroupDef, type CpusetSpec, type HoldSpec, type WorkSpec, type WorkType } from './scenario/index.js';
+export { CellVm, type CellPlan, type RunOptions, SchedulerExitError, CellError, defaultMemoryMiB } from './runner/cell-vm.js';
+export { CellResult, type SchedulerExit } from './result/cell-result.js';
+export { ExpectationError } from './result/expect.js';
+export type { CellMetrics, WorkerResult } from './result/metrics.js';
+export { type Topology, validateTopology, totalCpus, topologyLabel, topologyLayout } from './topology/topology.js';
+export { parseTopologyArg } from './topology/topology-arg.js';
+export { parseCpulist, formatCpulist } from './topology/cpulist.js';
+export { KtstrError } from './errors.js';
+export { SCX_KTSTR, fixtureDir, guestAgentPath } from './fixture.js';
+export { resolveKernel, type ResolvedKernel } from './kernel/resolve.js';
+export { fetchKernel, listCachedKernels, findCachedKernel, cleanKernels, type CachedKernel } from './kernel/kernel-cache.js';
+export { missingKernelConfig } from './kernel/config-check.js';
+export { chooseAccel } from './vm/accel.js';
+export { QemuVm, QEMU_BINARY } from './vm/qemu-backend.js';
+export { reapStaleRamFiles, runAllTeardowns } from './vm/teardown.js';
+export { cleanBaseImages, buildGuestImage, baseImage } from './initramfs/guest-image.js';
+export { cacheRoot } from './paths.js';
+export { listLocks, describeHolder, withLock, acquireLock, type LockStatus } from './locks/index.js';
+export { observeTopology, compareTopology, type GuestCpu, type ObservedTopology } from './topology/guest-check.js';

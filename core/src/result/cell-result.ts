@@ -1,0 +1,65 @@
+/** Everything one cell produced: what ran, where, what the guest measured, and the logs. */
+import type { Topology } from '../topology/topology.js';
+import type { GuestMessage, SchedExitMessage } from '../channel/messages.js';
+import type { CellMetrics, WorkerResult } from './metrics.js';
+import { Expectation } from './expect.js';
+
+export interface SchedulerExit {
+  phase: 'attach' | 'run';
+  reason: string;
+  dmesg: string[];
+  output: string;
+  exitStatus: number | null;
+}
+
+export interface CellResultData {
+  cell: string;
+  kernel: string;
+  topology: Topology;
+  accel: string;
+  scheduler: string | null;
+  /** Host wall time from VM start to the agent's hello / ready. */
+  bootMs: number;
+  readyMs: number;
+  durationMs: number;
+  workers: WorkerResult[];
+  metrics: CellMetrics;
+  schedulerExit: SchedulerExit | null;
+  messages: GuestMessage[];
+  consoleLog: string;
+}
+
+export class CellResult implements CellResultData {
+  cell!: string;
+  kernel!: string;
+  topology!: Topology;
+  accel!: string;
+  scheduler!: string | null;
+  bootMs!: number;
+  readyMs!: number;
+  durationMs!: number;
+  workers!: WorkerResult[];
+  metrics!: CellMetrics;
+  schedulerExit!: SchedulerExit | null;
+  messages!: GuestMessage[];
+  consoleLog!: string;
+
+  constructor(data: CellResultData) {
+    Object.assign(this, data);
+  }
+
+  /** Fluent assertions: `r.expect.noStall().spreadBelow(0.25)`. */
+  get expect(): Expectation {
+    return new Expectation(this);
+  }
+
+  /** The JSON form (console log and raw messages left out: they are large and in the files). */
+  toJSON(): Omit<CellResultData, 'consoleLog' | 'messages'> {
+    const { consoleLog: _c, messages: _m, ...rest } = { ...this };
+    return rest;
+  }
+}
+
+export function schedulerExitFrom(m: SchedExitMessage): SchedulerExit {
+  return { phase: m.phase, reason: m.reason, dmesg: m.dmesg, output: m.output, exitStatus: m.exit_status };
+}

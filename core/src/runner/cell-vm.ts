@@ -1,0 +1,183 @@
+/**
+ * One cell's VM, from boot to result: build the initramfs, start the backend, check the
+ * topology the guest reports, send the cell, open the readiness gate, collect the results,
+ * and tear everything down. Data flows one way: plan -> kernel -> initramfs -> backend ->
+ * guest -> result.
+ */
+import { basename } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { ResolvedKernel } from '../kernel/resolve.js';
+import type { SchedulerDecl } from '../api/declare-scheduler.js';
+import { resolveSchedulerBinary } from '../api/declare-scheduler.js';
+import { type Topology, topologyLabel } from '../topology/topology.js';
+import { compareTopology, observeTopology } from '../topology/guest-check.js';
+import { QemuVm } from '../vm/qemu-backend.js';
+import { buildGuestImage, type HostFile } from '../initramfs/guest-image.js';
+import { buildCellDescription } from '../scenario/cell-description.js';
+import type { CgroupDef } from '../scenario/cgroup.js';
+import { type HoldSpec, holdMs } from '../scenario/hold.js';
+import type { DoneMessage, GuestMessage, HelloMessage, SchedExitMessage, WorkerMessage } from '../channel/messages.js';
+import { CellResult, schedulerExitFrom } from '../result/cell-result.js';
+import { computeMetrics, workerFromMessage } from '../result/metrics.js';
+import { fixtureDir } from '../fixture.js';
+
+export interface CellPlan {
+  /** `test/topology/kernel`. */
+  name: string;
+  kernel: ResolvedKernel;
+  topology: Topology;
+  scheduler?: SchedulerDecl;
+  /** Arguments after the scheduler's own schedArgs. */
+  extraSchedArgs?: readonly string[];
+  /** The test's duration; `hold.fraction(f)` is a fraction of it. */
+  durationMs: number;
+  memoryMiB?: number;
+  /** Host files copied into the guest with their shared libraries. */
+  includeFiles?: readonly HostFile[];
+  bootTimeoutMs?: number;
+}
+
+export interface RunOptions {
+  /** The cell expects the scheduler to exit (failure-knob tests); otherwise an exit fails the run. */
+  allowSchedulerExit?: boolean;
+}
+
+export class SchedulerExitError extends Error {
+  constructor(readonly result: CellResult) {
+    const e = result.schedulerExit!;
+    super([
+      `${result.cell}: scheduler ${result.scheduler ?? ''} exited during ${e.phase}: ${e.reason}`,
+      e.dmesg.length ? `kernel log:\n  ${e.dmesg.join('\n  ')}` : '',
+      e.output.trim() ? `scheduler output (tail):\n  ${e.output.trim().split('\n').slice(-20).join('\n  ')}` : '',
+    ].filter(Boolean).join('\n'));
+    this.name = 'SchedulerExitError';
+  }
+}
+
+export class CellError extends Error {
+  constructor(message: string, readonly consoleLog: string) {
+    super(`${message}${consoleLog ? `\n--- console (tail) ---\n${consoleLog.trim().split('\n').slice(-25).join('\n')}` : ''}`);
+    this.name = 'CellError';
+  }
+}
+
+/** A booted cell whose guest said hello and matches the requested topology. */
+export class CellVm {
+  private ran = false;
+
+  private constructor(
+    readonly plan: CellPlan,
+    private readonly vm: QemuVm,
+    readonly hello: HelloMessage,
+    readonly bootMs: number,
+    private readonly schedulerGuestPath: string | undefined,
+  ) {}
+
+  static async boot(plan: CellPlan): Promise<CellVm> {
+    const schedulerHost = plan.scheduler ? resolveSchedulerBinary(plan.scheduler, [fixtureDir()]) : undefined;
+    const image = buildGuestImage({
+      scheduler: schedulerHost,
+      includeFiles: plan.includeFiles ?? [],
+      cellFiles: [{ guestPath: '/ktstr/cell-name', data: Buffer.from(`${plan.name}\n`) }],
+    });
+    const vm = await QemuVm.start({
+      topology: plan.topology,
+      memoryMiB: plan.memoryMiB ?? defaultMemoryMiB(plan.topology),
+      kernel: plan.kernel.vmlinuz,
+      initrd: image.initrd,
+    });
+    try {
+      const hello = await vm.channel.waitFor('hello', plan.bootTimeoutMs ?? 120_000);
+      const bootMs = performance.now() - vm.startedAt;
+      const diffs = compareTopology(plan.topology, observeTopology((hello as HelloMessage).cpus));
+      if (diffs.length > 0) {
+        throw new CellError(`${plan.name}: the guest's topology differs from ${topologyLabel(plan.topology)}:\n  ${diffs.join('\n  ')}`, vm.consoleLog());
+      }
+      return new CellVm(plan, vm, hello as HelloMessage, bootMs, schedulerHost ? `/bin/${basename(schedulerHost)}` : undefined);
+    } catch (e) {
+      const log = await vm.destroy();
+      if (e instanceof CellError) throw e;
+      throw new CellError(`${plan.name}: the guest did not come up: ${(e as Error).message}`, log);
+    }
+  }
+
+  get accel(): string {
+    return `${this.vm.accel.accel} (${this.vm.accel.reason})`;
+  }
+
+  get pid(): number | undefined {
+    return this.vm.pid;
+  }
+
+  /** Runs the scenario once (the guest powers off after it) and returns the result. */
+  async run(cgroups: readonly CgroupDef[], hold: HoldSpec, options: RunOptions = {}): Promise<CellResult> {
+    if (this.ran) throw new Error(`${this.plan.name}: vm.run() was already called; a cell runs one scenario`);
+    this.ran = true;
+    const plan = this.plan;
+    const durationMs = holdMs(hold, plan.durationMs);
+    const sched = plan.scheduler;
+    const description = buildCellDescription({
+      topology: plan.topology,
+      scheduler: sched && this.schedulerGuestPath
+        ? { guestPath: this.schedulerGuestPath, args: [...sched.schedArgs, ...(plan.extraSchedArgs ?? [])] }
+        : undefined,
+      schedTimeoutMs: sched?.attachTimeoutMs ?? 0,
+      durationMs,
+      cgroups,
+    });
+    const ch = this.vm.channel;
+    try {
+      ch.send('cell', description);
+      const attachBudget = (sched?.attachTimeoutMs ?? 0) + 30_000;
+      const first = await ch.waitFor('ready', attachBudget, ['sched_exit', 'done', 'error']);
+      const readyMs = performance.now() - this.vm.startedAt;
+      if (first.type === 'ready') ch.send('go');
+      // The hold, plus time for workers to stop, report and the guest to power off.
+      const done = await ch.waitFor('done', durationMs + 60_000) as DoneMessage;
+      await this.vm.waitForExit(10_000);
+      const log = await this.vm.destroy();
+      const result = this.resultFrom(ch.received, readyMs, durationMs, log);
+      if (result.schedulerExit && !options.allowSchedulerExit) throw new SchedulerExitError(result);
+      if (!done.ok && !result.schedulerExit) {
+        const errors = ch.received.filter((m) => m.type === 'error').map((m) => (m.type === 'error' ? `${m.what}: ${m.message}` : ''));
+        throw new CellError(`${plan.name}: the guest agent reported failure: ${errors.join('; ') || 'no detail'}`, log);
+      }
+      return result;
+    } catch (e) {
+      const log = await this.vm.destroy();
+      if (e instanceof SchedulerExitError || e instanceof CellError) throw e;
+      throw new CellError(`${plan.name}: ${(e as Error).message}`, log);
+    }
+  }
+
+  /** Stops the VM without running anything more (idempotent). */
+  async destroy(): Promise<void> {
+    await this.vm.destroy();
+  }
+
+  private resultFrom(messages: GuestMessage[], readyMs: number, durationMs: number, consoleLog: string): CellResult {
+    const workers = messages.filter((m): m is WorkerMessage => m.type === 'worker').map(workerFromMessage);
+    const exit = messages.find((m): m is SchedExitMessage => m.type === 'sched_exit');
+    const ready = messages.find((m) => m.type === 'ready');
+    return new CellResult({
+      cell: this.plan.name,
+      kernel: this.plan.kernel.label,
+      topology: this.plan.topology,
+      accel: this.accel,
+      scheduler: ready?.type === 'ready' ? ready.scheduler : (this.plan.scheduler?.name ?? null),
+      bootMs: this.bootMs,
+      readyMs,
+      durationMs,
+      workers,
+      metrics: computeMetrics(workers),
+      schedulerExit: exit ? schedulerExitFrom(exit) : null,
+      messages: [...messages],
+      consoleLog,
+    });
+  }
+}
+
+/** Enough for the kernel, the initramfs and a few hundred workers; more only costs boot time. */
+export function defaultMemoryMiB(t: Topology): number {
+  return Math.max(512, t.numaNodes * 256);
+}

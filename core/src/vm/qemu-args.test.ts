@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { qemuArgs, type MachineSpec } from './qemu-args.js';
+
+const base: Omit<MachineSpec, 'topology'> = {
+  memoryMiB: 512,
+  accel: 'tcg',
+  kernel: '/k/vmlinuz',
+  initrd: '/tmp/i.img',
+  ramPathPrefix: '/dev/shm/ktstr-ram-1-1',
+  consoleLog: '/tmp/c.log',
+  channelSocket: '/tmp/k.sock',
+  qmpSocket: '/tmp/q.sock',
+};
+
+const values = (args: string[], flag: string) => args.flatMap((a, i) => (a === flag ? [args[i + 1]!] : []));
+
+test('one node: sockets/dies/cores/threads from the topology, RAM in one shared file', () => {
+  const a = qemuArgs({ ...base, topology: { numaNodes: 1, llcs: 2, coresPerLlc: 2, threadsPerCore: 1 } });
+  assert.deepEqual(values(a, '-smp'), ['cpus=4,sockets=1,dies=2,cores=2,threads=1']);
+  assert.deepEqual(values(a, '-object'), ['memory-backend-file,id=ram-node0,size=512M,mem-path=/dev/shm/ktstr-ram-1-1-node0,share=on']);
+  assert.deepEqual(values(a, '-machine'), ['q35,memory-backend=ram-node0']);
+  assert.deepEqual(values(a, '-numa'), []);
+  assert.deepEqual(values(a, '-accel'), ['tcg,thread=multi']);
+  assert.match(values(a, '-cpu')[0]!, /^Skylake-Server/); // Intel vendor: one L3 per die
+  assert.ok(values(a, '-device').includes('virtserialport,bus=vser0.0,chardev=ktstr0,name=ktstr.0'));
+});
+
+test('two nodes: one socket and one RAM file per node, symmetric distances', () => {
+  const a = qemuArgs({ ...base, accel: 'kvm', topology: { numaNodes: 2, llcs: 4, coresPerLlc: 2, threadsPerCore: 2 } });
+  assert.deepEqual(values(a, '-smp'), ['cpus=16,sockets=2,dies=2,cores=2,threads=2']);
+  assert.deepEqual(values(a, '-m'), ['512M']);
+  assert.equal(values(a, '-object').length, 2);
+  assert.match(values(a, '-object')[1]!, /id=ram-node1,size=256M,mem-path=\/dev\/shm\/ktstr-ram-1-1-node1,share=on/);
+  assert.deepEqual(values(a, '-numa'), [
+    'node,nodeid=0,memdev=ram-node0', 'cpu,node-id=0,socket-id=0',
+    'node,nodeid=1,memdev=ram-node1', 'cpu,node-id=1,socket-id=1',
+    'dist,src=0,dst=1,val=20', 'dist,src=1,dst=0,val=20',
+  ]);
+  assert.deepEqual(values(a, '-accel'), ['kvm']);
+});
+
+test('the kernel command line makes the agent PID 1 and keeps addresses fixed', () => {
+  const a = qemuArgs({ ...base, cmdline: ['quiet'], topology: { numaNodes: 1, llcs: 1, coresPerLlc: 1, threadsPerCore: 1 } });
+  const append = values(a, '-append')[0]!.split(' ');
+  for (const want of ['console=ttyS0', 'rdinit=/init', 'nokaslr', 'panic=-1', 'quiet']) assert.ok(append.includes(want), want);
+});

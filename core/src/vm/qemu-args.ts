@@ -1,0 +1,100 @@
+/**
+ * Turns a cell's machine description into QEMU's command line. Pure: no I/O, so every shape
+ * is unit-tested; the running backend is qemu-backend.ts.
+ *
+ * How the topology maps (measured under QEMU 7.2, see docs/architecture.md):
+ *  - one NUMA node = one socket, one LLC = one die: QEMU gives each die its own L3 only with an
+ *    Intel-vendor CPU model (AMD-vendor models ignore dies and share L3 per socket);
+ *  - guest RAM is one shared file per NUMA node so the host can map the same pages (monitor,
+ *    snapshots); with one node the machine's whole memory is that single backend.
+ */
+import { type Topology, totalCpus } from '../topology/topology.js';
+import type { Accel } from './accel.js';
+
+export interface MachineSpec {
+  topology: Topology;
+  /** Whole guest RAM, split evenly over NUMA nodes. */
+  memoryMiB: number;
+  accel: Accel;
+  kernel: string;
+  initrd: string;
+  /** Extra kernel arguments after ours. */
+  cmdline?: string[];
+  /** One file per node is created as `${ramPathPrefix}-node<N>`. */
+  ramPathPrefix: string;
+  consoleLog: string;
+  channelSocket: string;
+  qmpSocket: string;
+  /** Off-node SLIT distance (local is 10). */
+  remoteDistance?: number;
+}
+
+/** An Intel model for the die-scoped L3 above; avx512 is off because TCG cannot emulate it. */
+export const GUEST_CPU_MODEL = 'Skylake-Server,-avx512f,-avx512dq,-avx512cd,-avx512bw,-avx512vl,-pku';
+
+/** Kernel arguments every cell boots with, and why each is there. */
+export const BASE_KERNEL_ARGS = [
+  'console=ttyS0', // the serial console is the cell's log
+  'rdinit=/init', // ktstr-guest is PID 1
+  'panic=-1', // a panic reboots, and -no-reboot turns that into QEMU exiting
+  'nokaslr', // fixed kernel addresses: the monitor resolves symbols from System.map
+  'loglevel=4',
+  'mitigations=off', // boot time; we measure schedulers, not speculation hardening
+];
+
+export function ramFilePath(spec: Pick<MachineSpec, 'ramPathPrefix'>, node: number): string {
+  return `${spec.ramPathPrefix}-node${node}`;
+}
+
+export function nodeMemoryMiB(spec: Pick<MachineSpec, 'memoryMiB' | 'topology'>): number {
+  // Each node's backend must be a multiple of 2 MiB so huge-page aligned layouts stay possible.
+  return Math.max(2, Math.floor(spec.memoryMiB / spec.topology.numaNodes / 2) * 2);
+}
+
+export function qemuArgs(spec: MachineSpec): string[] {
+  const t = spec.topology;
+  const nodes = t.numaNodes;
+  const perNode = nodeMemoryMiB(spec);
+  const args: string[] = [
+    '-name', 'ktstr',
+    '-nodefaults', '-no-user-config', '-no-reboot', '-display', 'none',
+    '-machine', nodes === 1 ? 'q35,memory-backend=ram-node0' : 'q35',
+    '-accel', spec.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi',
+    '-cpu', GUEST_CPU_MODEL,
+    '-m', `${perNode * nodes}M`,
+    '-smp', [
+      `cpus=${totalCpus(t)}`,
+      `sockets=${nodes}`,
+      `dies=${t.llcs / nodes}`,
+      `cores=${t.coresPerLlc}`,
+      `threads=${t.threadsPerCore}`,
+    ].join(','),
+  ];
+  for (let n = 0; n < nodes; n++) {
+    args.push('-object', `memory-backend-file,id=ram-node${n},size=${perNode}M,mem-path=${ramFilePath(spec, n)},share=on`);
+  }
+  if (nodes > 1) {
+    for (let n = 0; n < nodes; n++) {
+      args.push('-numa', `node,nodeid=${n},memdev=ram-node${n}`);
+      args.push('-numa', `cpu,node-id=${n},socket-id=${n}`);
+    }
+    const remote = spec.remoteDistance ?? 20;
+    for (let a = 0; a < nodes; a++) {
+      for (let b = 0; b < nodes; b++) {
+        if (a !== b) args.push('-numa', `dist,src=${a},dst=${b},val=${remote}`);
+      }
+    }
+  }
+  args.push(
+    '-kernel', spec.kernel,
+    '-initrd', spec.initrd,
+    '-append', [...BASE_KERNEL_ARGS, ...(spec.cmdline ?? [])].join(' '),
+    '-chardev', `file,id=console,path=${spec.consoleLog}`,
+    '-serial', 'chardev:console',
+    '-device', 'virtio-serial-pci,id=vser0',
+    '-chardev', `socket,id=ktstr0,path=${spec.channelSocket},server=on,wait=off`,
+    '-device', 'virtserialport,bus=vser0.0,chardev=ktstr0,name=ktstr.0',
+    '-qmp', `unix:${spec.qmpSocket},server=on,wait=off`,
+  );
+  return args;
+}

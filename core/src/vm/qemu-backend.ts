@@ -1,0 +1,163 @@
+/**
+ * The portable VM backend: QEMU as a child process. Owns the process, its RAM files and its
+ * sockets for the lifetime of one VM, and guarantees all of them are gone afterwards (see
+ * teardown.ts for the paths out).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GuestChannel } from '../channel/guest-channel.js';
+import { type MachineSpec, qemuArgs, ramFilePath } from './qemu-args.js';
+import { RAM_FILE_PREFIX, reapStaleRamFiles, registerTeardown, SHM_DIR } from './teardown.js';
+import { type AccelChoice, chooseAccel } from './accel.js';
+import { KtstrError } from '../errors.js';
+
+export const QEMU_BINARY = process.env.KTSTR_QEMU ?? 'qemu-system-x86_64';
+
+export type VmRequest = Omit<MachineSpec, 'ramPathPrefix' | 'consoleLog' | 'channelSocket' | 'qmpSocket' | 'accel' | 'initrd'> & {
+  /** The initramfs image; written into the VM's private directory and removed with it. */
+  initrd: Buffer;
+};
+
+export interface VmExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+let vmCounter = 0;
+
+export class QemuVm {
+  readonly channel: GuestChannel;
+  readonly exited: Promise<VmExit>;
+  readonly accel: AccelChoice;
+  readonly startedAt: number;
+  private readonly dispose: () => void;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly spec: MachineSpec,
+    private readonly workDir: string,
+    channel: GuestChannel,
+    exited: Promise<VmExit>,
+    accel: AccelChoice,
+    dispose: () => void,
+    startedAt: number,
+    private readonly stderrSoFar: () => string,
+  ) {
+    this.channel = channel;
+    this.exited = exited;
+    this.accel = accel;
+    this.dispose = dispose;
+    this.startedAt = startedAt;
+  }
+
+  static async start(request: VmRequest): Promise<QemuVm> {
+    reapStaleRamFiles();
+    if (!existsSync(request.kernel)) {
+      throw new KtstrError('kernel', request.kernel, 'does not exist', 'Run `ktstr kernel fetch` or pass --kernel with a valid path.');
+    }
+    const accel = chooseAccel(QEMU_BINARY);
+    const workDir = mkdtempSync(join(tmpdir(), 'ktstr-vm-'));
+    const id = `${process.pid}-${++vmCounter}-${Date.now().toString(36)}`;
+    const initrdPath = join(workDir, 'initrd.img');
+    writeFileSync(initrdPath, request.initrd);
+    const spec: MachineSpec = {
+      ...request,
+      initrd: initrdPath,
+      accel: accel.accel,
+      ramPathPrefix: join(SHM_DIR, `${RAM_FILE_PREFIX}${id}`),
+      consoleLog: join(workDir, 'console.log'),
+      channelSocket: join(workDir, 'ktstr.sock'),
+      qmpSocket: join(workDir, 'qmp.sock'),
+    };
+    const startedAt = performance.now();
+    // setpriv --pdeathsig: if this process is SIGKILLed (no handler can run), the kernel kills QEMU too.
+    const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', QEMU_BINARY, ...qemuArgs(spec)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      if (stderr.length < 64 * 1024) stderr += d.toString();
+    });
+    const removeFiles = () => {
+      for (let n = 0; n < spec.topology.numaNodes; n++) rmSync(ramFilePath(spec, n), { force: true });
+      rmSync(workDir, { recursive: true, force: true });
+    };
+    const dispose = registerTeardown(() => {
+      if (child.exitCode === null && child.signalCode === null) {
+        try {
+          child.kill('SIGKILL');
+        } catch {
+          // already gone
+        }
+        // Reap synchronously enough that no zombie or half-written RAM file outlives us.
+        spawnSync('sh', ['-c', `while kill -0 ${child.pid} 2>/dev/null; do sleep 0.01; done`], { timeout: 5000 });
+      }
+      removeFiles();
+    });
+    const exited = new Promise<VmExit>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', () => resolve({ code: null, signal: null }));
+    });
+    let alive = true;
+    void exited.then(() => {
+      alive = false;
+    });
+    let channel: GuestChannel;
+    try {
+      channel = await GuestChannel.connect(spec.channelSocket, 10_000, () => alive);
+    } catch (e) {
+      await Promise.race([exited, sleep(100)]);
+      dispose();
+      throw new Error(`QEMU did not start: ${(e as Error).message}${stderr ? `\nQEMU said: ${stderr.trim()}` : ''}`);
+    }
+    void exited.then(() => channel.close('QEMU exited'));
+    return new QemuVm(child, spec, workDir, channel, exited, accel, dispose, startedAt, () => stderr);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get ramFiles(): string[] {
+    return Array.from({ length: this.spec.topology.numaNodes }, (_, n) => ramFilePath(this.spec, n));
+  }
+
+  /** The serial console so far (kernel log). */
+  consoleLog(): string {
+    try {
+      return readFileSync(this.spec.consoleLog, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  qemuStderr(): string {
+    return this.stderrSoFar();
+  }
+
+  /** Waits for QEMU to exit by itself (the guest powered off) for up to `timeoutMs`. */
+  async waitForExit(timeoutMs: number): Promise<VmExit | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), timeoutMs);
+    });
+    const r = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    return r;
+  }
+
+  /** Kills QEMU if it still runs and removes every file it had. Idempotent. */
+  async destroy(): Promise<string> {
+    const log = this.consoleLog();
+    this.channel.close();
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+    this.dispose();
+    return log;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Everything a cell creates outside the process (QEMU children, /dev/shm RAM files, socket
+ * directories) is registered here, so it is removed on every way out: normal completion,
+ * a thrown error, process exit, and SIGINT/SIGTERM/SIGHUP. The teardown functions must be
+ * synchronous: at `exit` and in a signal handler there is no event loop left to await on.
+ *
+ * A SIGKILLed host process cannot run any of this; for that case QEMU is started with a
+ * parent-death signal (see qemu-backend.ts) and stale RAM files are reaped by `reapStaleRamFiles`.
+ */
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+type Teardown = () => void;
+const pending = new Set<Teardown>();
+let installed = false;
+
+export function registerTeardown(fn: Teardown): () => void {
+  install();
+  pending.add(fn);
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    pending.delete(fn);
+    fn();
+  };
+}
+
+export function runAllTeardowns(): void {
+  for (const fn of [...pending]) {
+    pending.delete(fn);
+    try {
+      fn();
+    } catch {
+      // Best effort: one failed cleanup must not stop the others.
+    }
+  }
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', runAllTeardowns);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      runAllTeardowns();
+      // Die of the same signal so the parent (a shell, node --test) sees the usual status.
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    });
+  }
+}
+
+/** The shared-memory directory where guest RAM files live. */
+export const SHM_DIR = '/dev/shm';
+export const RAM_FILE_PREFIX = 'ktstr-ram-';
+
+/** RAM files are named `ktstr-ram-<pid>-...`; remove those whose owning process is gone. */
+export function reapStaleRamFiles(dir = SHM_DIR): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(RAM_FILE_PREFIX)) continue;
+    const pid = Number(name.slice(RAM_FILE_PREFIX.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

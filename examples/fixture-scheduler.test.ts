@@ -1,0 +1,21 @@
+// The project's fixture sched_ext scheduler, declared like any other scheduler, on its default
+// topology (1 node, 2 LLCs, 2 cores each). Swap `binary` for your own scheduler (e.g. scx_simple).
+import { declareScheduler, ktstrTest, cgroup, cpuset, hold, work, fixtureDir } from '@ktstr/core';
+import { join } from 'node:path';
+
+export const KTSTR_FIXTURE = declareScheduler({
+  name: 'scx-ktstr',
+  binary: join(fixtureDir(), 'scx-ktstr'),
+  topology: { numaNodes: 1, llcs: 2, coresPerLlc: 2, threadsPerCore: 1 },
+  schedArgs: ['-v'],
+});
+
+ktstrTest('disjoint cpusets make progress under scx-ktstr', { scheduler: KTSTR_FIXTURE, durationMs: 2000 },
+  async (vm) => {
+    const r = await vm.run([
+      cgroup('a', { cpuset: cpuset.llc(0), workers: 2, work: work.spinWait() }),
+      cgroup('b', { cpuset: cpuset.llc(1), workers: 2, work: work.futexPingPong({ burstUs: 100 }) }),
+    ], hold.fraction(1));
+    r.expect.noStall().ranOnlyOn([0, 1], 'a').ranOnlyOn([2, 3], 'b');
+    console.log(`${r.scheduler}: ${r.metrics.totalIterations} iterations, p99 wake ${r.metrics.p99WakeLatencyUs ?? '-'} us`);
+  });

@@ -1,0 +1,252 @@
+#include "channel.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "file_io.h"
+#include "log.h"
+
+#define PORTS_SYSFS "/sys/class/virtio-ports"
+#define HEADER_LEN 5
+
+static int channel_fd = -1;
+
+/* Bytes received but not yet returned as frames. */
+static char *rx_buf;
+static size_t rx_len, rx_cap;
+
+/* The initramfs has no udev: find which vportNpM carries our name. */
+static int find_port(char *dev_path, size_t size)
+{
+	DIR *dir = opendir(PORTS_SYSFS);
+	struct dirent *de;
+	int found = -ENOENT;
+
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir)) != NULL) {
+		char path[300], name[64];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PORTS_SYSFS "/%s/name", de->d_name);
+		if (read_trimmed(path, name, sizeof(name)) < 0)
+			continue;
+		if (strcmp(name, CHANNEL_PORT_NAME) == 0) {
+			snprintf(dev_path, size, "/dev/%s", de->d_name);
+			found = 0;
+			break;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
+int channel_open(int find_ms, int connect_ms)
+{
+	uint64_t start = clock_now_ns();
+	char dev[300];
+	int err;
+
+	/* The port is announced by the device a little after the driver
+	 * probes, so it may not be listed yet when we get here. */
+	while ((err = find_port(dev, sizeof(dev))) != 0) {
+		if (clock_ms_since(start) > (uint64_t)find_ms) {
+			agent_log("no virtio port named %s under " PORTS_SYSFS ": %s",
+				  CHANNEL_PORT_NAME, strerror(-err));
+			return err;
+		}
+		usleep(10000);
+	}
+	while ((channel_fd = open(dev, O_RDWR | O_CLOEXEC | O_NOCTTY)) < 0) {
+		err = -errno;
+		/* devtmpfs may create the node a moment after sysfs lists it. */
+		if (err != -ENOENT || clock_ms_since(start) > (uint64_t)find_ms) {
+			agent_log("open %s: %s", dev, strerror(-err));
+			return err;
+		}
+		usleep(10000);
+	}
+
+	/* The port reports POLLHUP until the host has the other end open. Writes
+	 * would block until then anyway; waiting here lets us log why. */
+	start = clock_now_ns();
+	for (bool logged = false;;) {
+		struct pollfd pfd = { .fd = channel_fd, .events = POLLOUT };
+		int n = poll(&pfd, 1, 100);
+
+		if (n < 0 && errno != EINTR) {
+			err = -errno;
+			agent_log("poll %s: %s", dev, strerror(errno));
+			goto fail;
+		}
+		if (n > 0 && !(pfd.revents & (POLLHUP | POLLERR)) && (pfd.revents & POLLOUT))
+			break;
+		if (clock_ms_since(start) > (uint64_t)connect_ms) {
+			agent_log("host never connected to %s", CHANNEL_PORT_NAME);
+			err = -ENOTCONN;
+			goto fail;
+		}
+		if (!logged && clock_ms_since(start) > 1000) {
+			agent_log("waiting for the host to connect to %s", CHANNEL_PORT_NAME);
+			logged = true;
+		}
+	}
+	return 0;
+fail:
+	close(channel_fd);
+	channel_fd = -1;
+	return err;
+}
+
+bool channel_is_open(void)
+{
+	return channel_fd >= 0;
+}
+
+static void channel_close(void)
+{
+	if (channel_fd >= 0)
+		close(channel_fd);
+	channel_fd = -1;
+}
+
+int channel_send(uint8_t kind, const void *payload, size_t len)
+{
+	unsigned char header[HEADER_LEN];
+	int err;
+
+	if (channel_fd < 0)
+		return -ENOTCONN;
+	if (len > CHANNEL_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	header[0] = (unsigned char)(len & 0xff);
+	header[1] = (unsigned char)((len >> 8) & 0xff);
+	header[2] = (unsigned char)((len >> 16) & 0xff);
+	header[3] = (unsigned char)((len >> 24) & 0xff);
+	header[4] = kind;
+	err = write_all(channel_fd, header, sizeof(header));
+	if (!err && len)
+		err = write_all(channel_fd, payload, len);
+	if (err) {
+		agent_log("write to %s failed: %s; no more messages", CHANNEL_PORT_NAME,
+			  strerror(-err));
+		channel_close();
+	}
+	return err;
+}
+
+/* Take one complete frame off the front of rx_buf, if there is one.
+ * Returns 1 (frame), 0 (need more bytes) or -1 (malformed). */
+static int take_frame(struct frame *out)
+{
+	uint32_t len;
+
+	if (rx_len < HEADER_LEN)
+		return 0;
+	len = (uint32_t)(unsigned char)rx_buf[0] | (uint32_t)(unsigned char)rx_buf[1] << 8 |
+	      (uint32_t)(unsigned char)rx_buf[2] << 16 | (uint32_t)(unsigned char)rx_buf[3] << 24;
+	if (len > CHANNEL_MAX_PAYLOAD) {
+		agent_log("host frame of %u bytes exceeds the %u byte limit", len,
+			  CHANNEL_MAX_PAYLOAD);
+		return -1;
+	}
+	if (rx_len < HEADER_LEN + (size_t)len)
+		return 0;
+	out->kind = (uint8_t)rx_buf[4];
+	out->len = len;
+	out->payload = malloc((size_t)len + 1);
+	if (!out->payload)
+		return -1;
+	memcpy(out->payload, rx_buf + HEADER_LEN, len);
+	out->payload[len] = '\0';
+	rx_len -= HEADER_LEN + (size_t)len;
+	memmove(rx_buf, rx_buf + HEADER_LEN + len, rx_len);
+	return 1;
+}
+
+static int read_more(void)
+{
+	ssize_t n;
+
+	if (rx_cap - rx_len < 4096) {
+		size_t cap = rx_cap ? rx_cap * 2 : 65536;
+		char *bigger = realloc(rx_buf, cap);
+
+		if (!bigger)
+			return -ENOMEM;
+		rx_buf = bigger;
+		rx_cap = cap;
+	}
+	do {
+		n = read(channel_fd, rx_buf + rx_len, rx_cap - rx_len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (n == 0)
+		return -EPIPE; /* the host closed its end */
+	rx_len += (size_t)n;
+	return 0;
+}
+
+enum channel_recv_result channel_recv(struct frame *out, int timeout_ms)
+{
+	uint64_t start = clock_now_ns();
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		struct pollfd pfd = { .fd = channel_fd, .events = POLLIN };
+		int r, left, err;
+
+		if (channel_fd < 0)
+			return CHANNEL_CLOSED;
+		r = take_frame(out);
+		if (r > 0)
+			return CHANNEL_FRAME;
+		if (r < 0) {
+			channel_close();
+			return CHANNEL_CLOSED;
+		}
+		left = timeout_ms - (int)clock_ms_since(start);
+		if (left < 0)
+			left = 0;
+		r = poll(&pfd, 1, left);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			agent_log("poll %s: %s", CHANNEL_PORT_NAME, strerror(errno));
+			channel_close();
+			return CHANNEL_CLOSED;
+		}
+		if (r == 0)
+			return CHANNEL_TIMEOUT;
+		if (!(pfd.revents & POLLIN)) {
+			/* POLLHUP without data: the host went away. */
+			agent_log("host disconnected from %s", CHANNEL_PORT_NAME);
+			channel_close();
+			return CHANNEL_CLOSED;
+		}
+		err = read_more();
+		if (err) {
+			if (err == -EPIPE)
+				agent_log("host disconnected from %s", CHANNEL_PORT_NAME);
+			else
+				agent_log("read from %s: %s", CHANNEL_PORT_NAME, strerror(-err));
+			channel_close();
+			return CHANNEL_CLOSED;
+		}
+	}
+}
+
+void frame_free(struct frame *f)
+{
+	free(f->payload);
+	f->payload = NULL;
+}

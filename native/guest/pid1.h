@@ -1,0 +1,13 @@
+/* What the agent must do because it is PID 1 of a VM with no other init:
+ * mount the pseudo file systems, give children a sane environment, enable
+ * the cgroup controllers the cells use, and end by powering the VM off
+ * (PID 1 returning would panic the kernel). */
+#ifndef KTSTR_PID1_H
+#define KTSTR_PID1_H
+
+void pid1_setup(void);
+
+/* sync + reboot(RB_POWER_OFF). Never returns. */
+void pid1_power_off(void) __attribute__((noreturn));
+
+#endif

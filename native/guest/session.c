@@ -1,0 +1,423 @@
+#include "session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+
+#include "cell_config.h"
+#include "channel.h"
+#include "children.h"
+#include "clock.h"
+#include "file_io.h"
+#include "log.h"
+#include "messages.h"
+#include "scheduler.h"
+#include "topology.h"
+#include "workers.h"
+
+#define CELL_FILE "/ktstr/cell.conf"
+#define AGENT_VERSION "ktstr-guest 1"
+/* How often the scheduler's state is checked during the hold. */
+#define WATCH_TICK_MS 50
+/* How often it is checked while waiting for it to attach. */
+#define ATTACH_TICK_MS 10
+#define WORKER_STOP_GRACE_MS 1000
+#define SCHED_STOP_GRACE_MS 1000
+#define SCHED_EXIT_SETTLE_MS 2000
+
+struct session {
+	struct cell cell;
+	struct scheduler sched;
+	bool sched_attached;  /* reached "enabled": watch it from now on */
+	struct workers *workers;
+	bool shutdown;        /* the host sent 'S' or went away */
+};
+
+enum watch_event {
+	WATCH_TIMEOUT,    /* the wait ended normally */
+	WATCH_GO,         /* 'G' arrived (only when accepted) */
+	WATCH_SHUTDOWN,   /* 'S' arrived or the channel closed */
+	WATCH_SCHED_EXIT, /* the scheduler left "enabled" or its process exited */
+};
+
+static void send_hello(void)
+{
+	struct utsname uts;
+	struct json j;
+
+	if (uname(&uts) != 0)
+		strcpy(uts.release, "");
+	msg_begin(&j, "hello");
+	json_kv_string(&j, "agent", AGENT_VERSION);
+	json_kv_string(&j, "kernel", uts.release);
+	topology_append_cpus(&j);
+	msg_send(&j);
+}
+
+/* Act on a frame that arrived while we wait for something else. Returns the
+ * event it causes, WATCH_TIMEOUT for "nothing, keep waiting". */
+static enum watch_event handle_frame(struct session *s, struct frame *f, bool accept_go)
+{
+	enum watch_event ev = WATCH_TIMEOUT;
+
+	switch (f->kind) {
+	case FRAME_SHUTDOWN:
+		agent_log("shutdown requested by the host");
+		s->shutdown = true;
+		ev = WATCH_SHUTDOWN;
+		break;
+	case FRAME_GO:
+		if (accept_go)
+			ev = WATCH_GO;
+		else
+			agent_log("ignoring 'G' frame: not waiting for it");
+		break;
+	case FRAME_CELL:
+		agent_log("ignoring 'C' frame: the cell is already loaded");
+		break;
+	default:
+		agent_log("ignoring frame of unknown kind 0x%02x", f->kind);
+		break;
+	}
+	frame_free(f);
+	return ev;
+}
+
+/* Wait up to ms for host frames, checking every WATCH_TICK_MS that an
+ * attached scheduler is still enabled. Also reaps orphans. */
+static enum watch_event watch(struct session *s, long ms, bool accept_go)
+{
+	uint64_t start = clock_now_ns();
+
+	for (;;) {
+		struct frame f;
+		enum watch_event ev;
+		long left;
+
+		children_reap();
+		if (s->sched_attached &&
+		    (!scheduler_is_enabled() || scheduler_process_exited(&s->sched)))
+			return WATCH_SCHED_EXIT;
+		left = ms - (long)clock_ms_since(start);
+		if (left <= 0)
+			return WATCH_TIMEOUT;
+		switch (channel_recv(&f, left < WATCH_TICK_MS ? (int)left : WATCH_TICK_MS)) {
+		case CHANNEL_CLOSED:
+			s->shutdown = true;
+			return WATCH_SHUTDOWN;
+		case CHANNEL_TIMEOUT:
+			break;
+		case CHANNEL_FRAME:
+			ev = handle_frame(s, &f, accept_go);
+			if (ev != WATCH_TIMEOUT)
+				return ev;
+			break;
+		}
+	}
+}
+
+/* Stop what is still running and send `done`. */
+static void finish(struct session *s, bool ok)
+{
+	if (s->workers) {
+		workers_stop(s->workers, WORKER_STOP_GRACE_MS);
+		workers_free(s->workers);
+		s->workers = NULL;
+	}
+	scheduler_stop(&s->sched, SCHED_STOP_GRACE_MS);
+	msg_done(ok, s->shutdown);
+	cell_free(&s->cell);
+}
+
+/* The cell comes from the initramfs when the per-cell archive put it there,
+ * else from the host as a 'C' frame. Returns false when the session is over
+ * (shutdown, or an error already reported). */
+static bool load_cell(struct session *s, bool *ok)
+{
+	char problem[512];
+	size_t len = 0;
+	char *text = read_whole_file(CELL_FILE, &len);
+
+	*ok = false;
+	if (!text && errno != ENOENT) {
+		msg_error("cell", errno, "read " CELL_FILE ": %s", strerror(errno));
+		return false;
+	}
+	if (text) {
+		agent_log("cell from " CELL_FILE);
+	} else {
+		agent_log("no " CELL_FILE "; waiting for the cell from the host");
+		while (!text) {
+			struct frame f;
+
+			switch (channel_recv(&f, 1000)) {
+			case CHANNEL_CLOSED:
+				s->shutdown = true;
+				return false;
+			case CHANNEL_TIMEOUT:
+				children_reap();
+				continue;
+			case CHANNEL_FRAME:
+				break;
+			}
+			if (f.kind == FRAME_CELL) {
+				text = f.payload;
+				len = f.len;
+				f.payload = NULL;
+			} else if (handle_frame(s, &f, false) == WATCH_SHUTDOWN) {
+				*ok = true; /* nothing failed: the host ended it */
+				return false;
+			}
+		}
+	}
+	if (cell_parse(text, len, &s->cell, problem, sizeof(problem)) != 0) {
+		free(text);
+		msg_error("cell", EINVAL, "invalid cell: %s", problem);
+		return false;
+	}
+	free(text);
+	agent_log("cell: %s, %d cgroup(s), %d worker(s), hold %ld ms",
+		  s->cell.has_scheduler ? s->cell.scheduler : "EEVDF (no scheduler)",
+		  s->cell.n_cgroups, cell_total_workers(&s->cell), s->cell.duration_ms);
+	return true;
+}
+
+static void describe_exit(const struct scheduler *sched, const char *when, char *out, size_t size)
+{
+	int st = sched->wait_status;
+
+	if (WIFSIGNALED(st))
+		snprintf(out, size, "scheduler process was killed by signal %d %s", WTERMSIG(st), when);
+	else
+		snprintf(out, size, "scheduler process exited with status %d %s", WEXITSTATUS(st), when);
+}
+
+/* Spawn the scheduler and wait until sched_ext reports it enabled. Returns
+ * false when the session is over (reported, or shut down: see *ok). */
+static bool attach_scheduler(struct session *s, bool *ok, uint64_t *attach_ms)
+{
+	struct json j;
+	char state[32], reason[256];
+	int err;
+
+	*ok = false;
+	if (!scheduler_kernel_supported()) {
+		msg_error("sched_ext", ENOENT,
+			  "this kernel has no " SCHED_EXT_STATE_PATH " (CONFIG_SCHED_CLASS_EXT)");
+		return false;
+	}
+	err = scheduler_spawn(&s->sched, &s->cell);
+	if (err) {
+		msg_error("scheduler", -err, "fork for %s: %s", s->cell.scheduler, strerror(-err));
+		return false;
+	}
+	msg_begin(&j, "sched_started");
+	json_kv_int(&j, "pid", s->sched.pid);
+	msg_send(&j);
+
+	for (;;) {
+		struct frame f;
+
+		if (scheduler_is_enabled())
+			break;
+		if (scheduler_process_exited(&s->sched)) {
+			describe_exit(&s->sched, "before sched_ext was enabled", reason, sizeof(reason));
+			scheduler_wait_exit_settled(&s->sched, SCHED_EXIT_SETTLE_MS);
+			scheduler_send_exit(&s->sched, "attach", reason);
+			return false;
+		}
+		if (clock_ms_since(s->sched.spawn_ns) >= (uint64_t)s->cell.sched_timeout_ms) {
+			scheduler_read_state(state, sizeof(state));
+			snprintf(reason, sizeof(reason),
+				 "sched_ext state still '%s' %ld ms after the scheduler started",
+				 state, s->cell.sched_timeout_ms);
+			scheduler_stop(&s->sched, SCHED_STOP_GRACE_MS);
+			scheduler_send_exit(&s->sched, "attach", reason);
+			return false;
+		}
+		switch (channel_recv(&f, ATTACH_TICK_MS)) {
+		case CHANNEL_CLOSED:
+			s->shutdown = true;
+			return false;
+		case CHANNEL_TIMEOUT:
+			break;
+		case CHANNEL_FRAME:
+			if (handle_frame(s, &f, false) == WATCH_SHUTDOWN) {
+				*ok = true;
+				return false;
+			}
+			break;
+		}
+	}
+	*attach_ms = clock_ms_since(s->sched.spawn_ns);
+	s->sched_attached = true;
+	agent_log("sched_ext enabled after %llu ms", (unsigned long long)*attach_ms);
+	return true;
+}
+
+static void send_ready(struct session *s, uint64_t attach_ms)
+{
+	char ops[128];
+	struct json j;
+
+	msg_begin(&j, "ready");
+	if (s->sched_attached && scheduler_ops_name(ops, sizeof(ops)))
+		json_kv_string(&j, "scheduler", ops);
+	else
+		json_kv_null(&j, "scheduler");
+	json_kv_uint(&j, "attach_ms", attach_ms);
+	msg_send(&j);
+}
+
+static void send_step(int index, const char *phase)
+{
+	struct json j;
+
+	msg_begin(&j, "step");
+	json_kv_int(&j, "index", index);
+	json_kv_string(&j, "phase", phase);
+	msg_send(&j);
+}
+
+/* One `worker` message per worker. Returns false if a worker died early. */
+static bool report_workers(struct workers *w)
+{
+	bool all_fine = true;
+
+	for (int i = 0; i < workers_count(w); i++) {
+		struct worker_result r;
+		struct json j;
+
+		workers_result(w, i, &r);
+		msg_begin(&j, "worker");
+		json_kv_string(&j, "cgroup", r.cgroup);
+		json_kv_int(&j, "index", r.index);
+		json_kv_int(&j, "pid", r.pid);
+		json_kv_uint(&j, "iterations", r.iterations);
+		json_kv_uint(&j, "run_ns", r.stats.run_ns);
+		json_kv_uint(&j, "wait_ns", r.stats.wait_ns);
+		json_kv_uint(&j, "timeslices", r.stats.timeslices);
+		json_kv_uint(&j, "migrations", r.stats.migrations);
+		json_key(&j, "cpus");
+		json_array_begin(&j);
+		for (int cpu = 0; cpu < CPU_MAX; cpu++)
+			if (cpu_mask_test(&r.cpus_seen, cpu))
+				json_int(&j, cpu);
+		json_array_end(&j);
+		json_kv_uint(&j, "max_gap_us", r.max_gap_us);
+		if (r.has_wake_latency)
+			json_kv_uint(&j, "wake_latency_us_p99", r.wake_latency_p99_us);
+		else
+			json_kv_null(&j, "wake_latency_us_p99");
+		msg_send(&j);
+
+		if (r.died_early) {
+			msg_error("worker", 0, "worker %s/%d (pid %d) exited before the end of the hold "
+				  "(wait status 0x%x); its run_ns/wait_ns/timeslices/migrations are 0",
+				  r.cgroup, r.index, (int)r.pid, r.wait_status);
+			all_fine = false;
+		}
+	}
+	return all_fine;
+}
+
+/* Workers run for duration_ms while the scheduler is watched. */
+static void hold(struct session *s)
+{
+	enum watch_event ev = WATCH_TIMEOUT;
+	char state[32], reason[256];
+	uint64_t start;
+	bool ok = true;
+
+	send_step(0, "start");
+	workers_start(s->workers);
+	start = clock_now_ns();
+	while (clock_ms_since(start) < (uint64_t)s->cell.duration_ms) {
+		ev = watch(s, s->cell.duration_ms - (long)clock_ms_since(start), false);
+		if (ev != WATCH_TIMEOUT)
+			break;
+	}
+	agent_log("hold ran %llu ms", (unsigned long long)clock_ms_since(start));
+	workers_stop(s->workers, WORKER_STOP_GRACE_MS);
+	send_step(0, "end");
+
+	if (ev == WATCH_SCHED_EXIT) {
+		ok = false;
+		/* Let the kernel finish its report and the loader print its exit
+		 * info before collecting both. */
+		scheduler_wait_exit_settled(&s->sched, SCHED_EXIT_SETTLE_MS);
+		scheduler_read_state(state, sizeof(state));
+		if (scheduler_process_exited(&s->sched))
+			describe_exit(&s->sched, "during the hold", reason, sizeof(reason));
+		else
+			snprintf(reason, sizeof(reason), "sched_ext state became '%s' during the hold",
+				 state);
+		scheduler_send_exit(&s->sched, "run", reason);
+	}
+	if (!report_workers(s->workers))
+		ok = false;
+	finish(s, ok);
+}
+
+void session_run(void)
+{
+	struct session s;
+	uint64_t attach_ms = 0;
+	char what[256];
+	int err;
+	bool ok;
+
+	memset(&s, 0, sizeof(s));
+	send_hello();
+
+	if (!load_cell(&s, &ok) ||
+	    (s.cell.has_scheduler && !attach_scheduler(&s, &ok, &attach_ms))) {
+		finish(&s, ok);
+		return;
+	}
+	send_ready(&s, attach_ms);
+
+	/* The readiness gate: nothing runs before the host says go. */
+	for (;;) {
+		enum watch_event ev = watch(&s, 1000, true);
+
+		if (ev == WATCH_GO)
+			break;
+		if (ev == WATCH_SHUTDOWN) {
+			finish(&s, true);
+			return;
+		}
+		if (ev == WATCH_SCHED_EXIT) {
+			scheduler_wait_exit_settled(&s.sched, SCHED_EXIT_SETTLE_MS);
+			scheduler_send_exit(&s.sched, "run", "scheduler left 'enabled' before the hold");
+			finish(&s, false);
+			return;
+		}
+	}
+
+	s.workers = workers_spawn(&s.cell, &err, what, sizeof(what));
+	if (!s.workers) {
+		msg_error("workers", -err, "%s: %s", what, strerror(-err));
+		finish(&s, false);
+		return;
+	}
+	if (s.cell.settle_ms > 0) {
+		enum watch_event ev = watch(&s, s.cell.settle_ms, false);
+
+		if (ev == WATCH_SHUTDOWN) {
+			finish(&s, true);
+			return;
+		}
+		if (ev == WATCH_SCHED_EXIT) {
+			workers_stop(s.workers, WORKER_STOP_GRACE_MS);
+			scheduler_wait_exit_settled(&s.sched, SCHED_EXIT_SETTLE_MS);
+			scheduler_send_exit(&s.sched, "run", "scheduler left 'enabled' while settling");
+			finish(&s, false);
+			return;
+		}
+	}
+	hold(&s);
+}

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the ktstr fixture sched_ext scheduler (native/scheduler) into
+# native/out/scx-ktstr.
+#
+#   1. toolchain: libbpf, bpftool and the sched_ext headers come from
+#      build-toolchain.sh (cached, built once per kernel source version);
+#   2. vmlinux.h is generated from the BTF of the target kernel's vmlinux;
+#   3. the BPF side is compiled with clang -target bpf and turned into a
+#      libbpf skeleton header;
+#   4. the loader is compiled and linked statically against the toolchain's
+#      libbpf.a and dynamically against the system libelf, zlib and libzstd
+#      (--as-needed: only those actually referenced end up in DT_NEEDED).
+#
+# Usage: build-scheduler.sh [VMLINUX]
+#   VMLINUX  kernel image with .BTF to build against; default $KTSTR_VMLINUX,
+#            else the cached ktstr kernel (see DEFAULT_KERNEL below).
+#
+# Environment:
+#   KTSTR_VMLINUX   see above
+#   KTSTR_FORCE=1   rebuild even if the stamp says nothing changed
+#   CLANG, CC       compilers (default clang-19, cc)
+#   XDG_CACHE_HOME  cache root (default ~/.cache), also for build-toolchain.sh
+#
+# The build is skipped when the stamp native/out/scx-ktstr.stamp matches a
+# hash of: the scheduler sources, this script, the toolchain version, the
+# vmlinux GNU build ID and the compiler versions. Output is replaced
+# atomically (built in a temp dir, renamed), under flock so that concurrent
+# invocations build once.
+
+set -euo pipefail
+
+readonly DEFAULT_KERNEL="7.2.13+deb14-cloud-amd64"
+
+log() { printf '[scheduler] %s\n' "$*" >&2; }
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+t_start=$(now_ms)
+die() { printf '[scheduler] error: %s\n' "$*" >&2; exit 1; }
+
+script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+native_dir="$(dirname "$script_dir")"
+src_dir="$native_dir/scheduler"
+out_dir="$native_dir/out"
+out_bin="$out_dir/scx-ktstr"
+stamp="$out_dir/scx-ktstr.stamp"
+
+cache_home="${XDG_CACHE_HOME:-$HOME/.cache}"
+vmlinux="${1:-${KTSTR_VMLINUX:-$cache_home/ktstr/kernels/$DEFAULT_KERNEL/vmlinux}}"
+CLANG="${CLANG:-clang-19}"
+CC="${CC:-cc}"
+
+[ -f "$vmlinux" ] || die "no vmlinux at $vmlinux (pass a path or set KTSTR_VMLINUX)"
+command -v "$CLANG" >/dev/null || die "$CLANG not found"
+command -v "$CC" >/dev/null || die "$CC not found"
+
+
+log "toolchain"
+tc="$("$script_dir/build-toolchain.sh")"
+# shellcheck source=/dev/null
+. "$tc/toolchain.env"
+bpftool="$tc/bin/bpftool"
+scx_inc="$tc/src/tools/sched_ext/include"
+
+# The build ID identifies the kernel build (and so its BTF) without hashing
+# the ~60 MB image.
+build_id="$(readelf -n "$vmlinux" 2>/dev/null | awk '/Build ID:/ {print $3; exit}')"
+[ -n "$build_id" ] || build_id="sha256:$(sha256sum "$vmlinux" | cut -d' ' -f1)"
+
+key="$( {
+	echo "toolchain=$KTSTR_TOOLCHAIN_VERSION"
+	echo "vmlinux=$build_id"
+	"$CLANG" --version | head -n1
+	"$CC" --version | head -n1
+	sha256sum "$src_dir/scx_ktstr.bpf.c" "$src_dir/scx_ktstr.c" \
+		"$script_dir/build-scheduler.sh" | cut -d' ' -f1
+} | sha256sum | cut -d' ' -f1 )"
+
+mkdir -p "$out_dir"
+exec 9>"$out_dir/.scx-ktstr.lock"
+if ! flock -n 9; then
+	log "another build is running; waiting"
+	flock 9
+fi
+
+if [ -z "${KTSTR_FORCE:-}" ] && [ -x "$out_bin" ] && [ -f "$stamp" ] &&
+   [ "$(cat "$stamp")" = "$key" ]; then
+	log "up to date: $out_bin (inputs unchanged, $(( $(now_ms) - t_start )) ms)"
+	exit 0
+fi
+
+log "building against $vmlinux (build id $build_id), toolchain $KTSTR_TOOLCHAIN_VERSION"
+tmp="$(mktemp -d "$out_dir/.build-XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+
+t0=$(now_ms)
+log "vmlinux.h"
+"$bpftool" btf dump file "$vmlinux" format c >"$tmp/vmlinux.h"
+
+# clang -target bpf does not search the host's include dirs; add them last
+# (-idirafter) so that e.g. asm/types.h resolves like on the host without
+# shadowing the kernel headers given with -I.
+sys_includes=()
+while read -r dir; do
+	sys_includes+=(-idirafter "$dir")
+done < <("$CLANG" -v -E - </dev/null 2>&1 |
+	sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|\1|p }')
+
+log "BPF object"
+# Compiled from inside the source dir so __FILE__, which scx_bpf_error()
+# prefixes to its messages, is the bare file name.
+(cd "$src_dir" && "$CLANG" -target bpf -O2 -g -mcpu=v3 -mlittle-endian \
+	-D__TARGET_ARCH_"$KTSTR_TOOLCHAIN_ARCH" \
+	-I"$tmp" -I"$scx_inc" -I"$scx_inc/bpf-compat" \
+	-I"$tc/libbpf/include" -I"$tc/src/tools/include/uapi" \
+	"${sys_includes[@]}" \
+	-Wall -Werror -Wno-compare-distinct-pointer-types \
+	-Wno-microsoft-anon-tag -fms-extensions \
+	-c scx_ktstr.bpf.c -o "$tmp/scx_ktstr.bpf.o")
+
+log "skeleton"
+# Run the object through the BPF static linker like tools/sched_ext does:
+# it finalizes sections the way libbpf expects for skeletons.
+"$bpftool" gen object "$tmp/scx_ktstr.linked.o" "$tmp/scx_ktstr.bpf.o"
+"$bpftool" gen skeleton "$tmp/scx_ktstr.linked.o" name scx_ktstr >"$tmp/scx_ktstr.bpf.skel.h"
+
+log "loader"
+"$CC" -O2 -g -Wall -Werror -Wno-unused-parameter \
+	-I"$tmp" -I"$scx_inc" -I"$tc/libbpf/include" -I"$tc/src/tools/include/uapi" \
+	-c "$src_dir/scx_ktstr.c" -o "$tmp/scx_ktstr.o"
+"$CC" -o "$tmp/scx-ktstr" "$tmp/scx_ktstr.o" "$tc/libbpf/lib/libbpf.a" \
+	-Wl,--as-needed -lelf -lz -lzstd
+
+mv -f "$tmp/scx-ktstr" "$out_bin"
+# Keep the intermediates of the last build for debugging (vmlinux.h,
+# skeleton, objects); out/ is shared with the other native builds.
+rm -rf "$out_dir/scheduler-obj"
+mkdir -p "$out_dir/scheduler-obj"
+mv "$tmp"/vmlinux.h "$tmp"/scx_ktstr.* "$out_dir/scheduler-obj/"
+printf '%s\n' "$key" >"$stamp"
+
+log "built $out_bin in $(( $(now_ms) - t0 )) ms (total with toolchain check $(( $(now_ms) - t_start )) ms)"
