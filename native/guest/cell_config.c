@@ -31,6 +31,9 @@ struct parser {
 
 	bool seen_version;
 	bool seen_timeout, seen_duration, seen_settle;
+	int mode_line;         /* line of `exec`/`shell`, 0 in worker mode */
+	int first_cgroup_line; /* 0 while there is no cgroup block */
+	int term_line;
 
 	/* The open cgroup block, if any. */
 	struct cell_cgroup *block;
@@ -151,6 +154,53 @@ static int end_block(struct parser *p)
 	return 0;
 }
 
+/* `exec` and `shell` replace the workers, so a cell has at most one of them
+ * and no cgroup block; the conflict is reported on whichever line comes
+ * second. */
+static int set_mode(struct parser *p, enum cell_mode mode, const char *directive)
+{
+	struct cell *c = p->cell;
+
+	if (c->mode == mode)
+		return fail(p, "duplicate '%s'", directive);
+	if (c->mode != CELL_MODE_WORKERS)
+		return fail(p, "'%s' cannot be combined with '%s' (line %d): a cell runs one command",
+			    directive, cell_mode_directive(c->mode), p->mode_line);
+	if (c->n_cgroups > 0)
+		return fail(p, "'%s' cannot be combined with cgroup blocks (cgroup '%s' on line %d): "
+			    "its command runs instead of workers",
+			    directive, c->cgroups[0].name, p->first_cgroup_line);
+	c->mode = mode;
+	p->mode_line = p->line;
+	return 0;
+}
+
+static int exec_directive(struct parser *p, const char *value)
+{
+	struct cell *c = p->cell;
+
+	if (value[strspn(value, " \t")] == '\0')
+		return fail(p, "exec: missing value");
+	if (set_mode(p, CELL_MODE_EXEC, "exec"))
+		return -1;
+	c->exec_command = strdup(value);
+	if (!c->exec_command)
+		return fail(p, "out of memory");
+	return 0;
+}
+
+/* TERM ends up in the shell's environment and terminfo lookups: keep it to
+ * the characters terminal names are made of. */
+static bool valid_term(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._+-", *s))
+			return false;
+	return true;
+}
+
 /* Directives whose value is the rest of the line, spaces included. */
 static int rest_of_line_directive(struct parser *p, const char *directive, const char *value)
 {
@@ -163,6 +213,8 @@ static int rest_of_line_directive(struct parser *p, const char *directive, const
 		agent_log("cell: %s", value);
 		return 0;
 	}
+	if (strcmp(directive, "exec") == 0)
+		return exec_directive(p, value);
 	if (c->n_sched_args >= CELL_MAX_SCHED_ARGS)
 		return fail(p, "too many sched_arg lines (at most %d)", CELL_MAX_SCHED_ARGS);
 	c->sched_args[c->n_sched_args] = strdup(value);
@@ -212,9 +264,25 @@ static int directive(struct parser *p, char **f, int n)
 		    parse_ranged(p, d, f[1], 0, MAX_DURATION_MS, &v))
 			return -1;
 		c->settle_ms = (long)v;
+	} else if (strcmp(d, "shell") == 0) {
+		if (need_top_level(p, d) || expect_fields(p, f, n, 1) ||
+		    set_mode(p, CELL_MODE_SHELL, d))
+			return -1;
+	} else if (strcmp(d, "term") == 0) {
+		if (need_top_level(p, d) || expect_fields(p, f, n, 2) || once(p, &c->has_term, d))
+			return -1;
+		if (!valid_term(f[1]) || strlen(f[1]) >= sizeof(c->term))
+			return fail(p, "term: invalid terminal type '%s' (want [A-Za-z0-9._+-]+, at most %zu characters)",
+				    f[1], sizeof(c->term) - 1);
+		strcpy(c->term, f[1]);
+		p->term_line = p->line;
 	} else if (strcmp(d, "cgroup") == 0) {
 		if (need_top_level(p, d) || expect_fields(p, f, n, 2))
 			return -1;
+		if (c->mode != CELL_MODE_WORKERS)
+			return fail(p, "cgroup blocks cannot be combined with '%s' (line %d): "
+				    "its command runs instead of workers",
+				    cell_mode_directive(c->mode), p->mode_line);
 		if (!valid_cgroup_name(f[1]) || strlen(f[1]) >= CELL_NAME_MAX)
 			return fail(p, "cgroup: invalid name '%s' (want [A-Za-z0-9_-]+, at most %d characters)",
 				    f[1], CELL_NAME_MAX - 1);
@@ -223,6 +291,8 @@ static int directive(struct parser *p, char **f, int n)
 				return fail(p, "duplicate cgroup '%s'", f[1]);
 		if (c->n_cgroups >= CELL_MAX_CGROUPS)
 			return fail(p, "too many cgroups (at most %d)", CELL_MAX_CGROUPS);
+		if (c->n_cgroups == 0)
+			p->first_cgroup_line = p->line;
 		p->block = &c->cgroups[c->n_cgroups++];
 		memset(p->block, 0, sizeof(*p->block));
 		strcpy(p->block->name, f[1]);
@@ -305,10 +375,12 @@ static int parse_line(struct parser *p, char *line)
 	if (*s == '\0' || *s == '#')
 		return 0;
 
-	/* sched_arg and log take the rest of the line verbatim. */
+	/* sched_arg, log and exec take the rest of the line verbatim (a shell
+	 * command line may well contain " #"). */
 	space = strchr(s, ' ');
 	if (space && p->seen_version &&
-	    (strncmp(s, "sched_arg ", 10) == 0 || strncmp(s, "log ", 4) == 0)) {
+	    (strncmp(s, "sched_arg ", 10) == 0 || strncmp(s, "log ", 4) == 0 ||
+	     strncmp(s, "exec ", 5) == 0)) {
 		*space = '\0';
 		return rest_of_line_directive(p, s, space + 1);
 	}
@@ -328,7 +400,8 @@ static int parse_line(struct parser *p, char *line)
 		if (*s)
 			*s++ = '\0';
 	}
-	if (strcmp(fields[0], "sched_arg") == 0 || strcmp(fields[0], "log") == 0) {
+	if (strcmp(fields[0], "sched_arg") == 0 || strcmp(fields[0], "log") == 0 ||
+	    strcmp(fields[0], "exec") == 0) {
 		if (!p->seen_version)
 			return fail(p, "the first line must be 'ktstr-cell 1', got '%s'", fields[0]);
 		return fail(p, "%s: missing value", fields[0]);
@@ -381,8 +454,14 @@ int cell_parse(const char *text, size_t len, struct cell *cell, char *err, size_
 		goto bad;
 	}
 	p.line = 0;
-	if (!p.seen_duration) {
-		fail(&p, "missing 'duration_ms'");
+	/* Only workers need a hold; a command runs as long as it runs. */
+	if (!p.seen_duration && cell->mode == CELL_MODE_WORKERS) {
+		fail(&p, "missing 'duration_ms' (required unless the cell has 'exec' or 'shell')");
+		goto bad;
+	}
+	if (cell->has_term && cell->mode != CELL_MODE_SHELL) {
+		p.line = p.term_line;
+		fail(&p, "'term' without 'shell': only the interactive shell has a terminal");
 		goto bad;
 	}
 	if (cell->n_sched_args > 0 && !cell->has_scheduler) {
@@ -400,6 +479,21 @@ void cell_free(struct cell *cell)
 	for (int i = 0; i < cell->n_sched_args; i++)
 		free(cell->sched_args[i]);
 	cell->n_sched_args = 0;
+	free(cell->exec_command);
+	cell->exec_command = NULL;
+}
+
+const char *cell_mode_directive(enum cell_mode mode)
+{
+	switch (mode) {
+	case CELL_MODE_EXEC:
+		return "exec";
+	case CELL_MODE_SHELL:
+		return "shell";
+	case CELL_MODE_WORKERS:
+		break;
+	}
+	return "cgroup";
 }
 
 int cell_total_workers(const struct cell *cell)

@@ -17,6 +17,7 @@
 #define CELL_CPULIST_MAX 256
 #define CELL_PATH_MAX 256
 #define CELL_COMM_MAX 16 /* TASK_COMM_LEN, including the NUL */
+#define CELL_TERM_MAX 64
 
 #define CELL_DEFAULT_SCHED_TIMEOUT_MS 20000
 
@@ -33,8 +34,19 @@ struct cell_cgroup {
 	int nice;
 };
 
+/* What the cell runs after the readiness gate. */
+enum cell_mode {
+	CELL_MODE_WORKERS, /* the cgroup blocks' workers, for duration_ms */
+	CELL_MODE_EXEC,    /* `exec`: one command line, its output sent to the host */
+	CELL_MODE_SHELL,   /* `shell`: an interactive shell on the serial console */
+};
+
 struct cell {
 	int version;
+	enum cell_mode mode;
+	char *exec_command; /* CELL_MODE_EXEC: the command line, malloc'd */
+	bool has_term;
+	char term[CELL_TERM_MAX]; /* CELL_MODE_SHELL: TERM for the shell */
 	bool has_scheduler;
 	char scheduler[CELL_PATH_MAX];
 	int n_sched_args;
@@ -52,6 +64,9 @@ struct cell {
 int cell_parse(const char *text, size_t len, struct cell *cell, char *err, size_t err_size);
 
 void cell_free(struct cell *cell);
+
+/* The directive that selects a mode ("exec", "shell"; "cgroup" for workers). */
+const char *cell_mode_directive(enum cell_mode mode);
 
 /* Number of workers over all cgroups. */
 int cell_total_workers(const struct cell *cell);

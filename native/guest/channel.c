@@ -198,11 +198,22 @@ static int read_more(void)
 
 enum channel_recv_result channel_recv(struct frame *out, int timeout_ms)
 {
+	return channel_recv_with(out, timeout_ms, NULL, 0);
+}
+
+enum channel_recv_result channel_recv_with(struct frame *out, int timeout_ms,
+					   struct pollfd *extra, int n_extra)
+{
 	uint64_t start = clock_now_ns();
+	bool extra_ready = false;
 
 	memset(out, 0, sizeof(*out));
+	if (n_extra > CHANNEL_MAX_EXTRA_FDS)
+		n_extra = CHANNEL_MAX_EXTRA_FDS;
+	for (int i = 0; i < n_extra; i++)
+		extra[i].revents = 0;
 	for (;;) {
-		struct pollfd pfd = { .fd = channel_fd, .events = POLLIN };
+		struct pollfd pfd[1 + CHANNEL_MAX_EXTRA_FDS];
 		int r, left, err;
 
 		if (channel_fd < 0)
@@ -214,10 +225,15 @@ enum channel_recv_result channel_recv(struct frame *out, int timeout_ms)
 			channel_close();
 			return CHANNEL_CLOSED;
 		}
+		if (extra_ready)
+			return CHANNEL_TIMEOUT;
 		left = timeout_ms - (int)clock_ms_since(start);
 		if (left < 0)
 			left = 0;
-		r = poll(&pfd, 1, left);
+		pfd[0] = (struct pollfd){ .fd = channel_fd, .events = POLLIN };
+		for (int i = 0; i < n_extra; i++)
+			pfd[1 + i] = (struct pollfd){ .fd = extra[i].fd, .events = extra[i].events };
+		r = poll(pfd, (nfds_t)(1 + n_extra), left);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -227,7 +243,14 @@ enum channel_recv_result channel_recv(struct frame *out, int timeout_ms)
 		}
 		if (r == 0)
 			return CHANNEL_TIMEOUT;
-		if (!(pfd.revents & POLLIN)) {
+		for (int i = 0; i < n_extra; i++) {
+			extra[i].revents = pfd[1 + i].revents;
+			if (extra[i].revents)
+				extra_ready = true;
+		}
+		if (!pfd[0].revents)
+			continue; /* only the extra fds: returns after take_frame() */
+		if (!(pfd[0].revents & POLLIN)) {
 			/* POLLHUP without data: the host went away. */
 			agent_log("host disconnected from %s", CHANNEL_PORT_NAME);
 			channel_close();

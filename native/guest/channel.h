@@ -4,6 +4,7 @@
 #ifndef KTSTR_CHANNEL_H
 #define KTSTR_CHANNEL_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,15 @@ enum channel_recv_result {
 
 /* Wait up to timeout_ms (0 = just check) for the next frame from the host. */
 enum channel_recv_result channel_recv(struct frame *out, int timeout_ms);
+
+#define CHANNEL_MAX_EXTRA_FDS 4
+
+/* channel_recv() that also watches up to CHANNEL_MAX_EXTRA_FDS other fds
+ * (fd and events set by the caller), so that one wait serves the host and,
+ * e.g., a command's output pipes. Their revents are filled in; when one is
+ * ready before a frame is complete it returns CHANNEL_TIMEOUT at once. */
+enum channel_recv_result channel_recv_with(struct frame *out, int timeout_ms,
+					   struct pollfd *extra, int n_extra);
 
 void frame_free(struct frame *f);
 

@@ -88,3 +88,12 @@ void children_forget(pid_t pid)
 	if (child)
 		child->pid = 0;
 }
+
+int children_exit_code(int wait_status)
+{
+	if (WIFEXITED(wait_status))
+		return WEXITSTATUS(wait_status);
+	if (WIFSIGNALED(wait_status))
+		return 128 + WTERMSIG(wait_status);
+	return -1;
+}

@@ -23,4 +23,8 @@ bool children_wait(pid_t pid, int timeout_ms, int *status);
 /* Stop tracking pid (after its status was used). */
 void children_forget(pid_t pid);
 
+/* A wait status as the shell reports it: the exit code, or 128 + the signal
+ * that killed the process (-1 for anything else). */
+int children_exit_code(int wait_status);
+
 #endif

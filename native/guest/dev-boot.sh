@@ -9,10 +9,13 @@
 #   dev-boot.sh -c cell.conf                   cell baked in as /ktstr/cell.conf
 #   dev-boot.sh -C cell.conf                   cell sent as a 'C' frame instead
 #   dev-boot.sh -c cell.conf -f native/out/scx-ktstr:/bin/scx-ktstr   (+ its libraries)
-#   dev-boot.sh -c cell.conf -S 1000           send 'S' 1 s after step start
+#   dev-boot.sh -c cell.conf -S 1000           send 'S' 1 s after step start (exec/shell: after 'G')
 #   dev-boot.sh -c cell.conf -N                never send 'G'; send 'S' 1 s after ready
+#   dev-boot.sh -c shell.conf -i               serial console on this terminal (shell cells):
+#                                              messages go to messages.jsonl, printed at the end
 #
-# Other options: -k VMLINUZ, -s SMP (QEMU -smp value), -m MB, -t TIMEOUT_S.
+# Other options: -k VMLINUZ, -s SMP (QEMU -smp value), -m MB, -t TIMEOUT_S
+# (default 120, 3600 with -i).
 # The work directory (console.log, initramfs) is printed and kept.
 set -eu
 
@@ -21,10 +24,10 @@ agent="$here/../out/ktstr-guest"
 kernel="${KTSTR_KERNEL:-$(ls /root/.cache/ktstr/kernels/*/vmlinuz 2>/dev/null | head -n1)}"
 smp="4,sockets=1,dies=2,cores=2,threads=1"
 mem=512
-timeout_s=120
-cell_file="" cell_frame="" shutdown_ms="" no_go="" extra=""
+timeout_s=""
+cell_file="" cell_frame="" shutdown_ms="" no_go="" extra="" interactive=""
 
-while getopts "k:c:C:f:s:m:t:S:Nh" opt; do
+while getopts "k:c:C:f:s:m:t:S:Nih" opt; do
 	case "$opt" in
 	k) kernel=$OPTARG ;;
 	c) cell_file=$OPTARG ;;
@@ -35,9 +38,12 @@ while getopts "k:c:C:f:s:m:t:S:Nh" opt; do
 	t) timeout_s=$OPTARG ;;
 	S) shutdown_ms=$OPTARG ;;
 	N) no_go=1 ;;
-	*) sed -n '2,16p' "$0"; exit 2 ;;
+	i) interactive=1 ;;
+	*) sed -n '2,20p' "$0"; exit 2 ;;
 	esac
 done
+# A shell session lasts as long as the user wants; the host must not hang up.
+[ -n "$timeout_s" ] || timeout_s=$([ -n "$interactive" ] && echo 3600 || echo 120)
 
 [ -x "$agent" ] || make -C "$here"
 [ -f "$kernel" ] || { echo "no kernel (use -k or KTSTR_KERNEL)" >&2; exit 2; }
@@ -67,18 +73,27 @@ done
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$work/initramfs.cpio.gz"
 
 echo "work dir: $work" >&2
-qemu-system-x86_64 -accel tcg,thread=multi -cpu Skylake-Server,-avx512f -m "$mem" \
-	-smp "$smp" -nodefaults -no-reboot -display none \
-	-serial "file:$work/console.log" -kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
-	-append "console=ttyS0 nokaslr panic=-1 rdinit=/init loglevel=4" \
-	-device virtio-serial-pci \
-	-chardev "socket,id=ch0,path=$work/ktstr.sock,server=on,wait=off" \
-	-device virtserialport,chardev=ch0,name=ktstr.0 2>"$work/qemu.log" &
-qemu_pid=$!
-trap 'kill $qemu_pid 2>/dev/null || true' EXIT INT TERM
 
-status=0
-python3 - "$work/ktstr.sock" "$timeout_s" "$cell_frame" "$shutdown_ms" "$no_go" <<'PY' || status=$?
+# The console: a file, or (-i) this terminal, still logged to the file. With
+# signal=off, Ctrl-C goes to the guest instead of ending QEMU.
+if [ -n "$interactive" ]; then
+	serial="-chardev stdio,id=con,signal=off,logfile=$work/console.log -serial chardev:con"
+else
+	serial="-serial file:$work/console.log"
+fi
+qemu() {
+	# shellcheck disable=SC2086 # $serial is a list of arguments
+	qemu-system-x86_64 -accel tcg,thread=multi -cpu Skylake-Server,-avx512f -m "$mem" \
+		-smp "$smp" -nodefaults -no-reboot -display none $serial \
+		-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
+		-append "console=ttyS0 nokaslr panic=-1 rdinit=/init loglevel=4" \
+		-device virtio-serial-pci \
+		-chardev "socket,id=ch0,path=$work/ktstr.sock,server=on,wait=off" \
+		-device virtserialport,chardev=ch0,name=ktstr.0 2>"$work/qemu.log"
+}
+
+host() {
+python3 - "$work/ktstr.sock" "$timeout_s" "$cell_frame" "$shutdown_ms" "$no_go" <<'PY'
 import json, socket, struct, sys, time
 path, timeout_s, cell_frame, shutdown_ms, no_go = sys.argv[1], float(sys.argv[2]), *sys.argv[3:]
 deadline = time.time() + timeout_s
@@ -111,16 +126,41 @@ while time.time() < deadline:
         msg = json.loads(payload)
         print(json.dumps(msg), flush=True)
         if msg["type"] == "ready" and no_go: shutdown_at = time.time() + 1
-        elif msg["type"] == "ready": send("G")
+        elif msg["type"] == "ready":
+            send("G")
+            # exec and shell cells have no step: count from the gate.
+            if shutdown_ms: shutdown_at = time.time() + int(shutdown_ms) / 1000
         if msg["type"] == "step" and msg["phase"] == "start" and shutdown_ms:
             shutdown_at = time.time() + int(shutdown_ms) / 1000
         if msg["type"] == "done": ok = msg["ok"]
     if ok is not None: break
 sys.exit(0 if ok else 1)
 PY
-# The agent powers off after `done`; give QEMU a moment, then make sure.
-for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 $qemu_pid 2>/dev/null || break; sleep 0.5; done
-kill $qemu_pid 2>/dev/null || true
-wait $qemu_pid 2>/dev/null || true
+}
+
+status=0
+if [ -n "$interactive" ]; then
+	# QEMU reads this terminal (a background job's stdin would be /dev/null
+	# unless given explicitly); the host's messages would garble it, so
+	# they go to a file.
+	exec 3<&0
+	qemu <&3 &
+	qemu_pid=$!
+	host >"$work/messages.jsonl" &
+	host_pid=$!
+	trap 'kill $qemu_pid $host_pid 2>/dev/null || true' EXIT INT TERM
+	wait $qemu_pid || true
+	wait $host_pid || status=$?
+	cat "$work/messages.jsonl"
+else
+	qemu &
+	qemu_pid=$!
+	trap 'kill $qemu_pid 2>/dev/null || true' EXIT INT TERM
+	host || status=$?
+	# The agent powers off after `done`; give QEMU a moment, then make sure.
+	for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 $qemu_pid 2>/dev/null || break; sleep 0.5; done
+	kill $qemu_pid 2>/dev/null || true
+	wait $qemu_pid 2>/dev/null || true
+fi
 echo "console: $work/console.log" >&2
 exit $status

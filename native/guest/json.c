@@ -115,6 +115,31 @@ static size_t utf8_sequence_len(const unsigned char *s, size_t n)
 	return need;
 }
 
+size_t json_utf8_incomplete_tail(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	/* Find the last byte that is not a continuation byte, within the
+	 * longest possible sequence. */
+	for (size_t back = 1; back <= 3 && back <= n; back++) {
+		unsigned char c = p[n - back];
+		size_t need;
+
+		if ((c & 0xc0) == 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf)
+			need = 2;
+		else if (c >= 0xe0 && c <= 0xef)
+			need = 3;
+		else if (c >= 0xf0 && c <= 0xf4)
+			need = 4;
+		else
+			return 0; /* ASCII or a byte no sequence starts with */
+		return need > back ? back : 0;
+	}
+	return 0;
+}
+
 void json_string_n(struct json *j, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;

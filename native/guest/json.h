@@ -43,6 +43,12 @@ void json_uint(struct json *j, unsigned long long v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
 
+/* How many bytes at the end of s[0..n) are the start of a UTF-8 sequence
+ * that continues past n (0..3). A reader of a byte stream holds them back
+ * for the next chunk, so that a character split by a read() is not replaced
+ * by U+FFFD twice. */
+size_t json_utf8_incomplete_tail(const char *s, size_t n);
+
 /* key + value shorthands for objects. */
 void json_kv_string(struct json *j, const char *key, const char *s);
 void json_kv_int(struct json *j, const char *key, long long v);

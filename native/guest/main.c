@@ -53,6 +53,10 @@ static int check_cell(const char *path)
 		       cg->has_nice ? cg->nice : 0, cg->params.spin_iters, cg->params.burst_us,
 		       cg->params.sleep_us);
 	}
+	if (cell.mode == CELL_MODE_EXEC)
+		printf("  exec: %s\n", cell.exec_command);
+	else if (cell.mode == CELL_MODE_SHELL)
+		printf("  shell: TERM=%s\n", cell.has_term ? cell.term : "(default)");
 	cell_free(&cell);
 	free(text);
 	return 0;

@@ -97,6 +97,15 @@ void pid1_setup(void)
 		agent_log("sched_setscheduler(SCHED_FIFO): %s", strerror(errno));
 }
 
+void pid1_reset_for_exec(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+}
+
 void pid1_power_off(void)
 {
 	children_reap();

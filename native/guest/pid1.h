@@ -7,6 +7,11 @@
 
 void pid1_setup(void);
 
+/* In a forked child that is about to exec another program: undo what PID 1
+ * set for itself and exec would carry over (the ignored SIGPIPE, the signal
+ * mask). */
+void pid1_reset_for_exec(void);
+
 /* sync + reboot(RB_POWER_OFF). Never returns. */
 void pid1_power_off(void) __attribute__((noreturn));
 

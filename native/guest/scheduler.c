@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "children.h"
@@ -16,6 +15,7 @@
 #include "kernel_log.h"
 #include "log.h"
 #include "messages.h"
+#include "pid1.h"
 
 bool scheduler_kernel_supported(void)
 {
@@ -26,16 +26,12 @@ bool scheduler_kernel_supported(void)
 
 static void __attribute__((noreturn)) exec_scheduler(char **argv)
 {
-	sigset_t none;
 	int fd;
 
 	/* Our own process group, so stopping it also stops anything the
 	 * loader started. */
 	setpgid(0, 0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Ignored signals survive exec; PID 1 ignores SIGPIPE. */
-	signal(SIGPIPE, SIG_DFL);
+	pid1_reset_for_exec();
 
 	fd = open("/dev/null", O_RDONLY);
 	if (fd >= 0 && fd != STDIN_FILENO) {
@@ -148,16 +144,6 @@ void scheduler_stop(struct scheduler *s, int grace_ms)
 	children_reap();
 }
 
-/* Shell convention: the exit code, or 128 + the signal that killed it. */
-static int exit_code(int wait_status)
-{
-	if (WIFEXITED(wait_status))
-		return WEXITSTATUS(wait_status);
-	if (WIFSIGNALED(wait_status))
-		return 128 + WTERMSIG(wait_status);
-	return -1;
-}
-
 void scheduler_send_exit(struct scheduler *s, const char *phase, const char *fallback_reason)
 {
 	struct sched_ext_log log;
@@ -182,7 +168,7 @@ void scheduler_send_exit(struct scheduler *s, const char *phase, const char *fal
 	json_key(&j, "output");
 	json_string_n(&j, output ? output : "", output ? output_len : 0);
 	if (scheduler_process_exited(s) && !s->stopped_by_agent)
-		json_kv_int(&j, "exit_status", exit_code(s->wait_status));
+		json_kv_int(&j, "exit_status", children_exit_code(s->wait_status));
 	else
 		json_kv_null(&j, "exit_status");
 	agent_log("sched_exit (%s): state '%s', reason: %s", phase, state,

@@ -11,10 +11,12 @@
 #include "channel.h"
 #include "children.h"
 #include "clock.h"
+#include "command.h"
 #include "file_io.h"
 #include "log.h"
 #include "messages.h"
 #include "scheduler.h"
+#include "shell.h"
 #include "topology.h"
 #include "workers.h"
 
@@ -27,12 +29,17 @@
 #define WORKER_STOP_GRACE_MS 1000
 #define SCHED_STOP_GRACE_MS 1000
 #define SCHED_EXIT_SETTLE_MS 2000
+/* How long output may still come after the command was stopped. */
+#define COMMAND_DRAIN_MS 1000
 
 struct session {
 	struct cell cell;
 	struct scheduler sched;
 	bool sched_attached;  /* reached "enabled": watch it from now on */
+	char sched_name[128]; /* its ops name, as sent in `ready` ("" for none) */
 	struct workers *workers;
+	struct command command; /* exec and shell cells */
+	bool command_running;
 	bool shutdown;        /* the host sent 'S' or went away */
 };
 
@@ -41,6 +48,7 @@ enum watch_event {
 	WATCH_GO,         /* 'G' arrived (only when accepted) */
 	WATCH_SHUTDOWN,   /* 'S' arrived or the channel closed */
 	WATCH_SCHED_EXIT, /* the scheduler left "enabled" or its process exited */
+	WATCH_COMMAND_EXIT, /* the command of an exec or shell cell exited */
 };
 
 static void send_hello(void)
@@ -87,12 +95,15 @@ static enum watch_event handle_frame(struct session *s, struct frame *f, bool ac
 }
 
 /* Wait up to ms for host frames, checking every WATCH_TICK_MS that an
- * attached scheduler is still enabled. Also reaps orphans. */
+ * attached scheduler is still enabled and, while a command runs, forwarding
+ * its output as it comes and noticing its exit. Also reaps orphans. */
 static enum watch_event watch(struct session *s, long ms, bool accept_go)
 {
 	uint64_t start = clock_now_ns();
 
 	for (;;) {
+		struct pollfd fds[COMMAND_MAX_POLL_FDS];
+		int n_fds = 0;
 		struct frame f;
 		enum watch_event ev;
 		long left;
@@ -101,14 +112,20 @@ static enum watch_event watch(struct session *s, long ms, bool accept_go)
 		if (s->sched_attached &&
 		    (!scheduler_is_enabled() || scheduler_process_exited(&s->sched)))
 			return WATCH_SCHED_EXIT;
+		if (s->command_running && command_exited(&s->command))
+			return WATCH_COMMAND_EXIT;
 		left = ms - (long)clock_ms_since(start);
 		if (left <= 0)
 			return WATCH_TIMEOUT;
-		switch (channel_recv(&f, left < WATCH_TICK_MS ? (int)left : WATCH_TICK_MS)) {
+		if (s->command_running)
+			n_fds = command_poll_fds(&s->command, fds);
+		switch (channel_recv_with(&f, left < WATCH_TICK_MS ? (int)left : WATCH_TICK_MS,
+					  fds, n_fds)) {
 		case CHANNEL_CLOSED:
 			s->shutdown = true;
 			return WATCH_SHUTDOWN;
 		case CHANNEL_TIMEOUT:
+			command_forward_output(&s->command, fds, n_fds);
 			break;
 		case CHANNEL_FRAME:
 			ev = handle_frame(s, &f, accept_go);
@@ -122,6 +139,10 @@ static enum watch_event watch(struct session *s, long ms, bool accept_go)
 /* Stop what is still running and send `done`. */
 static void finish(struct session *s, bool ok)
 {
+	if (s->command_running) {
+		command_stop(&s->command, COMMAND_DRAIN_MS);
+		s->command_running = false;
+	}
 	if (s->workers) {
 		workers_stop(s->workers, WORKER_STOP_GRACE_MS);
 		workers_free(s->workers);
@@ -179,9 +200,22 @@ static bool load_cell(struct session *s, bool *ok)
 		return false;
 	}
 	free(text);
-	agent_log("cell: %s, %d cgroup(s), %d worker(s), hold %ld ms",
-		  s->cell.has_scheduler ? s->cell.scheduler : "EEVDF (no scheduler)",
-		  s->cell.n_cgroups, cell_total_workers(&s->cell), s->cell.duration_ms);
+	switch (s->cell.mode) {
+	case CELL_MODE_WORKERS:
+		agent_log("cell: %s, %d cgroup(s), %d worker(s), hold %ld ms",
+			  s->cell.has_scheduler ? s->cell.scheduler : "EEVDF (no scheduler)",
+			  s->cell.n_cgroups, cell_total_workers(&s->cell), s->cell.duration_ms);
+		break;
+	case CELL_MODE_EXEC:
+		agent_log("cell: %s, exec: %s",
+			  s->cell.has_scheduler ? s->cell.scheduler : "EEVDF (no scheduler)",
+			  s->cell.exec_command);
+		break;
+	case CELL_MODE_SHELL:
+		agent_log("cell: %s, interactive shell on " SHELL_TTY,
+			  s->cell.has_scheduler ? s->cell.scheduler : "EEVDF (no scheduler)");
+		break;
+	}
 	return true;
 }
 
@@ -264,10 +298,12 @@ static void send_ready(struct session *s, uint64_t attach_ms)
 	struct json j;
 
 	msg_begin(&j, "ready");
-	if (s->sched_attached && scheduler_ops_name(ops, sizeof(ops)))
+	if (s->sched_attached && scheduler_ops_name(ops, sizeof(ops))) {
 		json_kv_string(&j, "scheduler", ops);
-	else
+		snprintf(s->sched_name, sizeof(s->sched_name), "%s", ops);
+	} else {
 		json_kv_null(&j, "scheduler");
+	}
 	json_kv_uint(&j, "attach_ms", attach_ms);
 	msg_send(&j);
 }
@@ -324,11 +360,27 @@ static bool report_workers(struct workers *w)
 	return all_fine;
 }
 
+/* `sched_exit` for a scheduler that stopped while the cell ran (when says
+ * during what, for the agent's own description). */
+static void report_run_exit(struct session *s, const char *when)
+{
+	char state[32], reason[256];
+
+	/* Let the kernel finish its report and the loader print its exit info
+	 * before collecting both. */
+	scheduler_wait_exit_settled(&s->sched, SCHED_EXIT_SETTLE_MS);
+	scheduler_read_state(state, sizeof(state));
+	if (scheduler_process_exited(&s->sched))
+		describe_exit(&s->sched, when, reason, sizeof(reason));
+	else
+		snprintf(reason, sizeof(reason), "sched_ext state became '%s' %s", state, when);
+	scheduler_send_exit(&s->sched, "run", reason);
+}
+
 /* Workers run for duration_ms while the scheduler is watched. */
 static void hold(struct session *s)
 {
 	enum watch_event ev = WATCH_TIMEOUT;
-	char state[32], reason[256];
 	uint64_t start;
 	bool ok = true;
 
@@ -346,20 +398,71 @@ static void hold(struct session *s)
 
 	if (ev == WATCH_SCHED_EXIT) {
 		ok = false;
-		/* Let the kernel finish its report and the loader print its exit
-		 * info before collecting both. */
-		scheduler_wait_exit_settled(&s->sched, SCHED_EXIT_SETTLE_MS);
-		scheduler_read_state(state, sizeof(state));
-		if (scheduler_process_exited(&s->sched))
-			describe_exit(&s->sched, "during the hold", reason, sizeof(reason));
-		else
-			snprintf(reason, sizeof(reason), "sched_ext state became '%s' during the hold",
-				 state);
-		scheduler_send_exit(&s->sched, "run", reason);
+		report_run_exit(s, "during the hold");
 	}
 	if (!report_workers(s->workers))
 		ok = false;
 	finish(s, ok);
+}
+
+/* The optional wait after the gate. Returns false when the session ended
+ * during it (reported and finished). */
+static bool settle(struct session *s)
+{
+	enum watch_event ev;
+
+	if (s->cell.settle_ms <= 0)
+		return true;
+	ev = watch(s, s->cell.settle_ms, false);
+	if (ev == WATCH_SHUTDOWN) {
+		finish(s, true);
+		return false;
+	}
+	if (ev == WATCH_SCHED_EXIT) {
+		if (s->workers)
+			workers_stop(s->workers, WORKER_STOP_GRACE_MS);
+		scheduler_wait_exit_settled(&s->sched, SCHED_EXIT_SETTLE_MS);
+		scheduler_send_exit(&s->sched, "run", "scheduler left 'enabled' while settling");
+		finish(s, false);
+		return false;
+	}
+	return true;
+}
+
+/* exec and shell cells: the command runs instead of workers, under the same
+ * watch over the scheduler, until it exits, the scheduler stops or the host
+ * says stop. The command's own failure is its status, not ok:false. */
+static void run_command(struct session *s)
+{
+	enum watch_event ev;
+	char banner[256], what[128];
+	int err;
+
+	if (!settle(s))
+		return;
+	if (s->cell.mode == CELL_MODE_EXEC) {
+		err = command_start_exec(&s->command, s->cell.exec_command, what, sizeof(what));
+	} else {
+		shell_banner(banner, sizeof(banner), s->sched_name[0] ? s->sched_name : NULL);
+		err = command_start_shell(&s->command, s->cell.has_term ? s->cell.term : NULL,
+					  banner, what, sizeof(what));
+	}
+	if (err) {
+		msg_error("command", -err, "%s: %s", what, strerror(-err));
+		finish(s, false);
+		return;
+	}
+	s->command_running = true;
+	do
+		ev = watch(s, 1000, false);
+	while (ev == WATCH_TIMEOUT);
+	/* Stopped and drained first: all its output comes before exec_exit. */
+	command_stop(&s->command, COMMAND_DRAIN_MS);
+	s->command_running = false;
+	if (ev == WATCH_SCHED_EXIT)
+		report_run_exit(s, "while the command ran");
+	command_send_exit(&s->command);
+	finish(s, ev != WATCH_SCHED_EXIT);
 }
 
 void session_run(void)
@@ -398,26 +501,16 @@ void session_run(void)
 		}
 	}
 
+	if (s.cell.mode != CELL_MODE_WORKERS) {
+		run_command(&s);
+		return;
+	}
 	s.workers = workers_spawn(&s.cell, &err, what, sizeof(what));
 	if (!s.workers) {
 		msg_error("workers", -err, "%s: %s", what, strerror(-err));
 		finish(&s, false);
 		return;
 	}
-	if (s.cell.settle_ms > 0) {
-		enum watch_event ev = watch(&s, s.cell.settle_ms, false);
-
-		if (ev == WATCH_SHUTDOWN) {
-			finish(&s, true);
-			return;
-		}
-		if (ev == WATCH_SCHED_EXIT) {
-			workers_stop(s.workers, WORKER_STOP_GRACE_MS);
-			scheduler_wait_exit_settled(&s.sched, SCHED_EXIT_SETTLE_MS);
-			scheduler_send_exit(&s.sched, "run", "scheduler left 'enabled' while settling");
-			finish(&s, false);
-			return;
-		}
-	}
-	hold(&s);
+	if (settle(&s))
+		hold(&s);
 }

@@ -59,6 +59,8 @@ export function registerTestCommand(prog: Sade): void {
       const files = findTestFiles(paths.length ? paths : ['test', 'examples'].filter((p) => existsSync(p)));
       if (files.length === 0) throw new KtstrError('paths', paths, 'holds no *.test.ts files', 'Point at test files or their directories.');
       const env = { ...process.env };
+      // Set when ktstr itself runs inside a node:test file; the child must be a run of its own.
+      delete env.NODE_TEST_CONTEXT;
       if (opts.topology) env.KTSTR_TOPOLOGY = topologyLabel(parseTopologyArg(opts.topology));
       // Resolve (and fetch if needed) once here, so parallel test files do not race to fetch.
       const kernel = await resolveKernel(opts.kernel ?? process.env.KTSTR_KERNEL, progress);

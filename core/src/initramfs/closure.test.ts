@@ -353,10 +353,14 @@ describe('compiled fixtures, cross-checked with the real loader', () => {
         );
         const gone = e.unresolved[0]!;
         assert.deepEqual(gone.searched, [path('i386'), '/etc/ld.so.cache', ...debianSystemLibraryDirs(EM_X86_64)]);
-        assert.match(e.message, /^shared libraries: cannot all be found; missing:\n/);
+        assert.ok(
+          e.message.startsWith(
+            `shared libraries: cannot all be found (got ["libgone.so (needed by ${path('main-gone')})","libbar.so (needed by ${path('main-bar-gone')})"]). Install the packages that provide them`,
+          ),
+          e.message,
+        );
         assert.ok(e.message.includes(`  - libgone.so, needed by ${path('main-gone')}; searched ${path('i386')}, /etc/ld.so.cache, /lib/x86_64-linux-gnu`), e.message);
         assert.ok(e.message.includes(`  - libbar.so, needed by ${path('main-bar-gone')}`), e.message);
-        assert.match(e.message, /\(got 2\)\. Install the packages that provide them/);
         return true;
       },
     );

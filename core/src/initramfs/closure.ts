@@ -91,10 +91,11 @@ export class UnresolvedLibrariesError extends KtstrError {
     });
     super(
       'shared libraries',
-      unresolved.length,
-      `cannot all be found; missing:${lines.join('')}\n`,
+      unresolved.map((u) => `${u.library} (needed by ${u.neededBy})`),
+      'cannot all be found',
       'Install the packages that provide them, rebuild the binary with a DT_RUNPATH that points at them, or pass their directories in ldLibraryPath.',
     );
+    this.message += `\nWhere each was looked for:${lines.join('')}`;
     this.name = 'UnresolvedLibrariesError';
     this.unresolved = unresolved;
   }

@@ -178,7 +178,7 @@ test('malformed streams are rejected with what is wrong and where', () => {
   const huge = Buffer.from([0x02, 0x21, 0x4c, 0x18, 0xff, 0xff, 0xff, 0x7f]);
   assert.throws(() => decompressLz4Legacy(huge), /block 0 size \(at byte 4\): exceeds LZ4_compressBound/);
 
-  // A short block followed by another block: the kernel's boot-time decoder would misplace the data.
+  // A short block followed by another block breaks the 8 MiB invariant the kernel's pre-boot decoder relies on.
   const [shortBlock] = blocksOf(compressLz4Legacy(mixedBytes(10)));
   const size = Buffer.alloc(4);
   size.writeUInt32LE(shortBlock!.length);

@@ -1,15 +1,18 @@
 /**
- * LZ4 "legacy" frame encoder and decoder. The kernel's initramfs unpacker
+ * LZ4 "legacy" frame encoder and decoder. For LZ4, the kernel's initramfs unpacker
  * (lib/decompress_unlz4.c) reads only this format, not the modern LZ4 frame format
  * (magic 0x184D2204) that most libraries produce, so the guest's compressed initramfs is
- * written with it. It is also what `lz4 -l` writes.
+ * written with it.
  *
  * Stream layout:
  *   u32 LE magic 0x184C2102
  *   repeated: u32 LE compressed size, then that many bytes of one raw LZ4 block
- * Every block holds exactly 8 MiB of input except the last, which holds the rest. The
- * kernel's boot-time decompressor expects exactly that: it decodes every block but the last
- * into a fixed 8 MiB window. Empty input is the magic alone (as `lz4 -l` writes it).
+ * Every block holds exactly 8 MiB of input except the last, which holds the rest, as
+ * `lz4 -l` writes it. The kernel's pre-boot decompressor (used for LZ4-compressed kernel
+ * images) decodes every block but the last into exactly 8 MiB and so depends on this; the
+ * initramfs unpacker itself also accepted smaller blocks when tried on a 7.2 kernel, but
+ * nothing is gained by relying on that. Empty input is the magic alone, as `lz4 -l` writes it.
+ * The compressed block size must not exceed LZ4_compressBound(8 MiB).
  *
  * The blocks come from lz4-napi. Its compressSync()/compress() return the block prefixed
  * by the *uncompressed* size as u32 LE (lz4_flex's "size prepended" convention). That
@@ -22,7 +25,7 @@ import { KtstrError } from '../errors.js';
 export const LZ4_LEGACY_MAGIC = 0x184c2102;
 /** Input bytes per block; the kernel's LZ4_DEFAULT_UNCOMPRESSED_CHUNK_SIZE. */
 export const LZ4_LEGACY_CHUNK_BYTES = 8 * 1024 * 1024;
-/** LZ4_compressBound(8 MiB): the largest block the kernel accepts. */
+/** LZ4_compressBound(8 MiB): the largest compressed block the kernel accepts. */
 export const LZ4_LEGACY_MAX_BLOCK_BYTES = LZ4_LEGACY_CHUNK_BYTES + Math.floor(LZ4_LEGACY_CHUNK_BYTES / 255) + 16;
 
 /** Length of the uncompressed-size prefix lz4-napi puts in front of every block. */
@@ -41,7 +44,7 @@ export function compressLz4Legacy(data: Uint8Array): Buffer {
 
 /**
  * Same output as {@link compressLz4Legacy}, but the 8 MiB chunks are compressed concurrently
- * on libuv's thread pool, which keeps the event loop free and is faster for large archives.
+ * on libuv's thread pool, which keeps the event loop free while a large archive compresses.
  */
 export async function compressLz4LegacyAsync(data: Uint8Array): Promise<Buffer> {
   const input = asBuffer(data);
@@ -61,7 +64,7 @@ export async function compressLz4LegacyAsync(data: Uint8Array): Promise<Buffer> 
  * (kernels since the 2021 fix "lib/decompress_unlz4.c: correctly handle zero-padding around
  * initrds"; older kernels reject it); bytes after that zero word are not examined, as they
  * belong to whatever follows in the initrd. Every block except the last of each stream must
- * decode to exactly 8 MiB, which is what the kernel needs at boot.
+ * decode to exactly 8 MiB, the invariant the encoder keeps (see the top of this file).
  */
 export function decompressLz4Legacy(stream: Uint8Array): Buffer {
   const input = asBuffer(stream);
@@ -101,7 +104,7 @@ export function decompressLz4Legacy(stream: Uint8Array): Buffer {
         `lz4 legacy block ${blockIndex - 1}`,
         previousBlockBytes,
         `decodes to fewer than ${LZ4_LEGACY_CHUNK_BYTES} bytes but is not the last block`,
-        'Only the last block may be short; the kernel decodes the others into a fixed 8 MiB window. Re-create the stream with compressLz4Legacy.',
+        'Only the last block may be short; the kernel\'s pre-boot decoder expects 8 MiB from the others. Re-create the stream with compressLz4Legacy or `lz4 -l`.',
       );
     }
     if (input.length - offset < blockBytes) {

@@ -60,6 +60,13 @@ export class CellResult implements CellResultData {
   }
 }
 
+/**
+ * The kernel reports an exit in two lines: `BPF scheduler "x" disabled (<kind>)` and then the
+ * detail (the scx_bpf_error text, or `task[pid] failed to run for 2.9s` from the watchdog). The
+ * reason carries both, so "runnable task stall" is in it, not only in the log.
+ */
 export function schedulerExitFrom(m: SchedExitMessage): SchedulerExit {
-  return { phase: m.phase, reason: m.reason, dmesg: m.dmesg, output: m.output, exitStatus: m.exit_status };
+  const kind = m.dmesg.map((l) => /disabled \(([^)]+)\)/.exec(l)?.[1]).find((k) => k !== undefined);
+  const reason = kind && !m.reason.includes(kind) ? `${kind}: ${m.reason}` : m.reason;
+  return { phase: m.phase, reason, dmesg: m.dmesg, output: m.output, exitStatus: m.exit_status };
 }

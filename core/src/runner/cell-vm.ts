@@ -55,9 +55,13 @@ export class SchedulerExitError extends Error {
 }
 
 export class CellError extends Error {
-  constructor(message: string, readonly consoleLog: string) {
+  /** The message without the console tail. */
+  readonly firstLine: string;
+
+  constructor(message: string, readonly consoleLog: string, readonly earlyBootFailure = false) {
     super(`${message}${consoleLog ? `\n--- console (tail) ---\n${consoleLog.trim().split('\n').slice(-25).join('\n')}` : ''}`);
     this.name = 'CellError';
+    this.firstLine = message.split('\n')[0]!;
   }
 }
 
@@ -80,11 +84,28 @@ export class CellVm {
       includeFiles: plan.includeFiles ?? [],
       cellFiles: [{ guestPath: '/ktstr/cell-name', data: Buffer.from(`${plan.name}\n`) }],
     });
+    const attempts = Math.max(1, Number(process.env.KTSTR_BOOT_ATTEMPTS ?? 2));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await CellVm.bootOnce(plan, image.initrd, schedulerHost);
+      } catch (e) {
+        // Multi-threaded TCG occasionally oopses while the kernel patches its own code in early
+        // boot (seen about once in 15 boots, before init runs). That is the emulator, not the
+        // test: retry such a boot, and say so. Anything after the agent started is never retried.
+        const early = e instanceof CellError && e.earlyBootFailure;
+        if (!early || attempt >= attempts) throw e;
+        process.stderr.write(`ktstr: ${plan.name}: boot attempt ${attempt} died before the guest agent started `
+          + `(${(e as CellError).firstLine}); retrying\n`);
+      }
+    }
+  }
+
+  private static async bootOnce(plan: CellPlan, initrd: Buffer, schedulerHost: string | undefined): Promise<CellVm> {
     const vm = await QemuVm.start({
       topology: plan.topology,
       memoryMiB: plan.memoryMiB ?? defaultMemoryMiB(plan.topology),
       kernel: plan.kernel.vmlinuz,
-      initrd: image.initrd,
+      initrd,
     });
     try {
       const hello = await vm.channel.waitFor('hello', plan.bootTimeoutMs ?? 120_000);
@@ -97,7 +118,8 @@ export class CellVm {
     } catch (e) {
       const log = await vm.destroy();
       if (e instanceof CellError) throw e;
-      throw new CellError(`${plan.name}: the guest did not come up: ${(e as Error).message}`, log);
+      const agentStarted = log.includes('ktstr-guest[');
+      throw new CellError(`${plan.name}: the guest did not come up: ${(e as Error).message}`, log, !agentStarted && /Oops|Kernel panic|BUG:/.test(log));
     }
   }
 

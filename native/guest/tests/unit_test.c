@@ -1,5 +1,6 @@
-/* Host-side unit checks of the pure parts of the agent: the JSON emitter,
- * the cpulist parser and the latency histogram. Run by `make check`. */
+/* Host-side unit checks of the pure parts of the agent: the JSON emitter
+ * (and its UTF-8 helpers), the cpulist parser and the latency histogram.
+ * Run by `make check`. */
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +48,25 @@ static void test_json(void)
 	json_free(&j);
 }
 
+static void test_utf8_tail(void)
+{
+	/* Complete text: nothing to hold back. */
+	CHECK(json_utf8_incomplete_tail("", 0) == 0);
+	CHECK(json_utf8_incomplete_tail("abc", 3) == 0);
+	CHECK(json_utf8_incomplete_tail("a\xc3\xa9", 3) == 0);
+	CHECK(json_utf8_incomplete_tail("\xe2\x82\xac", 3) == 0);
+	CHECK(json_utf8_incomplete_tail("\xf0\x9f\x98\x80", 4) == 0);
+	/* A character cut after 1, 2 or 3 of its bytes. */
+	CHECK(json_utf8_incomplete_tail("a\xc3", 2) == 1);
+	CHECK(json_utf8_incomplete_tail("a\xe2\x82", 3) == 2);
+	CHECK(json_utf8_incomplete_tail("\xf0\x9f\x98", 3) == 3);
+	CHECK(json_utf8_incomplete_tail("\xf0", 1) == 1);
+	/* Bytes that can never complete: left for the U+FFFD repair. */
+	CHECK(json_utf8_incomplete_tail("a\xff", 2) == 0);
+	CHECK(json_utf8_incomplete_tail("a\xc0", 2) == 0);
+	CHECK(json_utf8_incomplete_tail("\x80\x80\x80", 3) == 0);
+}
+
 static void test_cpulist(void)
 {
 	struct cpu_mask m;
@@ -81,6 +101,7 @@ static void test_latency(void)
 int main(void)
 {
 	test_json();
+	test_utf8_tail();
 	test_cpulist();
 	test_latency();
 	if (failures) {
