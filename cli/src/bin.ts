@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The `ktstr` command. Parsing and rendering only: every decision is made in @ktstr/core.
  */

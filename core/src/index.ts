@@ -4,7 +4,7 @@
 export { declareScheduler, type SchedulerDecl, type SchedulerOptions } from './api/declare-scheduler.js';
 export { ktstrTest, type KtstrTestOptions, type KtstrTestBody, DEFAULT_TOPOLOGY, vmUnavailableReason } from './api/ktstr-test.js';
 export { cgroup, cpuset, hold, work, type CgroupDef, type CpusetSpec, type HoldSpec, type WorkSpec, type WorkType } from './scenario/index.js';
-export { CellVm, type CellPlan, type RunOptions, SchedulerExitError, CellError, defaultMemoryMiB } from './runner/cell-vm.js';
+export { CellVm, type CellPlan, type RunOptions, type CommandSpec, type CommandResult, SchedulerExitError, CellError, defaultMemoryMiB } from './runner/cell-vm.js';
 export { CellResult, type SchedulerExit } from './result/cell-result.js';
 export { ExpectationError } from './result/expect.js';
 export type { CellMetrics, WorkerResult } from './result/metrics.js';

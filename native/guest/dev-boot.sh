@@ -39,7 +39,7 @@ while getopts "k:c:C:f:s:m:t:S:Nih" opt; do
 	S) shutdown_ms=$OPTARG ;;
 	N) no_go=1 ;;
 	i) interactive=1 ;;
-	*) sed -n '2,20p' "$0"; exit 2 ;;
+	*) sed -n '2,19p' "$0"; exit 2 ;;
 	esac
 done
 # A shell session lasts as long as the user wants; the host must not hang up.
@@ -81,9 +81,11 @@ if [ -n "$interactive" ]; then
 else
 	serial="-serial file:$work/console.log"
 fi
+# Always run in the background: exec, so that $! is QEMU itself and the
+# traps below can kill it.
 qemu() {
 	# shellcheck disable=SC2086 # $serial is a list of arguments
-	qemu-system-x86_64 -accel tcg,thread=multi -cpu Skylake-Server,-avx512f -m "$mem" \
+	exec qemu-system-x86_64 -accel tcg,thread=multi -cpu Skylake-Server,-avx512f -m "$mem" \
 		-smp "$smp" -nodefaults -no-reboot -display none $serial \
 		-kernel "$kernel" -initrd "$work/initramfs.cpio.gz" \
 		-append "console=ttyS0 nokaslr panic=-1 rdinit=/init loglevel=4" \

@@ -2,8 +2,8 @@
  *
  * It mounts what the kernel needs, connects to the host over the virtio port
  * ktstr.0, reports the CPU topology, loads the cell (what to run), starts the
- * scheduler under test, runs the workers and reports what happened, then
- * powers the VM off. The protocol is docs/guest-protocol.md.
+ * scheduler under test, runs the workers (or the cell's command or shell)
+ * and reports what happened, then powers the VM off. The protocol is docs/guest-protocol.md.
  *
  * Outside a VM it only offers --check-cell, to validate a cell file. */
 #include <stdio.h>

@@ -1,16 +1,61 @@
 /** `ktstr shell`: a busybox shell (or one command with --exec) inside a VM. */
 import type { Sade } from 'sade';
-import { action } from '../output.js';
+import { resolve } from 'node:path';
+import { CellVm, declareScheduler, parseTopologyArg, resolveKernel, topologyLabel } from '@ktstr/core';
+import { action, printJson, progress } from '../output.js';
+
+interface ShellOptions {
+  topology: string;
+  kernel?: string;
+  'include-files'?: string | string[];
+  exec?: string;
+  scheduler?: string;
+  'sched-arg'?: string | string[];
+  json?: boolean;
+}
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : ([] as string[]).concat(v).map(String));
 
 export function registerShellCommand(prog: Sade): void {
   prog
     .command('shell')
-    .describe('Boot a VM and open a busybox shell in it (debugging, not tests).')
+    .describe('Boot a VM and open a busybox shell in it, or run one command with --exec (debugging, not tests).')
     .option('--topology', 'NnLlCcTt, N,L,C,T or a preset name', '1n1l2c1t')
     .option('--kernel', 'Kernel version or path')
-    .option('--include-files', 'Host files to copy in, with their shared libraries (repeatable)')
+    .option('--include-files', 'Host file to copy in with its shared libraries, at /bin/<name> (repeatable)')
+    .option('--scheduler', 'A sched_ext scheduler binary to load first')
+    .option('--sched-arg', 'An argument for --scheduler (repeatable)')
     .option('--exec', 'Run this command in the guest, print its output and exit with its status')
-    .action(action(async () => {
-      throw new Error('not wired yet');
+    .option('--json', 'With --exec: print {status, stdout, stderr, schedulerExit} as JSON')
+    .example('shell --exec "cat /sys/devices/system/cpu/online" --topology 2n2l2c1t')
+    .action(action(async (opts: ShellOptions) => {
+      const topology = parseTopologyArg(opts.topology);
+      const kernel = await resolveKernel(opts.kernel ?? process.env.KTSTR_KERNEL, progress);
+      const scheduler = opts.scheduler
+        ? declareScheduler({ name: 'shell-scheduler', binary: opts.scheduler, schedArgs: list(opts['sched-arg']) })
+        : undefined;
+      const interactive = opts.exec === undefined;
+      if (interactive && !process.stdin.isTTY) progress('stdin is not a terminal; the shell reads it as typed input');
+      progress(`booting ${topologyLabel(topology)} on ${kernel.label}${scheduler ? ` with ${opts.scheduler}` : ''}`);
+      const vm = await CellVm.boot({
+        name: `shell/${topologyLabel(topology)}/${kernel.label}`,
+        kernel,
+        topology,
+        scheduler,
+        durationMs: 1,
+        includeFiles: list(opts['include-files']).map((p) => ({ hostPath: resolve(p) })),
+        console: interactive ? 'terminal' : 'log',
+      });
+      progress(`guest up in ${(vm.bootMs / 1000).toFixed(1)} s (${vm.accel})`);
+      const streamed = !opts.json;
+      const r = await vm.runCommand(
+        interactive ? { shell: true, term: process.env.TERM } : { exec: opts.exec! },
+        (stream, data) => {
+          if (streamed) (stream === 'stdout' ? process.stdout : process.stderr).write(data);
+        },
+      );
+      if (opts.json) printJson(r);
+      if (r.schedulerExit) progress(`the scheduler exited: ${r.schedulerExit.reason}`);
+      process.exitCode = r.status ?? 1;
     }));
 }

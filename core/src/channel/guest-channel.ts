@@ -16,6 +16,7 @@ export class GuestChannel {
   readonly received: GuestMessage[] = [];
   private readonly decoder = new FrameDecoder();
   private waiters: Array<() => void> = [];
+  private listeners: Array<(m: GuestMessage) => void> = [];
   private closedReason: string | undefined;
   private protocolError: Error | undefined;
 
@@ -63,13 +64,19 @@ export class GuestChannel {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for the guest's "${type}" message`);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
+        // setTimeout holds at most 2^31-1 ms; longer waits just loop.
+        const timer = setTimeout(resolve, Math.min(left, 2_147_483_647));
         this.waiters.push(() => {
           clearTimeout(timer);
           resolve();
         });
       });
     }
+  }
+
+  /** Calls `fn` for every message from now on (for streaming, e.g. command output). */
+  onMessage(fn: (m: GuestMessage) => void): void {
+    this.listeners.push(fn);
   }
 
   close(reason = 'closed by the host'): void {
@@ -85,7 +92,10 @@ export class GuestChannel {
   private onData(chunk: Buffer): void {
     try {
       for (const frame of this.decoder.push(chunk)) {
-        if (frame.kind === FrameKind.json) this.received.push(parseGuestMessage(frame.payload));
+        if (frame.kind !== FrameKind.json) continue;
+        const message = parseGuestMessage(frame.payload);
+        this.received.push(message);
+        for (const fn of this.listeners) fn(message);
       }
     } catch (e) {
       this.protocolError = e as Error;

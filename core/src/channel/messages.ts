@@ -56,6 +56,15 @@ export interface ErrorMessage extends Base {
   errno: number;
   message: string;
 }
+export interface OutputMessage extends Base {
+  type: 'output';
+  stream: 'stdout' | 'stderr';
+  data: string;
+}
+export interface ExecExitMessage extends Base {
+  type: 'exec_exit';
+  status: number | null;
+}
 export interface DoneMessage extends Base {
   type: 'done';
   ok: boolean;
@@ -69,9 +78,11 @@ export type GuestMessage =
   | WorkerMessage
   | SchedExitMessage
   | ErrorMessage
+  | OutputMessage
+  | ExecExitMessage
   | DoneMessage;
 
-const KNOWN = new Set(['hello', 'sched_started', 'ready', 'step', 'worker', 'sched_exit', 'error', 'done']);
+const KNOWN = new Set(['hello', 'sched_started', 'ready', 'step', 'worker', 'sched_exit', 'error', 'output', 'exec_exit', 'done']);
 
 export function parseGuestMessage(payload: Buffer): GuestMessage {
   let value: unknown;

@@ -2,8 +2,8 @@
  * End-to-end check that a real kernel accepts what this folder writes: an LZ4 legacy
  * compressed cpio spanning several 8 MiB chunks, holding dynamically linked host binaries
  * with their closure, followed by a zero word and an uncompressed cpio. Needs a kernel image
- * built with CONFIG_RD_LZ4 (e.g. a Debian cloud kernel) and qemu-system-x86_64; set
- * KTSTR_TEST_KERNEL=/path/to/vmlinuz to run it. Takes a few seconds under TCG.
+ * built with CONFIG_RD_LZ4 (KTSTR_TEST_KERNEL=/path/to/vmlinuz, else the newest cached kernel)
+ * and qemu-system-x86_64. Takes a few seconds under TCG.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,10 +14,11 @@ import { join } from 'node:path';
 import { CpioWriter } from './cpio.js';
 import { compressLz4Legacy, LZ4_LEGACY_CHUNK_BYTES } from './lz4-legacy.js';
 import { resolveSharedLibraries } from './closure.js';
+import { findCachedKernel } from '../kernel/kernel-cache.js';
 
-const kernel = process.env.KTSTR_TEST_KERNEL;
+const kernel = process.env.KTSTR_TEST_KERNEL ?? findCachedKernel()?.vmlinuz;
 
-test('the kernel unpacks our LZ4 legacy cpio and runs dynamically linked binaries from it', { skip: kernel === undefined && 'set KTSTR_TEST_KERNEL to a vmlinuz with CONFIG_RD_LZ4' }, () => {
+test('the kernel unpacks our LZ4 legacy cpio and runs dynamically linked binaries from it', { skip: kernel === undefined && 'no kernel: set KTSTR_TEST_KERNEL or run `ktstr kernel fetch`' }, () => {
   const binaries = ['/usr/bin/ls', '/usr/bin/qemu-system-x86_64'];
   const base = new CpioWriter()
     .file('/bin/busybox', readFileSync('/bin/busybox'), 0o755)

@@ -13,13 +13,16 @@ import { type Topology, topologyLabel } from '../topology/topology.js';
 import { compareTopology, observeTopology } from '../topology/guest-check.js';
 import { QemuVm } from '../vm/qemu-backend.js';
 import { buildGuestImage, type HostFile } from '../initramfs/guest-image.js';
-import { buildCellDescription } from '../scenario/cell-description.js';
+import { buildCellDescription, buildCommandCell } from '../scenario/cell-description.js';
 import type { CgroupDef } from '../scenario/cgroup.js';
 import { type HoldSpec, holdMs } from '../scenario/hold.js';
 import type { DoneMessage, GuestMessage, HelloMessage, SchedExitMessage, WorkerMessage } from '../channel/messages.js';
-import { CellResult, schedulerExitFrom } from '../result/cell-result.js';
+import { CellResult, type SchedulerExit, schedulerExitFrom } from '../result/cell-result.js';
 import { computeMetrics, workerFromMessage } from '../result/metrics.js';
 import { fixtureDir } from '../fixture.js';
+
+/** A TCG boot on a loaded 2-core host takes up to ~15 s; a boot this late has hung. */
+export const DEFAULT_BOOT_TIMEOUT_MS = 90_000;
 
 export interface CellPlan {
   /** `test/topology/kernel`. */
@@ -35,6 +38,18 @@ export interface CellPlan {
   /** Host files copied into the guest with their shared libraries. */
   includeFiles?: readonly HostFile[];
   bootTimeoutMs?: number;
+  /** 'terminal' puts the guest's serial console on this process's terminal (ktstr shell). */
+  console?: 'log' | 'terminal';
+}
+
+export type CommandSpec = { exec: string } | { shell: true; term?: string };
+
+export interface CommandResult {
+  /** Exit status of the command (128 + signal when killed), null if it could not be reaped. */
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  schedulerExit: SchedulerExit | null;
 }
 
 export interface RunOptions {
@@ -89,9 +104,10 @@ export class CellVm {
       try {
         return await CellVm.bootOnce(plan, image.initrd, schedulerHost);
       } catch (e) {
-        // Multi-threaded TCG occasionally oopses while the kernel patches its own code in early
-        // boot (seen about once in 15 boots, before init runs). That is the emulator, not the
-        // test: retry such a boot, and say so. Anything after the agent started is never retried.
+        // Multi-threaded TCG occasionally oopses or hangs while the kernel patches its own code
+        // in early boot (seen about once in 15 boots, before init runs). That is the emulator,
+        // not the test: retry a boot that failed before the agent started, and say so. Nothing
+        // that happens after the agent started is ever retried.
         const early = e instanceof CellError && e.earlyBootFailure;
         if (!early || attempt >= attempts) throw e;
         process.stderr.write(`ktstr: ${plan.name}: boot attempt ${attempt} died before the guest agent started `
@@ -106,9 +122,10 @@ export class CellVm {
       memoryMiB: plan.memoryMiB ?? defaultMemoryMiB(plan.topology),
       kernel: plan.kernel.vmlinuz,
       initrd,
+      console: plan.console,
     });
     try {
-      const hello = await vm.channel.waitFor('hello', plan.bootTimeoutMs ?? 120_000);
+      const hello = await vm.channel.waitFor('hello', plan.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS);
       const bootMs = performance.now() - vm.startedAt;
       const diffs = compareTopology(plan.topology, observeTopology((hello as HelloMessage).cpus));
       if (diffs.length > 0) {
@@ -119,7 +136,7 @@ export class CellVm {
       const log = await vm.destroy();
       if (e instanceof CellError) throw e;
       const agentStarted = log.includes('ktstr-guest[');
-      throw new CellError(`${plan.name}: the guest did not come up: ${(e as Error).message}`, log, !agentStarted && /Oops|Kernel panic|BUG:/.test(log));
+      throw new CellError(`${plan.name}: the guest did not come up: ${(e as Error).message}`, log, !agentStarted);
     }
   }
 
@@ -169,6 +186,53 @@ export class CellVm {
       const log = await this.vm.destroy();
       if (e instanceof SchedulerExitError || e instanceof CellError) throw e;
       throw new CellError(`${plan.name}: ${(e as Error).message}`, log);
+    }
+  }
+
+  /**
+   * Runs one shell command (`exec`) or an interactive shell on the serial console instead of a
+   * scenario; the guest powers off afterwards. Output is streamed to `onOutput` as it arrives.
+   */
+  async runCommand(command: CommandSpec, onOutput: (stream: 'stdout' | 'stderr', data: string) => void = () => {}): Promise<CommandResult> {
+    if (this.ran) throw new Error(`${this.plan.name}: this VM already ran its cell`);
+    this.ran = true;
+    const sched = this.plan.scheduler;
+    const ch = this.vm.channel;
+    const out = { stdout: '', stderr: '' };
+    ch.onMessage((m) => {
+      if (m.type !== 'output') return;
+      out[m.stream] += m.data;
+      onOutput(m.stream, m.data);
+    });
+    try {
+      ch.send('cell', buildCommandCell({
+        scheduler: sched && this.schedulerGuestPath
+          ? { guestPath: this.schedulerGuestPath, args: [...sched.schedArgs, ...(this.plan.extraSchedArgs ?? [])] }
+          : undefined,
+        schedTimeoutMs: sched?.attachTimeoutMs ?? 0,
+        command,
+      }));
+      const first = await ch.waitFor('ready', (sched?.attachTimeoutMs ?? 0) + 30_000, ['sched_exit', 'done', 'error']);
+      if (first.type === 'ready') ch.send('go');
+      // A command or a shell session may take as long as its user wants.
+      await ch.waitFor('done', 365 * 24 * 3600_000);
+      await this.vm.waitForExit(10_000);
+      await this.vm.destroy();
+      const exit = ch.received.find((m): m is SchedExitMessage => m.type === 'sched_exit');
+      const status = ch.received.find((m) => m.type === 'exec_exit');
+      const errors = ch.received.filter((m) => m.type === 'error');
+      if (!status && !exit && errors.length > 0) {
+        throw new CellError(`${this.plan.name}: ${errors.map((m) => (m.type === 'error' ? `${m.what}: ${m.message}` : '')).join('; ')}`, '');
+      }
+      return {
+        status: status?.type === 'exec_exit' ? status.status : null,
+        ...out,
+        schedulerExit: exit ? schedulerExitFrom(exit) : null,
+      };
+    } catch (e) {
+      const log = await this.vm.destroy();
+      if (e instanceof CellError) throw e;
+      throw new CellError(`${this.plan.name}: ${(e as Error).message}`, log);
     }
   }
 

@@ -22,16 +22,44 @@ export interface CellDescriptionInput {
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_WORKERS_PER_CGROUP = 1024;
 
-export function buildCellDescription(input: CellDescriptionInput): string {
+function headerLines(scheduler: CellDescriptionInput['scheduler'], schedTimeoutMs: number): string[] {
   const lines = ['ktstr-cell 1'];
-  if (input.scheduler) {
-    lines.push(`scheduler ${input.scheduler.guestPath}`);
-    input.scheduler.args.forEach((a, i) => {
+  if (scheduler) {
+    lines.push(`scheduler ${scheduler.guestPath}`);
+    scheduler.args.forEach((a, i) => {
       if (a.includes('\n')) throw new KtstrError(`schedArgs[${i}]`, a, 'contains a newline', 'Pass one argument per array element.');
       lines.push(`sched_arg ${a}`);
     });
-    lines.push(`sched_timeout_ms ${Math.round(input.schedTimeoutMs)}`);
+    lines.push(`sched_timeout_ms ${Math.round(schedTimeoutMs)}`);
   }
+  return lines;
+}
+
+/** A cell that runs one command (`exec`) or an interactive shell on the serial console. */
+export interface CommandCellInput {
+  scheduler?: { guestPath: string; args: readonly string[] };
+  schedTimeoutMs: number;
+  command: { exec: string } | { shell: true; term?: string };
+}
+
+export function buildCommandCell(input: CommandCellInput): string {
+  const lines = headerLines(input.scheduler, input.schedTimeoutMs);
+  if ('exec' in input.command) {
+    const cmd = input.command.exec;
+    if (cmd.trim() === '' || cmd.includes('\n')) {
+      throw new KtstrError('--exec', cmd, cmd.trim() === '' ? 'is empty' : 'contains a newline', 'Give one shell command line; join commands with ; or &&.');
+    }
+    lines.push(`exec ${cmd}`);
+  } else {
+    lines.push('shell');
+    const term = input.command.term;
+    if (term !== undefined && /^[A-Za-z0-9._+-]{1,63}$/.test(term)) lines.push(`term ${term}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function buildCellDescription(input: CellDescriptionInput): string {
+  const lines = headerLines(input.scheduler, input.schedTimeoutMs);
   lines.push(`duration_ms ${Math.round(input.durationMs)}`);
   const seen = new Set<string>();
   input.cgroups.forEach((cg, i) => {

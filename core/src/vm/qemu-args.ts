@@ -23,6 +23,8 @@ export interface MachineSpec {
   /** One file per node is created as `${ramPathPrefix}-node<N>`. */
   ramPathPrefix: string;
   consoleLog: string;
+  /** 'terminal' wires the serial console to QEMU's stdio (ktstr shell); default: the log file. */
+  console?: 'log' | 'terminal';
   channelSocket: string;
   qmpSocket: string;
   /** Off-node SLIT distance (local is 10). */
@@ -89,7 +91,8 @@ export function qemuArgs(spec: MachineSpec): string[] {
     '-kernel', spec.kernel,
     '-initrd', spec.initrd,
     '-append', [...BASE_KERNEL_ARGS, ...(spec.cmdline ?? [])].join(' '),
-    '-chardev', `file,id=console,path=${spec.consoleLog}`,
+    // signal=off: in a terminal session Ctrl-C belongs to the guest's shell, not to QEMU.
+    '-chardev', spec.console === 'terminal' ? 'stdio,id=console,signal=off' : `file,id=console,path=${spec.consoleLog}`,
     '-serial', 'chardev:console',
     '-device', 'virtio-serial-pci,id=vser0',
     '-chardev', `socket,id=ktstr0,path=${spec.channelSocket},server=on,wait=off`,

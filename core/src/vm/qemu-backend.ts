@@ -75,7 +75,7 @@ export class QemuVm {
     const startedAt = performance.now();
     // setpriv --pdeathsig: if this process is SIGKILLed (no handler can run), the kernel kills QEMU too.
     const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', QEMU_BINARY, ...qemuArgs(spec)], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: spec.console === 'terminal' ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
