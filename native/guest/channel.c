@@ -16,7 +16,14 @@
 #define PORTS_SYSFS "/sys/class/virtio-ports"
 #define HEADER_LEN 5
 
+/* How often the port is looked at while the host is away. */
+#define RECONNECT_TICK_MS 10
+
 static int channel_fd = -1;
+static enum channel_disconnect_policy policy = CHANNEL_HOST_GONE;
+/* The host end of the port is closed (since away_since_ns). */
+static bool host_away;
+static uint64_t away_since_ns;
 
 /* Bytes received but not yet returned as frames. */
 static char *rx_buf;
@@ -116,6 +123,60 @@ static void channel_close(void)
 	if (channel_fd >= 0)
 		close(channel_fd);
 	channel_fd = -1;
+	host_away = false;
+}
+
+void channel_set_disconnect_policy(enum channel_disconnect_policy p)
+{
+	policy = p;
+}
+
+/* The host end of the port closed. The fd stays open: the host may connect
+ * again, and the port is the same device for the next host. */
+static void host_left(void)
+{
+	if (host_away)
+		return;
+	host_away = true;
+	away_since_ns = clock_now_ns();
+	if (policy == CHANNEL_WAIT_FOR_HOST)
+		agent_log("host disconnected from %s; waiting for it to reconnect",
+			  CHANNEL_PORT_NAME);
+	else
+		agent_log("host disconnected from %s", CHANNEL_PORT_NAME);
+	/* Bytes of a frame already begun stay: dropping them would corrupt a
+	 * good stream when the notice is late (see channel.h). */
+}
+
+/* Whether the host end is open now. While it is closed the port polls
+ * readable and hung up at once, so callers sleep between two looks: the
+ * driver offers no way to block until the host reconnects. */
+static bool host_present(void)
+{
+	struct pollfd pfd = { .fd = channel_fd, .events = POLLIN };
+
+	if (poll(&pfd, 1, 0) < 0 || (pfd.revents & POLLHUP)) {
+		host_left();
+		return false;
+	}
+	if (host_away) {
+		agent_log("host reconnected to %s", CHANNEL_PORT_NAME);
+		host_away = false;
+	}
+	return true;
+}
+
+/* Under CHANNEL_HOST_GONE, a host away for longer than the grace is gone for
+ * good: close the channel. Returns true when it did. */
+static bool host_gone(void)
+{
+	if (!host_away || policy == CHANNEL_WAIT_FOR_HOST ||
+	    clock_ms_since(away_since_ns) < CHANNEL_RETURN_GRACE_MS)
+		return false;
+	agent_log("host did not come back within %d ms; closing %s", CHANNEL_RETURN_GRACE_MS,
+		  CHANNEL_PORT_NAME);
+	channel_close();
+	return true;
 }
 
 int channel_send(uint8_t kind, const void *payload, size_t len)
@@ -127,6 +188,14 @@ int channel_send(uint8_t kind, const void *payload, size_t len)
 		return -ENOTCONN;
 	if (len > CHANNEL_MAX_PAYLOAD)
 		return -EMSGSIZE;
+	/* A write blocks in the driver for as long as the host is away, so
+	 * look first: under CHANNEL_HOST_GONE a host that does not come back
+	 * must not leave PID 1 stuck in write() (it is what powers off). */
+	while (!host_present()) {
+		if (host_gone())
+			return -ENOTCONN;
+		usleep(RECONNECT_TICK_MS * 1000);
+	}
 	header[0] = (unsigned char)(len & 0xff);
 	header[1] = (unsigned char)((len >> 8) & 0xff);
 	header[2] = (unsigned char)((len >> 16) & 0xff);
@@ -214,7 +283,7 @@ enum channel_recv_result channel_recv_with(struct frame *out, int timeout_ms,
 		extra[i].revents = 0;
 	for (;;) {
 		struct pollfd pfd[1 + CHANNEL_MAX_EXTRA_FDS];
-		int r, left, err;
+		int r, left, err, first;
 
 		if (channel_fd < 0)
 			return CHANNEL_CLOSED;
@@ -227,13 +296,20 @@ enum channel_recv_result channel_recv_with(struct frame *out, int timeout_ms,
 		}
 		if (extra_ready)
 			return CHANNEL_TIMEOUT;
+		if (host_away && !host_present() && host_gone())
+			return CHANNEL_CLOSED;
 		left = timeout_ms - (int)clock_ms_since(start);
 		if (left < 0)
 			left = 0;
+		/* While the host is away only the extra fds are waited on, for
+		 * at most a tick: then the port is looked at again. */
+		if (host_away && left > RECONNECT_TICK_MS)
+			left = RECONNECT_TICK_MS;
+		first = host_away ? 1 : 0;
 		pfd[0] = (struct pollfd){ .fd = channel_fd, .events = POLLIN };
 		for (int i = 0; i < n_extra; i++)
 			pfd[1 + i] = (struct pollfd){ .fd = extra[i].fd, .events = extra[i].events };
-		r = poll(pfd, (nfds_t)(1 + n_extra), left);
+		r = poll(pfd + first, (nfds_t)(1 - first + n_extra), left);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -241,27 +317,26 @@ enum channel_recv_result channel_recv_with(struct frame *out, int timeout_ms,
 			channel_close();
 			return CHANNEL_CLOSED;
 		}
-		if (r == 0)
-			return CHANNEL_TIMEOUT;
 		for (int i = 0; i < n_extra; i++) {
 			extra[i].revents = pfd[1 + i].revents;
 			if (extra[i].revents)
 				extra_ready = true;
 		}
-		if (!pfd[0].revents)
-			continue; /* only the extra fds: returns after take_frame() */
+		if (r == 0 && (!host_away || (int)clock_ms_since(start) >= timeout_ms))
+			return CHANNEL_TIMEOUT;
+		if (host_away || !pfd[0].revents)
+			continue; /* the extra fds, or the next look at the port */
 		if (!(pfd[0].revents & POLLIN)) {
-			/* POLLHUP without data: the host went away. */
-			agent_log("host disconnected from %s", CHANNEL_PORT_NAME);
-			channel_close();
-			return CHANNEL_CLOSED;
+			host_left(); /* POLLHUP without data */
+			continue;
 		}
 		err = read_more();
+		if (err == -EPIPE) {
+			host_left();
+			continue;
+		}
 		if (err) {
-			if (err == -EPIPE)
-				agent_log("host disconnected from %s", CHANNEL_PORT_NAME);
-			else
-				agent_log("read from %s: %s", CHANNEL_PORT_NAME, strerror(-err));
+			agent_log("read from %s: %s", CHANNEL_PORT_NAME, strerror(-err));
 			channel_close();
 			return CHANNEL_CLOSED;
 		}

@@ -16,6 +16,12 @@
 #define FRAME_CELL 'C'     /* host -> guest */
 #define FRAME_GO 'G'       /* host -> guest */
 #define FRAME_SHUTDOWN 'S' /* host -> guest */
+/* Requests, host -> guest (host_requests.c). */
+#define FRAME_PUT_FILE 'F'
+#define FRAME_SYMLINK 'L'
+#define FRAME_ENTROPY 'R'
+#define FRAME_WALL_CLOCK 'T'
+#define FRAME_PING 'P'
 
 struct frame {
 	uint8_t kind;
@@ -30,13 +36,39 @@ int channel_open(int find_ms, int connect_ms);
 
 bool channel_is_open(void);
 
+/* What a host disconnect means. The host end of the port may close and open
+ * again while the agent keeps its end open; reads then report end of file
+ * and writes block until a host is back.
+ *
+ * CHANNEL_WAIT_FOR_HOST (before the cell): nothing; wait for the next host
+ *   however long it takes. A guest restored from a snapshot finds the host
+ *   end closed until the new QEMU's host connects.
+ * CHANNEL_HOST_GONE (the default; during a run): the host is gone unless it
+ *   is back within CHANNEL_RETURN_GRACE_MS; then the channel is closed
+ *   (receiving returns CHANNEL_CLOSED, sending fails).
+ *
+ * The grace exists because the driver applies connection changes from its
+ * control queue, apart from the data: a host that leaves, reconnects and
+ * sends at once can have its data read before the agent sees the old
+ * "disconnected" notice, followed by "connected". For the same reason the
+ * bytes of an incomplete frame are kept across a disconnect; a host must
+ * only disconnect between frames. */
+enum channel_disconnect_policy {
+	CHANNEL_WAIT_FOR_HOST,
+	CHANNEL_HOST_GONE,
+};
+
+#define CHANNEL_RETURN_GRACE_MS 500
+
+void channel_set_disconnect_policy(enum channel_disconnect_policy policy);
+
 /* Send one frame. Returns 0, or -errno (the channel is then unusable). */
 int channel_send(uint8_t kind, const void *payload, size_t len);
 
 enum channel_recv_result {
 	CHANNEL_FRAME,   /* *out holds a frame */
 	CHANNEL_TIMEOUT, /* nothing complete arrived within timeout_ms */
-	CHANNEL_CLOSED,  /* host disconnected, I/O error or a malformed frame */
+	CHANNEL_CLOSED,  /* host gone (see above), I/O error or a malformed frame */
 };
 
 /* Wait up to timeout_ms (0 = just check) for the next frame from the host. */

@@ -1,4 +1,7 @@
-/* Monotonic time helpers shared by every part of the agent. */
+/* The agent's clocks. CLOCK_MONOTONIC times everything the agent measures;
+ * CLOCK_BOOTTIME gives the guest's age for `hello`; CLOCK_REALTIME is only
+ * ever set, from the host (a guest restored from a snapshot would otherwise
+ * carry the wall time of the moment the snapshot was taken). */
 #ifndef KTSTR_CLOCK_H
 #define KTSTR_CLOCK_H
 
@@ -16,5 +19,11 @@ uint64_t clock_agent_ms(void);
 
 /* Milliseconds elapsed since a clock_now_ns() value. */
 uint64_t clock_ms_since(uint64_t start_ns);
+
+/* CLOCK_BOOTTIME in milliseconds: how long ago this guest booted. */
+uint64_t clock_boot_ms(void);
+
+/* Set CLOCK_REALTIME to ns since the Unix epoch. Returns 0, or -errno. */
+int clock_set_wall_ns(uint64_t ns);
 
 #endif

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "command.h"
 #include "file_io.h"
+#include "host_requests.h"
 #include "log.h"
 #include "messages.h"
 #include "scheduler.h"
@@ -61,6 +62,7 @@ static void send_hello(void)
 	msg_begin(&j, "hello");
 	json_kv_string(&j, "agent", AGENT_VERSION);
 	json_kv_string(&j, "kernel", uts.release);
+	json_kv_uint(&j, "uptime_ms", clock_boot_ms());
 	topology_append_cpus(&j);
 	msg_send(&j);
 }
@@ -71,6 +73,11 @@ static enum watch_event handle_frame(struct session *s, struct frame *f, bool ac
 {
 	enum watch_event ev = WATCH_TIMEOUT;
 
+	if (host_request_is(f->kind)) {
+		host_request_handle(f);
+		frame_free(f);
+		return ev;
+	}
 	switch (f->kind) {
 	case FRAME_SHUTDOWN:
 		agent_log("shutdown requested by the host");
@@ -149,13 +156,17 @@ static void finish(struct session *s, bool ok)
 		s->workers = NULL;
 	}
 	scheduler_stop(&s->sched, SCHED_STOP_GRACE_MS);
+	if (host_requests_failed())
+		ok = false; /* its `error` went out when it failed */
 	msg_done(ok, s->shutdown);
 	cell_free(&s->cell);
 }
 
 /* The cell comes from the initramfs when the per-cell archive put it there,
- * else from the host as a 'C' frame. Returns false when the session is over
- * (shutdown, or an error already reported). */
+ * else from the host as a 'C' frame. While waiting for it the agent is idle
+ * (this is where a snapshot of the VM is taken) and serves request frames.
+ * Returns false when the session is over (shutdown, or an error already
+ * reported). */
 static bool load_cell(struct session *s, bool *ok)
 {
 	char problem[512];
@@ -193,6 +204,12 @@ static bool load_cell(struct session *s, bool *ok)
 				return false;
 			}
 		}
+	}
+	if (host_requests_failed()) {
+		agent_log("refusing the cell: a request failed before it (%s)",
+			  host_requests_failure());
+		free(text);
+		return false;
 	}
 	if (cell_parse(text, len, &s->cell, problem, sizeof(problem)) != 0) {
 		free(text);
@@ -471,13 +488,17 @@ void session_run(void)
 	uint64_t attach_ms = 0;
 	char what[256];
 	int err;
-	bool ok;
+	bool ok, cell_loaded;
 
 	memset(&s, 0, sizeof(s));
+	/* Until the cell is here the host may come and go (a snapshot of the
+	 * VM is taken in this wait); from then on a host leaving ends the run. */
+	channel_set_disconnect_policy(CHANNEL_WAIT_FOR_HOST);
 	send_hello();
+	cell_loaded = load_cell(&s, &ok);
+	channel_set_disconnect_policy(CHANNEL_HOST_GONE);
 
-	if (!load_cell(&s, &ok) ||
-	    (s.cell.has_scheduler && !attach_scheduler(&s, &ok, &attach_ms))) {
+	if (!cell_loaded || (s.cell.has_scheduler && !attach_scheduler(&s, &ok, &attach_ms))) {
 		finish(&s, ok);
 		return;
 	}

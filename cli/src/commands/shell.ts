@@ -12,6 +12,7 @@ interface ShellOptions {
   scheduler?: string;
   'sched-arg'?: string | string[];
   json?: boolean;
+  'cold-boot'?: boolean;
 }
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : ([] as string[]).concat(v).map(String));
@@ -27,8 +28,10 @@ export function registerShellCommand(prog: Sade): void {
     .option('--sched-arg', 'An argument for --scheduler (repeatable)')
     .option('--exec', 'Run this command in the guest, print its output and exit with its status')
     .option('--json', 'With --exec: print {status, stdout, stderr, schedulerExit} as JSON')
+    .option('--cold-boot', 'Boot every cell from scratch instead of restoring the post-boot snapshot')
     .example('shell --exec "cat /sys/devices/system/cpu/online" --topology 2n2l2c1t')
     .action(action(async (opts: ShellOptions) => {
+      if (opts['cold-boot']) process.env.KTSTR_COLD_BOOT = '1';
       const topology = parseTopologyArg(opts.topology);
       const kernel = await resolveKernel(opts.kernel ?? process.env.KTSTR_KERNEL, progress);
       const scheduler = opts.scheduler
@@ -46,7 +49,7 @@ export function registerShellCommand(prog: Sade): void {
         includeFiles: list(opts['include-files']).map((p) => ({ hostPath: resolve(p) })),
         console: interactive ? 'terminal' : 'log',
       });
-      progress(`guest up in ${(vm.bootMs / 1000).toFixed(1)} s (${vm.accel})`);
+      progress(`guest up in ${(vm.bootMs / 1000).toFixed(1)} s, ${vm.bootedHow} (${vm.accel})`);
       const streamed = !opts.json;
       const r = await vm.runCommand(
         interactive ? { shell: true, term: process.env.TERM } : { exec: opts.exec! },

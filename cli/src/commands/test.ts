@@ -17,6 +17,7 @@ interface TestOptions {
   filter?: string;
   json?: boolean;
   jobs?: number;
+  'cold-boot'?: boolean;
 }
 
 const TEST_FILE = /\.test\.(ts|mts|js|mjs)$/;
@@ -53,12 +54,14 @@ export function registerTestCommand(prog: Sade): void {
     .option('--filter', 'Only tests whose name matches this regular expression')
     .option('--json', 'Machine-readable results (node:test JSON lines on stdout)')
     .option('--jobs', 'Test files run at once (default: node --test default)')
+    .option('--cold-boot', 'Boot every cell from scratch instead of restoring the post-boot snapshot')
     .example('test examples --topology 1n2l2c1t')
     .action(action(async (first: string | undefined, opts: TestOptions & { _: string[] }) => {
       const paths = [first, ...opts._].filter((p): p is string => typeof p === 'string');
       const files = findTestFiles(paths.length ? paths : ['test', 'examples'].filter((p) => existsSync(p)));
       if (files.length === 0) throw new KtstrError('paths', paths, 'holds no *.test.ts files', 'Point at test files or their directories.');
       const env = { ...process.env };
+      if (opts['cold-boot']) env.KTSTR_COLD_BOOT = '1';
       // Set when ktstr itself runs inside a node:test file; the child must be a run of its own.
       delete env.NODE_TEST_CONTEXT;
       if (opts.topology) env.KTSTR_TOPOLOGY = topologyLabel(parseTopologyArg(opts.topology));

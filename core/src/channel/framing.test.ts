@@ -31,3 +31,16 @@ test('a partial frame stays buffered', () => {
   assert.deepEqual(d.push(f.subarray(0, 7)), []);
   assert.equal(d.bufferedBytes, 7);
 });
+
+test('file and symlink payloads carry the path length first', async () => {
+  const { encodePutFile, encodeSymlink, encodeClock } = await import('./framing.js');
+  const f = encodePutFile('/bin/x', 0o755, Buffer.from('ELF'));
+  assert.equal(f.readUInt32LE(0), 6);
+  assert.equal(f.subarray(4, 10).toString(), '/bin/x');
+  assert.equal(f.readUInt32LE(10), 0o755);
+  assert.equal(f.subarray(14).toString(), 'ELF');
+  const l = encodeSymlink('/lib', 'usr/lib');
+  assert.equal(l.readUInt32LE(0), 4);
+  assert.equal(l.subarray(8).toString(), 'usr/lib');
+  assert.equal(encodeClock(1500).readBigUInt64LE(0), 1_500_000_000n);
+});

@@ -9,6 +9,11 @@ export const FrameKind = {
   cell: 0x43, // 'C' host -> guest: the cell description
   go: 0x47, // 'G' host -> guest: the readiness gate opens
   shutdown: 0x53, // 'S' host -> guest: stop and power off
+  file: 0x46, // 'F' host -> guest: put a file (see encodePutFile)
+  symlink: 0x4c, // 'L' host -> guest: make a symlink
+  reseed: 0x52, // 'R' host -> guest: random bytes to credit to the guest's entropy pool
+  clock: 0x54, // 'T' host -> guest: wall-clock time, u64 LE ns since the epoch
+  ping: 0x50, // 'P' host -> guest: answered by a `pong` message
 } as const;
 export type FrameKindName = keyof typeof FrameKind;
 
@@ -56,4 +61,29 @@ export class FrameDecoder {
   get bufferedBytes(): number {
     return this.pending.length;
   }
+}
+
+/** 'F' payload: u32 LE path length | path | u32 LE mode | content. */
+export function encodePutFile(path: string, mode: number, content: Buffer): Buffer {
+  const p = Buffer.from(path, 'utf8');
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(p.length, 0);
+  const m = Buffer.alloc(4);
+  m.writeUInt32LE(mode & 0o7777, 0);
+  return Buffer.concat([head, p, m, content]);
+}
+
+/** 'L' payload: u32 LE path length | path | target. */
+export function encodeSymlink(path: string, target: string): Buffer {
+  const p = Buffer.from(path, 'utf8');
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(p.length, 0);
+  return Buffer.concat([head, p, Buffer.from(target, 'utf8')]);
+}
+
+/** 'T' payload: the host's wall clock in ns since the Unix epoch. */
+export function encodeClock(nowMs = Date.now()): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(Math.round(nowMs)) * 1_000_000n, 0);
+  return b;
 }

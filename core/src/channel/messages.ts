@@ -11,6 +11,7 @@ export interface HelloMessage extends Base {
   type: 'hello';
   agent: string;
   kernel: string;
+  uptime_ms?: number;
   cpus: GuestCpu[];
 }
 export interface SchedStartedMessage extends Base {
@@ -65,6 +66,10 @@ export interface ExecExitMessage extends Base {
   type: 'exec_exit';
   status: number | null;
 }
+export interface PongMessage extends Base {
+  type: 'pong';
+  token: string;
+}
 export interface DoneMessage extends Base {
   type: 'done';
   ok: boolean;
@@ -80,9 +85,10 @@ export type GuestMessage =
   | ErrorMessage
   | OutputMessage
   | ExecExitMessage
+  | PongMessage
   | DoneMessage;
 
-const KNOWN = new Set(['hello', 'sched_started', 'ready', 'step', 'worker', 'sched_exit', 'error', 'output', 'exec_exit', 'done']);
+const KNOWN = new Set(['hello', 'sched_started', 'ready', 'step', 'worker', 'sched_exit', 'error', 'output', 'exec_exit', 'pong', 'done']);
 
 export function parseGuestMessage(payload: Buffer): GuestMessage {
   let value: unknown;

@@ -1,60 +1,42 @@
 /**
- * The initramfs a cell boots: a *base* archive (busybox, the guest agent as /init, the
- * scheduler and every shared library they need) compressed once with LZ4 and cached in
- * /dev/shm by content hash, followed by a small uncompressed *cell* archive with per-cell files.
+ * The initramfs every cell boots: busybox and the guest agent as /init, and nothing that varies
+ * per cell. It is the same for every test, so it is built and LZ4-compressed once, cached in
+ * /dev/shm by content hash, and can sit inside a post-boot snapshot that serves any scheduler.
+ * What varies per cell (scheduler, its libraries, injected files) is sent to the agent over the
+ * channel afterwards (cell-payload.ts). A small uncompressed archive may follow the base.
  *
- * Why this order works: the kernel unpacks concatenated archives. Its legacy-LZ4 decoder has no
- * end marker of its own, so the base ends with a zero chunk-size word, which the decoder takes as
- * end of stream; the unpacker then skips zero padding and reads the next (cpio) archive.
+ * Why concatenation works: the kernel unpacks concatenated archives. Its legacy-LZ4 decoder has
+ * no end marker of its own, so the base ends with a zero chunk-size word, which the decoder takes
+ * as end of stream; the unpacker then skips zero padding and reads the next (cpio) archive.
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CpioWriter } from './cpio.js';
 import { compressLz4Legacy } from './lz4-legacy.js';
-import { resolveSharedLibraries } from './closure.js';
 import { guestAgentPath } from '../fixture.js';
 import { SHM_DIR } from '../vm/teardown.js';
-
-export interface HostFile {
-  hostPath: string;
-  /** Where it lands in the guest; default /bin/<basename> for executables given by path. */
-  guestPath?: string;
-}
 
 export interface CellFile {
   guestPath: string;
   data: Buffer;
 }
 
-export interface GuestImageInput {
-  scheduler?: string;
-  includeFiles: readonly HostFile[];
-  cellFiles: readonly CellFile[];
-}
-
-export interface GuestImage {
-  initrd: Buffer;
-  baseKey: string;
-  baseCached: boolean;
-  baseMs: number;
+export interface BaseImage {
+  data: Buffer;
+  /** Content hash of everything in the base: part of the snapshot key. */
+  key: string;
+  cached: boolean;
+  ms: number;
 }
 
 export const BUSYBOX = process.env.KTSTR_BUSYBOX ?? '/bin/busybox';
 const BASE_PREFIX = 'ktstr-initramfs-';
 /** Bump when the base layout changes, so old cache entries are never reused. */
-const LAYOUT_VERSION = 'v1';
-const KEEP_BASES = 8;
-
-interface Entry {
-  guestPath: string;
-  hostPath: string;
-  mode: number;
-  /** Set for symlinks of the library closure (e.g. libfoo.so.1 -> libfoo.so.1.2.3). */
-  symlinkTarget?: string;
-}
+const LAYOUT_VERSION = 'v2';
+const KEEP_BASES = 4;
 
 let busyboxApplets: string[] | undefined;
 function appletsOf(busybox: string): string[] {
@@ -62,70 +44,35 @@ function appletsOf(busybox: string): string[] {
   return busyboxApplets;
 }
 
-function baseEntries(input: GuestImageInput): Entry[] {
-  const exec = 0o755;
-  const entries: Entry[] = [
-    { guestPath: '/init', hostPath: guestAgentPath(), mode: exec },
-    { guestPath: '/bin/busybox', hostPath: BUSYBOX, mode: exec },
-  ];
-  const binaries: string[] = [];
-  if (input.scheduler) {
-    entries.push({ guestPath: `/bin/${basename(input.scheduler)}`, hostPath: input.scheduler, mode: exec });
-    binaries.push(input.scheduler);
-  }
-  for (const f of input.includeFiles) {
-    const mode = statSync(f.hostPath).mode & 0o777;
-    entries.push({ guestPath: f.guestPath ?? `/bin/${basename(f.hostPath)}`, hostPath: f.hostPath, mode });
-    if (mode & 0o111) binaries.push(f.hostPath);
-  }
-  for (const lib of resolveSharedLibraries(binaries)) {
-    entries.push(lib.kind === 'symlink'
-      ? { guestPath: lib.guestPath, hostPath: lib.hostPath, mode: 0o777, symlinkTarget: lib.target }
-      : { guestPath: lib.guestPath, hostPath: lib.hostPath, mode: exec });
-  }
-  const seen = new Set<string>();
-  return entries.filter((e) => !seen.has(e.guestPath) && seen.add(e.guestPath));
-}
-
-function keyOf(entries: readonly Entry[], contents: readonly Buffer[]): string {
-  const h = createHash('sha256').update(LAYOUT_VERSION);
-  entries.forEach((e, i) => h.update(`${e.guestPath}\0${e.mode}\0`).update(contents[i]!));
-  return h.digest('hex').slice(0, 32);
-}
-
-function buildBaseArchive(entries: readonly Entry[], contents: readonly Buffer[]): Buffer {
+function buildBaseArchive(agent: Buffer, busybox: Buffer): Buffer {
   const w = new CpioWriter();
   for (const d of ['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/dev', '/proc', '/sys', '/tmp', '/run', '/ktstr', '/root']) w.dir(d);
   w.charDev('/dev/console', 5, 1);
   w.charDev('/dev/null', 1, 3, 0o666);
-  entries.forEach((e, i) => {
-    if (e.symlinkTarget !== undefined) w.symlink(e.guestPath, e.symlinkTarget);
-    else w.file(e.guestPath, contents[i]!, e.mode);
-  });
+  w.file('/init', agent, 0o755);
+  w.file('/bin/busybox', busybox, 0o755);
   for (const applet of appletsOf(BUSYBOX)) {
-    const path = `/bin/${applet}`;
-    if (!w.has(path) && applet !== 'busybox') w.symlink(path, '/bin/busybox');
+    if (applet !== 'busybox') w.symlink(`/bin/${applet}`, '/bin/busybox');
   }
-  const cpio = w.finish();
-  const lz4 = compressLz4Legacy(cpio);
+  const lz4 = compressLz4Legacy(w.finish());
   // The zero word ends the LZ4 stream for the kernel; pad to 4 so the next archive is aligned.
   const pad = (4 - (lz4.length % 4)) % 4;
   return Buffer.concat([lz4, Buffer.alloc(pad + 4)]);
 }
 
-/** Returns the cached base for these inputs, building and caching it on a miss. */
-export function baseImage(input: GuestImageInput): { data: Buffer; key: string; cached: boolean; ms: number } {
+/** Returns the cached base, building and caching it on a miss. */
+export function baseImage(): BaseImage {
   const t0 = performance.now();
-  const entries = baseEntries(input);
-  const contents = entries.map((e) => (e.symlinkTarget !== undefined ? Buffer.from(e.symlinkTarget) : readFileSync(e.hostPath)));
-  const key = keyOf(entries, contents);
+  const agent = readFileSync(guestAgentPath());
+  const busybox = readFileSync(BUSYBOX);
+  const key = createHash('sha256').update(LAYOUT_VERSION).update(agent).update('\0').update(busybox).digest('hex').slice(0, 32);
   const path = join(SHM_DIR, `${BASE_PREFIX}${key}.img`);
   if (existsSync(path)) {
     const now = new Date();
     utimesSync(path, now, now); // recency for eviction
     return { data: readFileSync(path), key, cached: true, ms: performance.now() - t0 };
   }
-  const data = buildBaseArchive(entries, contents);
+  const data = buildBaseArchive(agent, busybox);
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, path); // atomic: concurrent builders of the same key write identical bytes
@@ -133,7 +80,7 @@ export function baseImage(input: GuestImageInput): { data: Buffer; key: string; 
   return { data, key, cached: false, ms: performance.now() - t0 };
 }
 
-/** Keeps the most recently used bases; stale temporaries of dead writers go too. */
+/** Keeps the most recently used bases. */
 function evictOldBases(): void {
   const bases = readdirSync(SHM_DIR)
     .filter((n) => n.startsWith(BASE_PREFIX))
@@ -149,13 +96,14 @@ export function cleanBaseImages(): number {
   return names.length;
 }
 
+/** An uncompressed archive of small per-cell files, to append to the base. */
 export function cellArchive(files: readonly CellFile[]): Buffer {
   const w = new CpioWriter();
   for (const f of files) w.file(f.guestPath, f.data, 0o644);
   return w.finish();
 }
 
-export function buildGuestImage(input: GuestImageInput): GuestImage {
-  const base = baseImage(input);
-  return { initrd: Buffer.concat([base.data, cellArchive(input.cellFiles)]), baseKey: base.key, baseCached: base.cached, baseMs: base.ms };
+/** The initrd of a cold boot: the base followed by the cell's own small files. */
+export function buildInitrd(base: BaseImage, cellFiles: readonly CellFile[]): Buffer {
+  return cellFiles.length === 0 ? base.data : Buffer.concat([base.data, cellArchive(cellFiles)]);
 }

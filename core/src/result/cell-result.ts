@@ -18,7 +18,9 @@ export interface CellResultData {
   topology: Topology;
   accel: string;
   scheduler: string | null;
-  /** Host wall time from VM start to the agent's hello / ready. */
+  /** How the guest came up: restored from the post-boot snapshot, or a cold boot. */
+  bootedHow: string;
+  /** Host wall time from the boot request to a guest ready for its cell, and to `ready`. */
   bootMs: number;
   readyMs: number;
   durationMs: number;
@@ -35,6 +37,7 @@ export class CellResult implements CellResultData {
   topology!: Topology;
   accel!: string;
   scheduler!: string | null;
+  bootedHow!: string;
   bootMs!: number;
   readyMs!: number;
   durationMs!: number;

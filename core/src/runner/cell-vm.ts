@@ -4,15 +4,18 @@
  * and tear everything down. Data flows one way: plan -> kernel -> initramfs -> backend ->
  * guest -> result.
  */
-import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ResolvedKernel } from '../kernel/resolve.js';
 import type { SchedulerDecl } from '../api/declare-scheduler.js';
 import { resolveSchedulerBinary } from '../api/declare-scheduler.js';
 import { type Topology, topologyLabel } from '../topology/topology.js';
 import { compareTopology, observeTopology } from '../topology/guest-check.js';
-import { QemuVm } from '../vm/qemu-backend.js';
-import { buildGuestImage, type HostFile } from '../initramfs/guest-image.js';
+import { QemuVm, type VmRequest } from '../vm/qemu-backend.js';
+import { baseImage } from '../initramfs/guest-image.js';
+import { cellPayload, type HostFile, schedulerGuestPath } from '../initramfs/cell-payload.js';
+import { encodeClock, encodePutFile, encodeSymlink } from '../channel/framing.js';
+import { startGuest, type StartedGuest } from './guest-start.js';
+import { randomBytes } from 'node:crypto';
 import { buildCellDescription, buildCommandCell } from '../scenario/cell-description.js';
 import type { CgroupDef } from '../scenario/cgroup.js';
 import { type HoldSpec, holdMs } from '../scenario/hold.js';
@@ -88,21 +91,59 @@ export class CellVm {
     readonly plan: CellPlan,
     private readonly vm: QemuVm,
     readonly hello: HelloMessage,
+    /** Host wall time from the boot request to a guest ready for its cell. */
     readonly bootMs: number,
+    /** restored from a snapshot, or cold-booted. */
+    readonly bootedHow: StartedGuest['how'],
     private readonly schedulerGuestPath: string | undefined,
   ) {}
 
   static async boot(plan: CellPlan): Promise<CellVm> {
     const schedulerHost = plan.scheduler ? resolveSchedulerBinary(plan.scheduler, [fixtureDir()]) : undefined;
-    const image = buildGuestImage({
-      scheduler: schedulerHost,
-      includeFiles: plan.includeFiles ?? [],
-      cellFiles: [{ guestPath: '/ktstr/cell-name', data: Buffer.from(`${plan.name}\n`) }],
+    const payload = cellPayload({ scheduler: schedulerHost, includeFiles: plan.includeFiles ?? [] });
+    const base = baseImage();
+    const request: VmRequest = {
+      topology: plan.topology,
+      memoryMiB: plan.memoryMiB ?? defaultMemoryMiB(plan.topology),
+      kernel: plan.kernel.vmlinuz,
+      initrd: base.data,
+      console: plan.console,
+    };
+    const started = await startGuest({
+      name: plan.name,
+      request,
+      baseImageKey: base.key,
+      bootTimeoutMs: plan.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS,
+      coldBoot: (r) => CellVm.coldBoot(plan, r),
     });
+    const { vm, hello } = started;
+    try {
+      const diffs = compareTopology(plan.topology, observeTopology(hello.cpus));
+      if (diffs.length > 0) {
+        throw new CellError(`${plan.name}: the guest's topology differs from ${topologyLabel(plan.topology)}:\n  ${diffs.join('\n  ')}`, vm.consoleLog());
+      }
+      // What varies per cell goes in now, so one booted (or restored) guest serves any scheduler.
+      for (const e of payload) {
+        if (e.kind === 'file') vm.channel.send('file', encodePutFile(e.guestPath, e.mode, e.content));
+        else vm.channel.send('symlink', encodeSymlink(e.guestPath, e.target));
+      }
+      vm.channel.send('file', encodePutFile('/ktstr/cell-name', 0o644, Buffer.from(`${plan.name}\n`)));
+      vm.channel.send('reseed', randomBytes(64));
+      vm.channel.send('clock', encodeClock());
+    } catch (e) {
+      const log = await vm.destroy();
+      if (e instanceof CellError) throw e;
+      throw new CellError(`${plan.name}: ${(e as Error).message}`, log);
+    }
+    return new CellVm(plan, vm, hello, started.bootMs, started.how, schedulerHost ? schedulerGuestPath(schedulerHost) : undefined);
+  }
+
+  /** A cold boot up to the agent's hello, retrying a boot that died before the agent started. */
+  private static async coldBoot(plan: CellPlan, request: VmRequest): Promise<{ vm: QemuVm; hello: HelloMessage }> {
     const attempts = Math.max(1, Number(process.env.KTSTR_BOOT_ATTEMPTS ?? 2));
     for (let attempt = 1; ; attempt++) {
       try {
-        return await CellVm.bootOnce(plan, image.initrd, schedulerHost);
+        return await CellVm.coldBootOnce(plan, request);
       } catch (e) {
         // Multi-threaded TCG occasionally oopses or hangs while the kernel patches its own code
         // in early boot (seen about once in 15 boots, before init runs). That is the emulator,
@@ -116,25 +157,13 @@ export class CellVm {
     }
   }
 
-  private static async bootOnce(plan: CellPlan, initrd: Buffer, schedulerHost: string | undefined): Promise<CellVm> {
-    const vm = await QemuVm.start({
-      topology: plan.topology,
-      memoryMiB: plan.memoryMiB ?? defaultMemoryMiB(plan.topology),
-      kernel: plan.kernel.vmlinuz,
-      initrd,
-      console: plan.console,
-    });
+  private static async coldBootOnce(plan: CellPlan, request: VmRequest): Promise<{ vm: QemuVm; hello: HelloMessage }> {
+    const vm = await QemuVm.start(request);
     try {
       const hello = await vm.channel.waitFor('hello', plan.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS);
-      const bootMs = performance.now() - vm.startedAt;
-      const diffs = compareTopology(plan.topology, observeTopology((hello as HelloMessage).cpus));
-      if (diffs.length > 0) {
-        throw new CellError(`${plan.name}: the guest's topology differs from ${topologyLabel(plan.topology)}:\n  ${diffs.join('\n  ')}`, vm.consoleLog());
-      }
-      return new CellVm(plan, vm, hello as HelloMessage, bootMs, schedulerHost ? `/bin/${basename(schedulerHost)}` : undefined);
+      return { vm, hello: hello as HelloMessage };
     } catch (e) {
       const log = await vm.destroy();
-      if (e instanceof CellError) throw e;
       const agentStarted = log.includes('ktstr-guest[');
       throw new CellError(`${plan.name}: the guest did not come up: ${(e as Error).message}`, log, !agentStarted);
     }
@@ -251,6 +280,7 @@ export class CellVm {
       topology: this.plan.topology,
       accel: this.accel,
       scheduler: ready?.type === 'ready' ? ready.scheduler : (this.plan.scheduler?.name ?? null),
+      bootedHow: this.bootedHow,
       bootMs: this.bootMs,
       readyMs,
       durationMs,

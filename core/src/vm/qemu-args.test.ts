@@ -21,7 +21,7 @@ test('one node: sockets/dies/cores/threads from the topology, RAM in one shared 
   assert.deepEqual(values(a, '-object'), ['memory-backend-file,id=ram-node0,size=512M,mem-path=/dev/shm/ktstr-ram-1-1-node0,share=on']);
   assert.deepEqual(values(a, '-machine'), ['q35,memory-backend=ram-node0']);
   assert.deepEqual(values(a, '-numa'), []);
-  assert.deepEqual(values(a, '-accel'), ['tcg,thread=multi']);
+  assert.deepEqual(values(a, '-accel'), ['tcg,thread=single']);
   assert.match(values(a, '-cpu')[0]!, /^Skylake-Server/); // Intel vendor: one L3 per die
   assert.ok(values(a, '-device').includes('virtserialport,bus=vser0.0,chardev=ktstr0,name=ktstr.0'));
 });

@@ -29,6 +29,8 @@ export interface MachineSpec {
   qmpSocket: string;
   /** Off-node SLIT distance (local is 10). */
   remoteDistance?: number;
+  /** Start paused, waiting for a migration stream (snapshot restore). */
+  incoming?: boolean;
 }
 
 /** An Intel model for the die-scoped L3 above; avx512 is off because TCG cannot emulate it. */
@@ -43,6 +45,16 @@ export const BASE_KERNEL_ARGS = [
   'loglevel=4',
   'mitigations=off', // boot time; we measure schedulers, not speculation hardening
 ];
+
+/**
+ * TCG runs all vCPUs in one host thread unless KTSTR_TCG_THREAD=multi. Multi-threaded TCG races
+ * with the kernel's live code patching (static keys flipped with int3 breakpoints, e.g. when a
+ * sched_ext scheduler attaches): guests oopsed with "Oops: int3" in __schedule in about one cell
+ * in eight. Single-threaded TCG executes cross-modified code coherently.
+ */
+export function tcgThreading(): 'single' | 'multi' {
+  return process.env.KTSTR_TCG_THREAD === 'multi' ? 'multi' : 'single';
+}
 
 export function ramFilePath(spec: Pick<MachineSpec, 'ramPathPrefix'>, node: number): string {
   return `${spec.ramPathPrefix}-node${node}`;
@@ -61,7 +73,7 @@ export function qemuArgs(spec: MachineSpec): string[] {
     '-name', 'ktstr',
     '-nodefaults', '-no-user-config', '-no-reboot', '-display', 'none',
     '-machine', nodes === 1 ? 'q35,memory-backend=ram-node0' : 'q35',
-    '-accel', spec.accel === 'kvm' ? 'kvm' : 'tcg,thread=multi',
+    '-accel', spec.accel === 'kvm' ? 'kvm' : `tcg,thread=${tcgThreading()}`,
     '-cpu', GUEST_CPU_MODEL,
     '-m', `${perNode * nodes}M`,
     '-smp', [
@@ -99,5 +111,6 @@ export function qemuArgs(spec: MachineSpec): string[] {
     '-device', 'virtserialport,bus=vser0.0,chardev=ktstr0,name=ktstr.0',
     '-qmp', `unix:${spec.qmpSocket},server=on,wait=off`,
   );
+  if (spec.incoming) args.push('-incoming', 'defer');
   return args;
 }

@@ -3,7 +3,8 @@
  * sockets for the lifetime of one VM, and guarantees all of them are gone afterwards (see
  * teardown.ts for the paths out).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { QmpClient } from './qmp.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
@@ -16,10 +17,16 @@ import { KtstrError } from '../errors.js';
 
 export const QEMU_BINARY = process.env.KTSTR_QEMU ?? 'qemu-system-x86_64';
 
-export type VmRequest = Omit<MachineSpec, 'ramPathPrefix' | 'consoleLog' | 'channelSocket' | 'qmpSocket' | 'accel' | 'initrd'> & {
+export type VmRequest = Omit<MachineSpec, 'ramPathPrefix' | 'consoleLog' | 'channelSocket' | 'qmpSocket' | 'accel' | 'initrd' | 'incoming'> & {
   /** The initramfs image; written into the VM's private directory and removed with it. */
   initrd: Buffer;
 };
+
+/** A saved VM: pristine RAM files (one per NUMA node) and the device state beside them. */
+export interface SavedVm {
+  ramFiles: string[];
+  stateFile: string;
+}
 
 export interface VmExit {
   code: number | null;
@@ -53,7 +60,12 @@ export class QemuVm {
     this.startedAt = startedAt;
   }
 
-  static async start(request: VmRequest): Promise<QemuVm> {
+  /**
+   * Starts a VM: a cold boot, or with `restore` a copy of a saved VM that continues where it was
+   * stopped. The saved RAM files are copied (sparse), never used in place, so the saved VM stays
+   * pristine for the next cell.
+   */
+  static async start(request: VmRequest, restore?: SavedVm): Promise<QemuVm> {
     reapStaleRamFiles();
     if (!existsSync(request.kernel)) {
       throw new KtstrError('kernel', request.kernel, 'does not exist', 'Run `ktstr kernel fetch` or pass --kernel with a valid path.');
@@ -68,11 +80,25 @@ export class QemuVm {
       initrd: initrdPath,
       accel: accel.accel,
       ramPathPrefix: join(SHM_DIR, `${RAM_FILE_PREFIX}${id}`),
+      incoming: restore !== undefined,
       consoleLog: join(workDir, 'console.log'),
       channelSocket: join(workDir, 'ktstr.sock'),
       qmpSocket: join(workDir, 'qmp.sock'),
     };
     const startedAt = performance.now();
+    if (restore) {
+      // Registered first, so copies made here are removed even if the copy itself is interrupted.
+      const unregister = registerTeardown(() => {
+        for (let n = 0; n < spec.topology.numaNodes; n++) rmSync(ramFilePath(spec, n), { force: true });
+      });
+      try {
+        restore.ramFiles.forEach((file, n) => copySparse(file, ramFilePath(spec, n)));
+      } catch (e) {
+        unregister();
+        rmSync(workDir, { recursive: true, force: true });
+        throw e;
+      }
+    }
     // setpriv --pdeathsig: if this process is SIGKILLed (no handler can run), the kernel kills QEMU too.
     const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', QEMU_BINARY, ...qemuArgs(spec)], {
       stdio: spec.console === 'terminal' ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'ignore', 'pipe'],
@@ -114,6 +140,20 @@ export class QemuVm {
       throw new Error(`QEMU did not start: ${(e as Error).message}${stderr ? `\nQEMU said: ${stderr.trim()}` : ''}`);
     }
     void exited.then(() => channel.close('QEMU exited'));
+    if (restore) {
+      try {
+        const qmp = await QmpClient.connect(spec.qmpSocket);
+        await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
+        await qmp.execute('migrate-incoming', { uri: `exec:cat ${shellQuote(restore.stateFile)}` });
+        await qmp.waitForMigration(30_000);
+        await qmp.execute('cont');
+        qmp.close();
+      } catch (e) {
+        channel.close();
+        dispose();
+        throw new Error(`restoring the snapshot failed: ${(e as Error).message}${stderr ? `\nQEMU said: ${stderr.trim()}` : ''}`);
+      }
+    }
     return new QemuVm(child, spec, workDir, channel, exited, accel, dispose, startedAt, () => stderr);
   }
 
@@ -149,6 +189,39 @@ export class QemuVm {
     return r;
   }
 
+  /**
+   * Saves this VM for later restores: stops it, writes the device state (RAM stays in the shared
+   * files, `x-ignore-shared`), and copies the RAM files sparsely into `dir`. The VM stays stopped.
+   */
+  async save(dir: string): Promise<SavedVm> {
+    const qmp = await QmpClient.connect(this.spec.qmpSocket);
+    try {
+      await qmp.execute('stop');
+      await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
+      const stateFile = join(dir, 'state');
+      await qmp.execute('migrate', { uri: `exec:cat > ${shellQuote(stateFile)}` });
+      await qmp.waitForMigration(60_000);
+      const ramFiles = this.ramFiles.map((f, n) => {
+        const to = join(dir, `ram-node${n}`);
+        copySparse(f, to);
+        return to;
+      });
+      return { ramFiles, stateFile };
+    } finally {
+      qmp.close();
+    }
+  }
+
+  /** Continues a VM stopped by `save`. */
+  async resume(): Promise<void> {
+    const qmp = await QmpClient.connect(this.spec.qmpSocket);
+    try {
+      await qmp.execute('cont');
+    } finally {
+      qmp.close();
+    }
+  }
+
   /** Kills QEMU if it still runs and removes every file it had. Idempotent. */
   async destroy(): Promise<string> {
     const log = this.consoleLog();
@@ -160,4 +233,14 @@ export class QemuVm {
     this.dispose();
     return log;
   }
+}
+
+/** A copy that keeps holes holes: guest RAM is mostly untouched, so this is fast and small. */
+export function copySparse(from: string, to: string): void {
+  const r = spawnSync('cp', ['--sparse=always', from, to], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cp --sparse=always ${from} ${to} failed: ${r.stderr.trim() || r.error?.message}`);
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, "'\\''")}'`;
 }

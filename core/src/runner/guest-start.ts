@@ -1,0 +1,114 @@
+/**
+ * How a cell's guest comes up, ready for its cell: restored from the post-boot snapshot for its
+ * key (the default: about half a second instead of a 5–8 s TCG boot), or cold-booted. The first
+ * cell of a key cold-boots, saves the snapshot at the agent's hello (before any scheduler is
+ * loaded), and then simply continues; later cells restore a copy of it. Anything that goes wrong
+ * with snapshots falls back to a cold boot and says why, once per reason.
+ */
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import { QemuVm, type VmRequest, QEMU_BINARY } from '../vm/qemu-backend.js';
+import { chooseAccel } from '../vm/accel.js';
+import type { HelloMessage } from '../channel/messages.js';
+import { snapshotKey } from '../snapshot/snapshot-key.js';
+import { commitSnapshot, discardSnapshot, loadSnapshot, stagingDir } from '../snapshot/snapshot-store.js';
+import { withLock } from '../locks/index.js';
+import { locksDir } from '../paths.js';
+import { topologyLabel } from '../topology/topology.js';
+
+export interface StartedGuest {
+  vm: QemuVm;
+  hello: HelloMessage;
+  /** Host wall time from the start request to a guest ready for its cell. */
+  bootMs: number;
+  how: 'restored' | 'cold' | 'cold, snapshot saved';
+}
+
+export interface GuestStartOptions {
+  name: string;
+  request: VmRequest;
+  baseImageKey: string;
+  bootTimeoutMs: number;
+  /** Boot attempts for failures before the agent started (see CellVm). */
+  coldBoot: (request: VmRequest) => Promise<{ vm: QemuVm; hello: HelloMessage }>;
+}
+
+const said = new Set<string>();
+function sayOnce(line: string): void {
+  if (said.has(line)) return;
+  said.add(line);
+  process.stderr.write(`ktstr: ${line}\n`);
+}
+
+export function snapshotsDisabledReason(): string | undefined {
+  if (process.env.KTSTR_COLD_BOOT === '1') return 'KTSTR_COLD_BOOT=1 (--cold-boot)';
+  return undefined;
+}
+
+export async function startGuest(o: GuestStartOptions): Promise<StartedGuest> {
+  const t0 = performance.now();
+  const disabled = snapshotsDisabledReason();
+  if (disabled) {
+    sayOnce(`cold boots: ${disabled}`);
+    return { ...(await o.coldBoot(o.request)), bootMs: performance.now() - t0, how: 'cold' };
+  }
+  const key = snapshotKey({
+    qemuBinary: QEMU_BINARY,
+    accel: chooseAccel(QEMU_BINARY).accel,
+    kernel: o.request.kernel,
+    topology: o.request.topology,
+    memoryMiB: o.request.memoryMiB,
+    baseImageKey: o.baseImageKey,
+  });
+  const found = loadSnapshot(key);
+  if (found.discarded) sayOnce(`snapshot ${key} discarded (${found.discarded}); rebuilding it`);
+  if (found.snapshot) {
+    try {
+      const vm = await QemuVm.start(o.request, found.snapshot.saved);
+      await pingGuest(vm, 15_000);
+      return { vm, hello: found.snapshot.meta.hello, bootMs: performance.now() - t0, how: 'restored' };
+    } catch (e) {
+      discardSnapshot(key);
+      sayOnce(`snapshot ${key} did not restore (${(e as Error).message.split('\n')[0]}); discarded, cold-booting`);
+      return { ...(await o.coldBoot(o.request)), bootMs: performance.now() - t0, how: 'cold' };
+    }
+  }
+  // No snapshot yet: one process makes it while the others wait, then restore from it.
+  return withLock(join(locksDir(), `snapshot-${key}.lock`), { mode: 'exclusive', wait: true, timeoutMs: 10 * 60_000, purpose: `snapshot ${topologyLabel(o.request.topology)}` }, async () => {
+    const again = loadSnapshot(key).snapshot;
+    if (again) {
+      const vm = await QemuVm.start(o.request, again.saved);
+      await pingGuest(vm, 15_000);
+      return { vm, hello: again.meta.hello, bootMs: performance.now() - t0, how: 'restored' as const };
+    }
+    const cold = await o.coldBoot(o.request);
+    const coldBootMs = performance.now() - t0;
+    const staging = stagingDir();
+    try {
+      const saved = await cold.vm.save(staging);
+      commitSnapshot(staging, saved, {
+        key,
+        kernel: o.request.kernel,
+        topology: topologyLabel(o.request.topology),
+        hello: cold.hello,
+        coldBootMs,
+      });
+    } catch (e) {
+      discardSnapshot(staging.slice(staging.lastIndexOf('/') + 1));
+      sayOnce(`could not save a snapshot (${(e as Error).message.split('\n')[0]}); this cell continues from its cold boot`);
+    }
+    await cold.vm.resume();
+    return { vm: cold.vm, hello: cold.hello, bootMs: coldBootMs, how: 'cold, snapshot saved' as const };
+  });
+}
+
+/** The restored agent answers a ping: proof it runs and reads its channel. */
+export async function pingGuest(vm: QemuVm, timeoutMs: number): Promise<number> {
+  const t0 = performance.now();
+  const token = randomBytes(8).toString('hex');
+  vm.channel.send('ping', token);
+  const m = await vm.channel.waitFor('pong', timeoutMs);
+  if (m.type !== 'pong' || m.token !== token) throw new Error(`the guest answered the ping with ${JSON.stringify(m)}`);
+  return performance.now() - t0;
+}

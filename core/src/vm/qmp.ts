@@ -1,0 +1,94 @@
+/**
+ * A minimal QMP (QEMU Machine Protocol) client over QEMU's Unix socket: line-delimited JSON,
+ * a greeting, `qmp_capabilities`, then one command at a time. Asynchronous events are kept so
+ * a caller can wait for one (e.g. MIGRATION completed).
+ */
+import { createConnection, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+interface QmpReply {
+  return?: unknown;
+  error?: { class: string; desc: string };
+  event?: string;
+  data?: Record<string, unknown>;
+  QMP?: unknown;
+}
+
+export class QmpClient {
+  readonly events: QmpReply[] = [];
+  private buffer = '';
+  private pending: Array<(r: QmpReply) => void> = [];
+  private closed = false;
+
+  private constructor(private readonly socket: Socket) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => this.onData(chunk));
+    socket.on('close', () => {
+      this.closed = true;
+      for (const p of this.pending.splice(0)) p({ error: { class: 'Closed', desc: 'QMP socket closed' } });
+    });
+    socket.on('error', () => {});
+  }
+
+  /** Connects (retrying while QEMU creates the socket) and negotiates capabilities. */
+  static async connect(path: string, timeoutMs = 10_000): Promise<QmpClient> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const socket = await new Promise<Socket>((resolve, reject) => {
+          const s = createConnection(path);
+          s.once('connect', () => resolve(s));
+          s.once('error', reject);
+        });
+        const client = new QmpClient(socket);
+        await client.next(); // greeting
+        await client.execute('qmp_capabilities');
+        return client;
+      } catch (e) {
+        if (Date.now() > deadline) throw new Error(`QMP at ${path} did not answer: ${(e as Error).message}`);
+        await sleep(10);
+      }
+    }
+  }
+
+  async execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
+    if (this.closed) throw new Error(`QMP ${command}: the connection is closed`);
+    const reply = this.next();
+    this.socket.write(`${JSON.stringify(args ? { execute: command, arguments: args } : { execute: command })}\n`);
+    const r = await reply;
+    if (r.error) throw new Error(`QMP ${command} failed: ${r.error.desc}`);
+    return r.return as T;
+  }
+
+  /** Polls `query-migrate` until the migration completes (or fails). */
+  async waitForMigration(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const s = await this.execute<{ status?: string; 'error-desc'?: string }>('query-migrate');
+      if (s.status === 'completed') return;
+      if (s.status === 'failed' || s.status === 'cancelled') throw new Error(`migration ${s.status}: ${s['error-desc'] ?? 'no detail'}`);
+      if (Date.now() > deadline) throw new Error(`migration still ${s.status ?? 'not started'} after ${timeoutMs} ms`);
+      await sleep(5);
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  private next(): Promise<QmpReply> {
+    return new Promise((resolve) => this.pending.push(resolve));
+  }
+
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    for (let nl = this.buffer.indexOf('\n'); nl >= 0; nl = this.buffer.indexOf('\n')) {
+      const line = this.buffer.slice(0, nl).trim();
+      this.buffer = this.buffer.slice(nl + 1);
+      if (!line) continue;
+      const msg = JSON.parse(line) as QmpReply;
+      if (msg.event) this.events.push(msg);
+      else this.pending.shift()?.(msg);
+    }
+  }
+}
