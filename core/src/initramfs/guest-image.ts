@@ -3,11 +3,12 @@
  * per cell. It is the same for every test, so it is built and LZ4-compressed once, cached in
  * /dev/shm by content hash, and can sit inside a post-boot snapshot that serves any scheduler.
  * What varies per cell (scheduler, its libraries, injected files) is sent to the agent over the
- * channel afterwards (cell-payload.ts). A small uncompressed archive may follow the base.
+ * channel afterwards (cell-payload.ts) rather than in a second archive, because a snapshot's
+ * initramfs is fixed at boot.
  *
- * Why concatenation works: the kernel unpacks concatenated archives. Its legacy-LZ4 decoder has
- * no end marker of its own, so the base ends with a zero chunk-size word, which the decoder takes
- * as end of stream; the unpacker then skips zero padding and reads the next (cpio) archive.
+ * The base ends with a zero chunk-size word: the kernel's legacy-LZ4 decoder has no end marker
+ * of its own and takes that word as end of stream, so further archives could still be appended
+ * (the unpacker skips zero padding and reads the next one).
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -19,13 +20,9 @@ import { compressLz4Legacy } from './lz4-legacy.js';
 import { guestAgentPath } from '../fixture.js';
 import { SHM_DIR } from '../vm/teardown.js';
 
-export interface CellFile {
-  guestPath: string;
-  data: Buffer;
-}
-
 export interface BaseImage {
-  data: Buffer;
+  /** The image file in /dev/shm: QEMU reads it directly. */
+  path: string;
   /** Content hash of everything in the base: part of the snapshot key. */
   key: string;
   cached: boolean;
@@ -60,24 +57,38 @@ function buildBaseArchive(agent: Buffer, busybox: Buffer): Buffer {
   return Buffer.concat([lz4, Buffer.alloc(pad + 4)]);
 }
 
+/** Content keys of the inputs, remembered per file identity so a warm lookup hashes nothing. */
+const inputKeys = new Map<string, string>();
+function inputsKey(agentPath: string): string {
+  const id = [agentPath, BUSYBOX].map((p) => {
+    const st = statSync(p);
+    return `${p}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  }).join('|');
+  let key = inputKeys.get(id);
+  if (!key) {
+    key = createHash('sha256').update(LAYOUT_VERSION).update(readFileSync(agentPath)).update('\0').update(readFileSync(BUSYBOX)).digest('hex').slice(0, 32);
+    inputKeys.set(id, key);
+  }
+  return key;
+}
+
 /** Returns the cached base, building and caching it on a miss. */
 export function baseImage(): BaseImage {
   const t0 = performance.now();
-  const agent = readFileSync(guestAgentPath());
-  const busybox = readFileSync(BUSYBOX);
-  const key = createHash('sha256').update(LAYOUT_VERSION).update(agent).update('\0').update(busybox).digest('hex').slice(0, 32);
+  const agentPath = guestAgentPath();
+  const key = inputsKey(agentPath);
   const path = join(SHM_DIR, `${BASE_PREFIX}${key}.img`);
   if (existsSync(path)) {
     const now = new Date();
     utimesSync(path, now, now); // recency for eviction
-    return { data: readFileSync(path), key, cached: true, ms: performance.now() - t0 };
+    return { path, key, cached: true, ms: performance.now() - t0 };
   }
-  const data = buildBaseArchive(agent, busybox);
+  const data = buildBaseArchive(readFileSync(agentPath), readFileSync(BUSYBOX));
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, path); // atomic: concurrent builders of the same key write identical bytes
   evictOldBases();
-  return { data, key, cached: false, ms: performance.now() - t0 };
+  return { path, key, cached: false, ms: performance.now() - t0 };
 }
 
 /** Keeps the most recently used bases. */
@@ -94,16 +105,4 @@ export function cleanBaseImages(): number {
   const names = readdirSync(SHM_DIR).filter((n) => n.startsWith(BASE_PREFIX));
   for (const n of names) rmSync(join(SHM_DIR, n), { force: true });
   return names.length;
-}
-
-/** An uncompressed archive of small per-cell files, to append to the base. */
-export function cellArchive(files: readonly CellFile[]): Buffer {
-  const w = new CpioWriter();
-  for (const f of files) w.file(f.guestPath, f.data, 0o644);
-  return w.finish();
-}
-
-/** The initrd of a cold boot: the base followed by the cell's own small files. */
-export function buildInitrd(base: BaseImage, cellFiles: readonly CellFile[]): Buffer {
-  return cellFiles.length === 0 ? base.data : Buffer.concat([base.data, cellArchive(cellFiles)]);
 }

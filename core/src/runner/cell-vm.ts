@@ -106,7 +106,7 @@ export class CellVm {
       topology: plan.topology,
       memoryMiB: plan.memoryMiB ?? defaultMemoryMiB(plan.topology),
       kernel: plan.kernel.vmlinuz,
-      initrd: base.data,
+      initrd: { path: base.path },
       console: plan.console,
     };
     const started = await startGuest({

@@ -18,8 +18,8 @@ import { KtstrError } from '../errors.js';
 export const QEMU_BINARY = process.env.KTSTR_QEMU ?? 'qemu-system-x86_64';
 
 export type VmRequest = Omit<MachineSpec, 'ramPathPrefix' | 'consoleLog' | 'channelSocket' | 'qmpSocket' | 'accel' | 'initrd' | 'incoming'> & {
-  /** The initramfs image; written into the VM's private directory and removed with it. */
-  initrd: Buffer;
+  /** The initramfs: a file QEMU reads as is, or bytes written into the VM's private directory. */
+  initrd: Buffer | { path: string };
 };
 
 /** A saved VM: pristine RAM files (one per NUMA node) and the device state beside them. */
@@ -73,8 +73,13 @@ export class QemuVm {
     const accel = chooseAccel(QEMU_BINARY);
     const workDir = mkdtempSync(join(tmpdir(), 'ktstr-vm-'));
     const id = `${process.pid}-${++vmCounter}-${Date.now().toString(36)}`;
-    const initrdPath = join(workDir, 'initrd.img');
-    writeFileSync(initrdPath, request.initrd);
+    let initrdPath: string;
+    if (Buffer.isBuffer(request.initrd)) {
+      initrdPath = join(workDir, 'initrd.img');
+      writeFileSync(initrdPath, request.initrd);
+    } else {
+      initrdPath = request.initrd.path;
+    }
     const spec: MachineSpec = {
       ...request,
       initrd: initrdPath,
@@ -141,12 +146,17 @@ export class QemuVm {
     }
     void exited.then(() => channel.close('QEMU exited'));
     if (restore) {
+      const trace = process.env.KTSTR_TRACE_RESTORE ? (what: string) => process.stderr.write(`restore: ${what} at ${(performance.now() - startedAt).toFixed(0)} ms\n`) : () => {};
+      trace('channel connected');
       try {
         const qmp = await QmpClient.connect(spec.qmpSocket);
+        trace('QMP ready');
         await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
         await qmp.execute('migrate-incoming', { uri: `exec:cat ${shellQuote(restore.stateFile)}` });
         await qmp.waitForMigration(30_000);
+        trace('migration complete');
         await qmp.execute('cont');
+        trace('running');
         qmp.close();
       } catch (e) {
         channel.close();
