@@ -91,33 +91,11 @@ export class QemuVm {
       qmpSocket: join(workDir, 'qmp.sock'),
     };
     const startedAt = performance.now();
-    if (restore) {
-      // Registered first, so copies made here are removed even if the copy itself is interrupted.
-      const unregister = registerTeardown(() => {
-        for (let n = 0; n < spec.topology.numaNodes; n++) rmSync(ramFilePath(spec, n), { force: true });
-      });
-      try {
-        restore.ramFiles.forEach((file, n) => copySparse(file, ramFilePath(spec, n)));
-      } catch (e) {
-        unregister();
-        rmSync(workDir, { recursive: true, force: true });
-        throw e;
-      }
-    }
-    // setpriv --pdeathsig: if this process is SIGKILLed (no handler can run), the kernel kills QEMU too.
-    const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', QEMU_BINARY, ...qemuArgs(spec)], {
-      stdio: spec.console === 'terminal' ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      if (stderr.length < 64 * 1024) stderr += d.toString();
-    });
-    const removeFiles = () => {
-      for (let n = 0; n < spec.topology.numaNodes; n++) rmSync(ramFilePath(spec, n), { force: true });
-      rmSync(workDir, { recursive: true, force: true });
-    };
+    // One teardown for everything this VM leaves outside the process, registered before any of it
+    // exists, so an interruption at any step below removes what was made so far.
+    let child: ChildProcess | undefined;
     const dispose = registerTeardown(() => {
-      if (child.exitCode === null && child.signalCode === null) {
+      if (child && child.exitCode === null && child.signalCode === null) {
         try {
           // SIGKILL takes effect before QEMU runs another instruction, so its files can go right
           // away; waiting for the exit here would block on a zombie only the event loop can reap.
@@ -126,11 +104,29 @@ export class QemuVm {
           // already gone
         }
       }
-      removeFiles();
+      for (let n = 0; n < spec.topology.numaNodes; n++) rmSync(ramFilePath(spec, n), { force: true });
+      rmSync(workDir, { recursive: true, force: true });
+    });
+    // A restore runs on copies: the saved RAM stays pristine for the next cell. (Filling the copy
+    // while QEMU starts was tried and measured no faster on 2 cores; keep it simple.)
+    try {
+      restore?.ramFiles.forEach((file, n) => copySparse(file, ramFilePath(spec, n)));
+    } catch (e) {
+      dispose();
+      throw new Error(`copying the snapshot's RAM failed: ${(e as Error).message}`);
+    }
+    // setpriv --pdeathsig: if this process is SIGKILLed (no handler can run), the kernel kills QEMU too.
+    const qemu = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', QEMU_BINARY, ...qemuArgs(spec)], {
+      stdio: spec.console === 'terminal' ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'ignore', 'pipe'],
+    });
+    child = qemu;
+    let stderr = '';
+    qemu.stderr?.on('data', (d: Buffer) => {
+      if (stderr.length < 64 * 1024) stderr += d.toString();
     });
     const exited = new Promise<VmExit>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-      child.once('error', () => resolve({ code: null, signal: null }));
+      qemu.once('exit', (code, signal) => resolve({ code, signal }));
+      qemu.once('error', () => resolve({ code: null, signal: null }));
     });
     let alive = true;
     void exited.then(() => {
@@ -164,7 +160,7 @@ export class QemuVm {
         throw new Error(`restoring the snapshot failed: ${(e as Error).message}${stderr ? `\nQEMU said: ${stderr.trim()}` : ''}`);
       }
     }
-    return new QemuVm(child, spec, workDir, channel, exited, accel, dispose, startedAt, () => stderr);
+    return new QemuVm(qemu, spec, workDir, channel, exited, accel, dispose, startedAt, () => stderr);
   }
 
   get pid(): number | undefined {
