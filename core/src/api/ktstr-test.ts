@@ -12,7 +12,6 @@ import { CellVm } from '../runner/cell-vm.js';
 import { type ResolvedKernel, resolveKernel } from '../kernel/resolve.js';
 import { QEMU_BINARY } from '../vm/qemu-backend.js';
 import { parseTopologyArg } from '../topology/topology-arg.js';
-import { registerDeclaration } from './registry.js';
 
 export interface KtstrTestOptions {
   /** Omit to run under the kernel's default scheduler (EEVDF). */
@@ -61,7 +60,6 @@ export function ktstrTest(name: string, options: KtstrTestOptions, body: KtstrTe
     throw new KtstrError(`${where}.durationMs`, durationMs, 'must be a whole number of ms > 0', 'E.g. durationMs: 2000.');
   }
   const topology = cellTopology(options, where);
-  registerDeclaration({ name, topology, scheduler: options.scheduler?.name ?? null });
   const cellLabel = `${name} [${options.scheduler?.name ?? 'eevdf'}/${topologyLabel(topology)}]`;
   const unavailable = vmUnavailableReason();
   test(cellLabel, { timeout: options.timeoutMs ?? durationMs + 300_000, skip: unavailable ?? false }, async () => {

@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { buildCellDescription, buildCommandCell } from '../scenario/cell-description.js';
 import type { CgroupDef } from '../scenario/cgroup.js';
 import { type HoldSpec, holdMs } from '../scenario/hold.js';
-import type { DoneMessage, GuestMessage, HelloMessage, SchedExitMessage, WorkerMessage } from '../channel/messages.js';
+import type { DoneMessage, ExecExitMessage, GuestMessage, HelloMessage, SchedExitMessage, WorkerMessage } from '../channel/messages.js';
 import { CellResult, type SchedulerExit, schedulerExitFrom } from '../result/cell-result.js';
 import { computeMetrics, workerFromMessage } from '../result/metrics.js';
 import { fixtureDir } from '../fixture.js';
@@ -179,43 +179,22 @@ export class CellVm {
 
   /** Runs the scenario once (the guest powers off after it) and returns the result. */
   async run(cgroups: readonly CgroupDef[], hold: HoldSpec, options: RunOptions = {}): Promise<CellResult> {
-    if (this.ran) throw new Error(`${this.plan.name}: vm.run() was already called; a cell runs one scenario`);
-    this.ran = true;
-    const plan = this.plan;
-    const durationMs = holdMs(hold, plan.durationMs);
-    const sched = plan.scheduler;
+    const durationMs = holdMs(hold, this.plan.durationMs);
     const description = buildCellDescription({
-      topology: plan.topology,
-      scheduler: sched && this.schedulerGuestPath
-        ? { guestPath: this.schedulerGuestPath, args: [...sched.schedArgs, ...(plan.extraSchedArgs ?? [])] }
-        : undefined,
-      schedTimeoutMs: sched?.attachTimeoutMs ?? 0,
+      topology: this.plan.topology,
+      scheduler: this.schedulerLaunch(),
+      schedTimeoutMs: this.plan.scheduler?.attachTimeoutMs ?? 0,
       durationMs,
       cgroups,
     });
-    const ch = this.vm.channel;
-    try {
-      ch.send('cell', description);
-      const attachBudget = (sched?.attachTimeoutMs ?? 0) + 30_000;
-      const first = await ch.waitFor('ready', attachBudget, ['sched_exit', 'done', 'error']);
-      const readyMs = performance.now() - this.vm.startedAt;
-      if (first.type === 'ready') ch.send('go');
-      // The hold, plus time for workers to stop, report and the guest to power off.
-      const done = await ch.waitFor('done', durationMs + 60_000) as DoneMessage;
-      await this.vm.waitForExit(10_000);
-      const log = await this.vm.destroy();
-      const result = this.resultFrom(ch.received, readyMs, durationMs, log);
-      if (result.schedulerExit && !options.allowSchedulerExit) throw new SchedulerExitError(result);
-      if (!done.ok && !result.schedulerExit) {
-        const errors = ch.received.filter((m) => m.type === 'error').map((m) => (m.type === 'error' ? `${m.what}: ${m.message}` : ''));
-        throw new CellError(`${plan.name}: the guest agent reported failure: ${errors.join('; ') || 'no detail'}`, log);
-      }
-      return result;
-    } catch (e) {
-      const log = await this.vm.destroy();
-      if (e instanceof SchedulerExitError || e instanceof CellError) throw e;
-      throw new CellError(`${plan.name}: ${(e as Error).message}`, log);
+    // The hold, plus time for workers to stop, report and the guest to power off.
+    const { done, readyMs, log } = await this.exchange(description, durationMs + 60_000);
+    const result = this.resultFrom(this.vm.channel.received, readyMs, durationMs, log);
+    if (result.schedulerExit && !options.allowSchedulerExit) throw new SchedulerExitError(result);
+    if (!done.ok && !result.schedulerExit) {
+      throw new CellError(`${this.plan.name}: the guest agent reported failure: ${this.agentErrors() || 'no detail'}`, log);
     }
+    return result;
   }
 
   /**
@@ -223,46 +202,57 @@ export class CellVm {
    * scenario; the guest powers off afterwards. Output is streamed to `onOutput` as it arrives.
    */
   async runCommand(command: CommandSpec, onOutput: (stream: 'stdout' | 'stderr', data: string) => void = () => {}): Promise<CommandResult> {
-    if (this.ran) throw new Error(`${this.plan.name}: this VM already ran its cell`);
-    this.ran = true;
-    const sched = this.plan.scheduler;
-    const ch = this.vm.channel;
     const out = { stdout: '', stderr: '' };
-    ch.onMessage((m) => {
+    this.vm.channel.onMessage((m) => {
       if (m.type !== 'output') return;
       out[m.stream] += m.data;
       onOutput(m.stream, m.data);
     });
+    const description = buildCommandCell({
+      scheduler: this.schedulerLaunch(),
+      schedTimeoutMs: this.plan.scheduler?.attachTimeoutMs ?? 0,
+      command,
+    });
+    // A command or a shell session may take as long as its user wants.
+    await this.exchange(description, 365 * 24 * 3600_000);
+    const received = this.vm.channel.received;
+    const exit = received.find((m): m is SchedExitMessage => m.type === 'sched_exit');
+    const status = received.find((m): m is ExecExitMessage => m.type === 'exec_exit');
+    if (!status && !exit && this.agentErrors()) throw new CellError(`${this.plan.name}: ${this.agentErrors()}`, '');
+    return { status: status?.status ?? null, ...out, schedulerExit: exit ? schedulerExitFrom(exit) : null };
+  }
+
+  /**
+   * The one cell a VM runs: send its description, open the readiness gate once the scheduler
+   * (if any) is attached, wait for `done` and the power-off, and tear the VM down. Any failure
+   * tears it down too and carries the console log.
+   */
+  private async exchange(description: string, doneTimeoutMs: number): Promise<{ done: DoneMessage; readyMs: number; log: string }> {
+    if (this.ran) throw new Error(`${this.plan.name}: this VM already ran its cell; a cell runs one scenario`);
+    this.ran = true;
+    const ch = this.vm.channel;
     try {
-      ch.send('cell', buildCommandCell({
-        scheduler: sched && this.schedulerGuestPath
-          ? { guestPath: this.schedulerGuestPath, args: [...sched.schedArgs, ...(this.plan.extraSchedArgs ?? [])] }
-          : undefined,
-        schedTimeoutMs: sched?.attachTimeoutMs ?? 0,
-        command,
-      }));
-      const first = await ch.waitFor('ready', (sched?.attachTimeoutMs ?? 0) + 30_000, ['sched_exit', 'done', 'error']);
+      ch.send('cell', description);
+      const first = await ch.waitFor('ready', (this.plan.scheduler?.attachTimeoutMs ?? 0) + 30_000, ['sched_exit', 'done', 'error']);
+      const readyMs = performance.now() - this.vm.startedAt;
       if (first.type === 'ready') ch.send('go');
-      // A command or a shell session may take as long as its user wants.
-      await ch.waitFor('done', 365 * 24 * 3600_000);
+      const done = await ch.waitFor('done', doneTimeoutMs) as DoneMessage;
       await this.vm.waitForExit(10_000);
-      await this.vm.destroy();
-      const exit = ch.received.find((m): m is SchedExitMessage => m.type === 'sched_exit');
-      const status = ch.received.find((m) => m.type === 'exec_exit');
-      const errors = ch.received.filter((m) => m.type === 'error');
-      if (!status && !exit && errors.length > 0) {
-        throw new CellError(`${this.plan.name}: ${errors.map((m) => (m.type === 'error' ? `${m.what}: ${m.message}` : '')).join('; ')}`, '');
-      }
-      return {
-        status: status?.type === 'exec_exit' ? status.status : null,
-        ...out,
-        schedulerExit: exit ? schedulerExitFrom(exit) : null,
-      };
+      return { done, readyMs, log: await this.vm.destroy() };
     } catch (e) {
       const log = await this.vm.destroy();
-      if (e instanceof CellError) throw e;
       throw new CellError(`${this.plan.name}: ${(e as Error).message}`, log);
     }
+  }
+
+  private schedulerLaunch(): { guestPath: string; args: string[] } | undefined {
+    const sched = this.plan.scheduler;
+    if (!sched || !this.schedulerGuestPath) return undefined;
+    return { guestPath: this.schedulerGuestPath, args: [...sched.schedArgs, ...(this.plan.extraSchedArgs ?? [])] };
+  }
+
+  private agentErrors(): string {
+    return this.vm.channel.received.flatMap((m) => (m.type === 'error' ? [`${m.what}: ${m.message}`] : [])).join('; ');
   }
 
   /** Stops the VM without running anything more (idempotent). */

@@ -1,0 +1,28 @@
+// `ktstr test --json` end to end: the example runs as a node:test test per cell, and stdout
+// carries one JSON object per test plus a summary line.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { skipReason } from '../vm/cell-env.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+test('ktstr test --json reports each cell and a summary', { skip: skipReason, timeout: 240_000 }, () => {
+  const r = spawnSync(process.execPath, [join(root, 'cli/bin/ktstr.js'), 'test', join(root, 'examples/eevdf-baseline.test.ts'), '--json'], {
+    cwd: root, encoding: 'utf8', timeout: 240_000,
+  });
+  assert.equal(r.status, 0, r.stderr.slice(-3000));
+  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const cells = lines.filter((l) => l.type === 'test');
+  assert.equal(cells.length, 1);
+  assert.equal(cells[0].status, 'passed');
+  assert.match(cells[0].name, /^eevdf keeps pinned cgroups on their LLC \[eevdf\/1n2l2c1t\]$/);
+  assert.deepEqual(lines.at(-1), { type: 'summary', passed: 1, failed: 0, skipped: 0 });
+});
+
+test('an unknown topology is refused before anything runs', () => {
+  const r = spawnSync(process.execPath, [join(root, 'cli/bin/ktstr.js'), 'test', 'examples', '--topology', 'huge'], { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--topology: is not a topology .*preset name: tiny-1llc/);
+});
