@@ -1,4 +1,4 @@
-/** `ktstr cache ...`: initramfs images in /dev/shm and post-boot snapshots on disk. */
+/** `ktstr cache ...`: cached initramfs images, post-boot snapshots, leftovers of dead runs. */
 import type { Sade } from 'sade';
 import { cleanBaseImages, cleanSnapshots, listSnapshots, reapStaleRamFiles } from '@ktstr/core';
 import { action, printJson } from '../output.js';
@@ -8,7 +8,7 @@ const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 export function registerCacheCommands(prog: Sade): void {
   prog
     .command('cache clean')
-    .describe('Remove cached initramfs images and RAM files left by dead runs from /dev/shm.')
+    .describe('Remove cached initramfs images, and guest RAM files left in /dev/shm by dead runs.')
     .option('--json', 'Print as JSON')
     .action(action((opts: { json?: boolean }) => {
       const images = cleanBaseImages();

@@ -1,7 +1,9 @@
 /**
  * The initramfs every cell boots: busybox and the guest agent as /init, and nothing that varies
- * per cell. It is the same for every test, so it is built and LZ4-compressed once, cached in
- * /dev/shm by content hash, and can sit inside a post-boot snapshot that serves any scheduler.
+ * per cell. It is the same for every test, so it is built and LZ4-compressed once, cached under
+ * <cache>/initramfs/ by content hash, and can sit inside a post-boot snapshot that serves any
+ * scheduler. (On disk rather than in /dev/shm: with snapshots QEMU reads it only at a cold boot,
+ * where the page cache serves it as fast, and it survives reboots.)
  * What varies per cell (scheduler, its libraries, injected files) is sent to the agent over the
  * channel afterwards (cell-payload.ts) rather than in a second archive, because a snapshot's
  * initramfs is fixed at boot.
@@ -12,16 +14,16 @@
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CpioWriter } from './cpio.js';
 import { compressLz4Legacy } from './lz4-legacy.js';
 import { guestAgentPath } from '../fixture.js';
-import { SHM_DIR } from '../vm/teardown.js';
+import { cacheRoot } from '../paths.js';
 
 export interface BaseImage {
-  /** The image file in /dev/shm: QEMU reads it directly. */
+  /** The image file in the cache: QEMU reads it directly. */
   path: string;
   /** Content hash of everything in the base: part of the snapshot key. */
   key: string;
@@ -30,7 +32,8 @@ export interface BaseImage {
 }
 
 export const BUSYBOX = process.env.KTSTR_BUSYBOX ?? '/bin/busybox';
-const BASE_PREFIX = 'ktstr-initramfs-';
+const BASE_PREFIX = 'base-';
+const initramfsDir = (): string => join(cacheRoot(), 'initramfs');
 /** Bump when the base layout changes, so old cache entries are never reused. */
 const LAYOUT_VERSION = 'v2';
 const KEEP_BASES = 4;
@@ -77,7 +80,8 @@ export function baseImage(): BaseImage {
   const t0 = performance.now();
   const agentPath = guestAgentPath();
   const key = inputsKey(agentPath);
-  const path = join(SHM_DIR, `${BASE_PREFIX}${key}.img`);
+  mkdirSync(initramfsDir(), { recursive: true });
+  const path = join(initramfsDir(), `${BASE_PREFIX}${key}.img`);
   if (existsSync(path)) {
     const now = new Date();
     utimesSync(path, now, now); // recency for eviction
@@ -93,16 +97,19 @@ export function baseImage(): BaseImage {
 
 /** Keeps the most recently used bases. */
 function evictOldBases(): void {
-  const bases = readdirSync(SHM_DIR)
+  const dir = initramfsDir();
+  const bases = readdirSync(dir)
     .filter((n) => n.startsWith(BASE_PREFIX))
-    .map((n) => ({ n, t: statSync(join(SHM_DIR, n)).mtimeMs }))
+    .map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs }))
     .sort((a, b) => b.t - a.t);
-  for (const { n } of bases.slice(KEEP_BASES)) rmSync(join(SHM_DIR, n), { force: true });
+  for (const { n } of bases.slice(KEEP_BASES)) rmSync(join(dir, n), { force: true });
 }
 
 /** Removes every cached base archive; returns how many. */
 export function cleanBaseImages(): number {
-  const names = readdirSync(SHM_DIR).filter((n) => n.startsWith(BASE_PREFIX));
-  for (const n of names) rmSync(join(SHM_DIR, n), { force: true });
+  const dir = initramfsDir();
+  if (!existsSync(dir)) return 0;
+  const names = readdirSync(dir).filter((n) => n.startsWith(BASE_PREFIX));
+  for (const n of names) rmSync(join(dir, n), { force: true });
   return names.length;
 }
