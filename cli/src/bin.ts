@@ -7,11 +7,19 @@ import { registerKernelCommands } from './commands/kernel.js';
 import { registerShellCommand } from './commands/shell.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerLocksCommand } from './commands/locks.js';
+import { registerPresetsCommand } from './commands/presets.js';
+
+// A reader that stops early (`ktstr presets | head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 const prog = sade('ktstr').version('0.1.0').describe('Test Linux process schedulers on real kernels in VMs with declared CPU topologies.');
 registerTestCommand(prog);
 registerShellCommand(prog);
 registerKernelCommands(prog);
+registerPresetsCommand(prog);
 registerLocksCommand(prog);
 registerCacheCommands(prog);
 prog.parse(process.argv);

@@ -26,3 +26,11 @@ test('an unknown topology is refused before anything runs', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--topology: is not a topology .*preset name: tiny-1llc/);
 });
+
+test('ktstr presets lists 24 x86_64 and 14 aarch64 presets as JSON', () => {
+  const list = (arch: string) => JSON.parse(spawnSync(process.execPath, [join(root, 'cli/bin/ktstr.js'), 'presets', '--arch', arch, '--json'], { encoding: 'utf8' }).stdout);
+  assert.equal(list('x86_64').length, 24);
+  const arm = list('aarch64');
+  assert.equal(arm.length, 14);
+  assert.ok(arm.every((p: { label: string }) => p.label.endsWith('1t')));
+});

@@ -54,3 +54,8 @@ test('a guest whose L3 spans the socket (AMD-style) is reported as an LLC mismat
   assert.equal(diffs.length, 1);
   assert.match(diffs[0]!, /^LLCs: want 2 \[0-1 \| 2-3\], guest has 1 \[0-3\]/);
 });
+
+test('every preset is a valid topology', async () => {
+  const { PRESETS } = await import('@ktstr/presets');
+  for (const p of PRESETS) assert.doesNotThrow(() => validateTopology(p.topology, p.name), p.name);
+});
