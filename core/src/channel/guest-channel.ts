@@ -2,8 +2,8 @@
  * The host end of the virtio-serial channel: QEMU listens on a Unix socket for the port
  * `ktstr.0`; we connect, decode frames, and queue the guest's messages for whoever awaits them.
  */
-import { createConnection, type Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { Socket } from 'node:net';
+import { connectWhenReady } from '../vm/unix-socket.js';
 import { encodeFrame, FrameDecoder, FrameKind } from './framing.js';
 import { type GuestMessage, parseGuestMessage } from './messages.js';
 
@@ -28,22 +28,11 @@ export class GuestChannel {
 
   /** QEMU creates the socket shortly after it starts; retry until it is there or `deadline`. */
   static async connect(path: string, timeoutMs: number, isAlive: () => boolean): Promise<GuestChannel> {
-    const deadline = Date.now() + timeoutMs;
-    let lastError = '';
-    while (Date.now() < deadline && isAlive()) {
-      try {
-        const socket = await new Promise<Socket>((resolve, reject) => {
-          const s = createConnection(path);
-          s.once('connect', () => resolve(s));
-          s.once('error', reject);
-        });
-        return new GuestChannel(socket);
-      } catch (e) {
-        lastError = (e as Error).message;
-        await sleep(20);
-      }
+    try {
+      return new GuestChannel(await connectWhenReady(path, timeoutMs, isAlive));
+    } catch (e) {
+      throw new Error(`the guest channel: ${(e as Error).message}`);
     }
-    throw new Error(`could not connect to the guest channel at ${path}: ${lastError || 'QEMU exited first'}`);
   }
 
   send(kind: keyof typeof FrameKind, payload?: string | Buffer): void {

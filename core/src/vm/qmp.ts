@@ -3,7 +3,8 @@
  * a greeting, `qmp_capabilities`, then one command at a time. Asynchronous events are kept so
  * a caller can wait for one (e.g. MIGRATION completed).
  */
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { connectWhenReady } from './unix-socket.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 interface QmpReply {
@@ -32,22 +33,14 @@ export class QmpClient {
 
   /** Connects (retrying while QEMU creates the socket) and negotiates capabilities. */
   static async connect(path: string, timeoutMs = 10_000): Promise<QmpClient> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        const socket = await new Promise<Socket>((resolve, reject) => {
-          const s = createConnection(path);
-          s.once('connect', () => resolve(s));
-          s.once('error', reject);
-        });
-        const client = new QmpClient(socket);
-        await client.next(); // greeting
-        await client.execute('qmp_capabilities');
-        return client;
-      } catch (e) {
-        if (Date.now() > deadline) throw new Error(`QMP at ${path} did not answer: ${(e as Error).message}`);
-        await sleep(10);
-      }
+    const client = new QmpClient(await connectWhenReady(path, timeoutMs));
+    try {
+      await client.next(); // greeting
+      await client.execute('qmp_capabilities');
+      return client;
+    } catch (e) {
+      client.close();
+      throw new Error(`QMP at ${path} did not answer: ${(e as Error).message}`);
     }
   }
 

@@ -77,21 +77,26 @@ def build_initramfs(work, agent):
     return image
 
 
+def connect_unix(path, timeout):
+    """Connects to a Unix socket QEMU creates shortly after it starts, retrying until `timeout`."""
+    deadline = time.time() + timeout
+    while True:
+        sock = socket.socket(socket.AF_UNIX)
+        try:
+            sock.connect(path)
+            return sock
+        except OSError:
+            sock.close()
+            if time.time() > deadline:
+                raise RuntimeError(f"cannot connect to {path}")
+            time.sleep(0.005)
+
+
 class Channel:
     """The host end of ktstr.0: u32 LE length | kind | payload."""
 
     def __init__(self, path, timeout=30):
-        deadline = time.time() + timeout
-        while True:
-            self.sock = socket.socket(socket.AF_UNIX)
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                if time.time() > deadline:
-                    raise RuntimeError(f"cannot connect to {path}")
-                time.sleep(0.005)
+        self.sock = connect_unix(path, timeout)
         self.buf = b""
 
     def send(self, kind, payload=b""):
@@ -140,17 +145,7 @@ class Channel:
 
 class Qmp:
     def __init__(self, path, timeout=30):
-        deadline = time.time() + timeout
-        while True:
-            self.sock = socket.socket(socket.AF_UNIX)
-            try:
-                self.sock.connect(path)
-                break
-            except OSError:
-                self.sock.close()
-                if time.time() > deadline:
-                    raise RuntimeError(f"cannot connect to QMP {path}")
-                time.sleep(0.005)
+        self.sock = connect_unix(path, timeout)
         self.file = self.sock.makefile("rwb")
         self.events = []
         self._read()  # greeting
