@@ -9,13 +9,15 @@
 #   dev-boot.sh -c cell.conf                   cell baked in as /ktstr/cell.conf
 #   dev-boot.sh -C cell.conf                   cell sent as a 'C' frame instead
 #   dev-boot.sh -c cell.conf -f native/out/scx-ktstr:/bin/scx-ktstr   (+ its libraries)
-#   dev-boot.sh -c cell.conf -S 1000           send 'S' 1 s after step start (exec/shell: after 'G')
+#   dev-boot.sh -c cell.conf -S 1000           send 'S' 1 s after the first step's start (exec/shell: after 'G')
 #   dev-boot.sh -c cell.conf -N                never send 'G'; send 'S' 1 s after ready
 #   dev-boot.sh -c shell.conf -i               serial console on this terminal (shell cells):
 #                                              messages go to messages.jsonl, printed at the end
 #
 # Other options: -k VMLINUZ, -s SMP (QEMU -smp value), -m MB, -t TIMEOUT_S
 # (default 120, 3600 with -i).
+# Cells are version 2 (docs/guest-protocol.md); tests/cells/valid-vm-*.conf
+# are scenarios meant for this script.
 # The work directory (console.log, initramfs) is printed and kept.
 set -eu
 
@@ -132,7 +134,8 @@ while time.time() < deadline:
             send("G")
             # exec and shell cells have no step: count from the gate.
             if shutdown_ms: shutdown_at = time.time() + int(shutdown_ms) / 1000
-        if msg["type"] == "step" and msg["phase"] == "start" and shutdown_ms:
+        # -S counts from the first step's start (cells of version 2 have several).
+        if msg["type"] == "step" and msg["phase"] == "start" and msg["index"] == 0 and shutdown_ms:
             shutdown_at = time.time() + int(shutdown_ms) / 1000
         if msg["type"] == "done": ok = msg["ok"]
     if ok is not None: break

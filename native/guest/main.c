@@ -5,7 +5,8 @@
  * scheduler under test, runs the workers (or the cell's command or shell)
  * and reports what happened, then powers the VM off. The protocol is docs/guest-protocol.md.
  *
- * Outside a VM it only offers --check-cell, to validate a cell file. */
+ * Outside a VM it offers --check-cell, to validate a cell file, and
+ * --work-loop, to run one worker of a work type in the calling process. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "pid1.h"
 #include "session.h"
+#include "work/work_loop.h"
 
 /* The device announces its port shortly after boot, or never. */
 #define CHANNEL_FIND_MS 10000
@@ -40,23 +42,7 @@ static int check_cell(const char *path)
 		free(text);
 		return 1;
 	}
-	printf("ok: scheduler %s (%d args), timeout %ld ms, hold %ld ms, settle %ld ms\n",
-	       cell.has_scheduler ? cell.scheduler : "(none: EEVDF)", cell.n_sched_args,
-	       cell.sched_timeout_ms, cell.duration_ms, cell.settle_ms);
-	for (int i = 0; i < cell.n_cgroups; i++) {
-		const struct cell_cgroup *cg = &cell.cgroups[i];
-
-		printf("  cgroup %s: %d x %s cpuset=%s comm=%s nice=%d"
-		       " spin_iters=%lld burst_us=%lld sleep_us=%lld\n",
-		       cg->name, cg->workers, work_kind_name(cg->work),
-		       cg->has_cpuset ? cg->cpuset : "-", cg->has_comm ? cg->comm : "-",
-		       cg->has_nice ? cg->nice : 0, cg->params.spin_iters, cg->params.burst_us,
-		       cg->params.sleep_us);
-	}
-	if (cell.mode == CELL_MODE_EXEC)
-		printf("  exec: %s\n", cell.exec_command);
-	else if (cell.mode == CELL_MODE_SHELL)
-		printf("  shell: TERM=%s\n", cell.has_term ? cell.term : "(default)");
+	cell_describe(stdout, &cell);
 	cell_free(&cell);
 	free(text);
 	return 0;
@@ -68,10 +54,13 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[1], "--check-cell") == 0)
 		return check_cell(argv[2]);
+	if (argc >= 2 && strcmp(argv[1], "--work-loop") == 0)
+		return work_loop_main(argc - 2, argv + 2);
 	if (getpid() != 1) {
 		fprintf(stderr,
 			"usage: ktstr-guest            (as /init, PID 1, inside a ktstr VM)\n"
-			"       ktstr-guest --check-cell FILE\n");
+			"       ktstr-guest --check-cell FILE\n"
+			"       ktstr-guest --work-loop TYPE DURATION_MS [name=value ...]\n");
 		return 2;
 	}
 

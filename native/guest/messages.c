@@ -57,3 +57,148 @@ void msg_done(bool ok, bool shutdown)
 		json_kv_bool(&j, "shutdown", true);
 	msg_send(&j);
 }
+
+/* What follows the op's cgroup on its line, as text (spawn: the count in
+ * effect); NULL for none: the message then has no "arg". */
+static const char *op_arg(const struct cell *cell, const struct cell_op *op, char *buf, size_t size)
+{
+	switch (op->kind) {
+	case CELL_OP_SET_CPUSET:
+	case CELL_OP_SET_AFFINITY:
+		return op->cpus;
+	case CELL_OP_SWAP_CPUSET:
+	case CELL_OP_MOVE:
+		return cell->cgroups[op->other].name;
+	case CELL_OP_SPAWN:
+	case CELL_OP_STOP:
+		if (op->count == CELL_COUNT_ALL)
+			return "all";
+		snprintf(buf, size, "%d", op->count);
+		return buf;
+	case CELL_OP_ADD:
+	case CELL_OP_REMOVE:
+	case CELL_OP_CLEAR_CPUSET:
+		break;
+	}
+	return NULL;
+}
+
+void msg_event(int step, const struct cell *cell, const struct cell_op *op, const char *error,
+	       struct workers *w)
+{
+	char buf[16];
+	const char *arg = op_arg(cell, op, buf, sizeof(buf));
+	struct json j;
+
+	msg_begin(&j, "event");
+	json_kv_int(&j, "step", step);
+	json_kv_string(&j, "op", cell_op_name(op->kind));
+	json_kv_string(&j, "cgroup", cell->cgroups[op->cgroup].name);
+	if (arg)
+		json_kv_string(&j, "arg", arg);
+	json_kv_bool(&j, "ok", error == NULL);
+	if (error)
+		json_kv_string(&j, "error", error);
+	json_key(&j, "iterations");
+	json_array_begin(&j);
+	for (int i = 0; i < workers_count(w); i++) {
+		struct worker_state s;
+
+		workers_state(w, i, false, &s);
+		if (!s.running)
+			continue;
+		json_array_begin(&j);
+		json_string(&j, s.cgroup);
+		json_int(&j, s.index);
+		json_uint(&j, s.iterations);
+		json_array_end(&j);
+	}
+	json_array_end(&j);
+	msg_send(&j);
+}
+
+void msg_step_start(int index, const char *name)
+{
+	struct json j;
+
+	msg_begin(&j, "step");
+	json_kv_int(&j, "index", index);
+	json_kv_string(&j, "name", name);
+	json_kv_string(&j, "phase", "start");
+	msg_send(&j);
+}
+
+void msg_step_end(int index, const char *name, struct workers *w)
+{
+	struct json j;
+
+	msg_begin(&j, "step");
+	json_kv_int(&j, "index", index);
+	json_kv_string(&j, "name", name);
+	json_kv_string(&j, "phase", "end");
+	json_key(&j, "workers");
+	json_array_begin(&j);
+	for (int i = 0; i < workers_count(w); i++) {
+		struct worker_state s;
+
+		workers_state(w, i, true, &s);
+		if (!s.running)
+			continue;
+		json_object_begin(&j);
+		json_kv_string(&j, "cgroup", s.cgroup);
+		json_kv_int(&j, "index", s.index);
+		json_kv_uint(&j, "iterations", s.iterations);
+		json_kv_uint(&j, "run_ns", s.stats.run_ns);
+		json_kv_uint(&j, "wait_ns", s.stats.wait_ns);
+		json_kv_uint(&j, "timeslices", s.stats.timeslices);
+		json_kv_uint(&j, "migrations", s.stats.migrations);
+		json_kv_uint(&j, "max_gap_us", s.step_max_gap_us);
+		json_object_end(&j);
+	}
+	json_array_end(&j);
+	msg_send(&j);
+}
+
+void msg_worker(const struct worker_state *s)
+{
+	struct json j;
+
+	msg_begin(&j, "worker");
+	json_kv_string(&j, "cgroup", s->cgroup);
+	json_kv_int(&j, "index", s->index);
+	json_kv_int(&j, "batch", s->batch);
+	json_kv_int(&j, "pid", s->pid);
+	json_kv_int(&j, "tid", s->tid);
+	json_kv_string(&j, "clone", cell_clone_name(s->clone));
+	json_kv_int(&j, "started_step", s->started_step);
+	if (s->stopped_step >= 0)
+		json_kv_int(&j, "stopped_step", s->stopped_step);
+	else
+		json_kv_null(&j, "stopped_step");
+	json_kv_uint(&j, "iterations", s->iterations);
+	json_kv_uint(&j, "run_ns", s->stats.run_ns);
+	json_kv_uint(&j, "wait_ns", s->stats.wait_ns);
+	json_kv_uint(&j, "timeslices", s->stats.timeslices);
+	json_kv_uint(&j, "migrations", s->stats.migrations);
+	json_kv_uint(&j, "minflt", s->stats.minflt);
+	json_kv_uint(&j, "majflt", s->stats.majflt);
+	json_kv_uint(&j, "nvcsw", s->stats.nvcsw);
+	json_kv_uint(&j, "nivcsw", s->stats.nivcsw);
+	json_key(&j, "cpus");
+	json_array_begin(&j);
+	for (int cpu = 0; cpu < CPU_MAX; cpu++)
+		if (cpu_mask_test(&s->cpus_seen, cpu))
+			json_int(&j, cpu);
+	json_array_end(&j);
+	json_kv_uint(&j, "max_gap_us", s->max_gap_us);
+	if (s->has_wake_latency)
+		json_kv_uint(&j, "wake_latency_us_p99", s->wake_latency_p99_us);
+	else
+		json_kv_null(&j, "wake_latency_us_p99");
+	json_key(&j, "notes");
+	json_array_begin(&j);
+	if (s->note && s->note[0])
+		json_string(&j, s->note);
+	json_array_end(&j);
+	msg_send(&j);
+}

@@ -5,7 +5,9 @@
 
 #include <stdbool.h>
 
+#include "cell_config.h"
 #include "json.h"
+#include "workers.h"
 
 /* Start a message: json_init + "{"type":...,"t_ms":...". */
 void msg_begin(struct json *j, const char *type);
@@ -20,5 +22,17 @@ void msg_error(const char *what, int err, const char *fmt, ...) __attribute__((f
 
 /* `done`, the last message. shutdown says the host's 'S' cut the run short. */
 void msg_done(bool ok, bool shutdown);
+
+/* `event`: one op applied (error NULL) or failed, with the cumulative
+ * iterations of every running worker. */
+void msg_event(int step, const struct cell *cell, const struct cell_op *op, const char *error,
+	       struct workers *w);
+
+/* `step` start, and end with the state of every running worker. */
+void msg_step_start(int index, const char *name);
+void msg_step_end(int index, const char *name, struct workers *w);
+
+/* `worker`: one worker's final report. */
+void msg_worker(const struct worker_state *s);
 
 #endif

@@ -6,15 +6,16 @@
 
 #include "file_io.h"
 
-/* /proc/PID/sched is a "name : value" table; fetch one named value. */
-static bool sched_field(const char *text, const char *name, uint64_t *value)
+/* /proc/PID/sched is a "name : value" table and /proc/PID/status a
+ * "name:\tvalue" one; fetch one named value from either. */
+bool proc_stats_field(const char *text, const char *name, uint64_t *value)
 {
 	size_t name_len = strlen(name);
 	const char *line = text;
 
 	while (line && *line) {
 		if (strncmp(line, name, name_len) == 0 &&
-		    (line[name_len] == ' ' || line[name_len] == ':')) {
+		    (line[name_len] == ' ' || line[name_len] == ':' || line[name_len] == '\t')) {
 			const char *colon = strchr(line, ':');
 
 			if (!colon)
@@ -29,15 +30,37 @@ static bool sched_field(const char *text, const char *name, uint64_t *value)
 	return false;
 }
 
-void proc_stats_read(pid_t pid, struct proc_sched_stats *out)
+/* The comm field may hold spaces and parentheses, so the fields are counted
+ * from the last ')'. After it: state(3) ppid pgrp session tty_nr tpgid
+ * flags minflt(10) cminflt majflt(12). */
+bool proc_stats_parse_stat(const char *line, uint64_t *minflt, uint64_t *majflt)
 {
-	char path[64], *text;
-	char line[256];
+	const char *s = strrchr(line, ')');
+	unsigned long long v[10];
+
+	if (!s)
+		return false;
+	if (sscanf(s + 1, " %*c %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+		   &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) != 9)
+		return false;
+	*minflt = v[6];
+	*majflt = v[8];
+	return true;
+}
+
+void proc_stats_read(pid_t pid, pid_t tid, struct proc_sched_stats *out)
+{
+	char dir[64], path[96], *text;
+	char line[1024];
 	unsigned long long run, wait, slices;
 
 	memset(out, 0, sizeof(*out));
+	if (tid <= 0 || tid == pid)
+		snprintf(dir, sizeof(dir), "/proc/%d", (int)pid);
+	else
+		snprintf(dir, sizeof(dir), "/proc/%d/task/%d", (int)pid, (int)tid);
 
-	snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+	snprintf(path, sizeof(path), "%s/schedstat", dir);
 	if (read_small_file(path, line, sizeof(line)) > 0 &&
 	    sscanf(line, "%llu %llu %llu", &run, &wait, &slices) == 3) {
 		out->have_schedstat = true;
@@ -46,10 +69,22 @@ void proc_stats_read(pid_t pid, struct proc_sched_stats *out)
 		out->timeslices = slices;
 	}
 
-	snprintf(path, sizeof(path), "/proc/%d/sched", (int)pid);
+	snprintf(path, sizeof(path), "%s/sched", dir);
 	text = read_whole_file(path, NULL);
 	if (text) {
-		out->have_migrations = sched_field(text, "se.nr_migrations", &out->migrations);
+		out->have_migrations = proc_stats_field(text, "se.nr_migrations", &out->migrations);
+		free(text);
+	}
+
+	snprintf(path, sizeof(path), "%s/stat", dir);
+	if (read_small_file(path, line, sizeof(line)) > 0)
+		proc_stats_parse_stat(line, &out->minflt, &out->majflt);
+
+	snprintf(path, sizeof(path), "%s/status", dir);
+	text = read_whole_file(path, NULL);
+	if (text) {
+		proc_stats_field(text, "voluntary_ctxt_switches", &out->nvcsw);
+		proc_stats_field(text, "nonvoluntary_ctxt_switches", &out->nivcsw);
 		free(text);
 	}
 }

@@ -1,5 +1,6 @@
-/* Per-process scheduler statistics from procfs, read for each worker after
- * the hold and before it is reaped (a reaped pid has no /proc entry). */
+/* Per-task scheduler statistics from procfs, read for each worker at the end
+ * of every step and, finally, when it is stopped and before it is reaped (a
+ * reaped task has no /proc entry). */
 #ifndef KTSTR_PROC_STATS_H
 #define KTSTR_PROC_STATS_H
 
@@ -14,10 +15,22 @@ struct proc_sched_stats {
 	uint64_t timeslices; /* times it was switched in */
 	bool have_migrations;
 	uint64_t migrations; /* se.nr_migrations */
+	uint64_t minflt;     /* /proc/.../stat fields 10 and 12 */
+	uint64_t majflt;
+	uint64_t nvcsw;      /* voluntary_ctxt_switches of /proc/.../status */
+	uint64_t nivcsw;     /* nonvoluntary_ctxt_switches */
 };
 
-/* Fill *out from /proc/PID/schedstat and /proc/PID/sched. Missing files leave
- * the have_* flags false (values 0). */
-void proc_stats_read(pid_t pid, struct proc_sched_stats *out);
+/* Fill *out from schedstat, sched, stat and status of the task: /proc/PID
+ * when tid == pid (a process), /proc/PID/task/TID for a thread of a
+ * process. Missing files leave their values 0 (and the have_* flags false). */
+void proc_stats_read(pid_t pid, pid_t tid, struct proc_sched_stats *out);
+
+/* The fields of a /proc/.../stat line: minflt and majflt. Exposed for the
+ * unit tests. Returns false when the line is garbled. */
+bool proc_stats_parse_stat(const char *line, uint64_t *minflt, uint64_t *majflt);
+
+/* One "name:\tvalue" field of /proc/.../status or /proc/.../sched. */
+bool proc_stats_field(const char *text, const char *name, uint64_t *value);
 
 #endif

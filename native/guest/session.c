@@ -16,6 +16,7 @@
 #include "host_requests.h"
 #include "log.h"
 #include "messages.h"
+#include "scenario.h"
 #include "scheduler.h"
 #include "shell.h"
 #include "topology.h"
@@ -27,7 +28,6 @@
 #define WATCH_TICK_MS 50
 /* How often it is checked while waiting for it to attach. */
 #define ATTACH_TICK_MS 10
-#define WORKER_STOP_GRACE_MS 1000
 #define SCHED_STOP_GRACE_MS 1000
 #define SCHED_EXIT_SETTLE_MS 2000
 /* How long output may still come after the command was stopped. */
@@ -151,8 +151,7 @@ static void finish(struct session *s, bool ok)
 		s->command_running = false;
 	}
 	if (s->workers) {
-		workers_stop(s->workers, WORKER_STOP_GRACE_MS);
-		workers_free(s->workers);
+		workers_free(s->workers); /* stops what still runs */
 		s->workers = NULL;
 	}
 	scheduler_stop(&s->sched, SCHED_STOP_GRACE_MS);
@@ -219,9 +218,9 @@ static bool load_cell(struct session *s, bool *ok)
 	free(text);
 	switch (s->cell.mode) {
 	case CELL_MODE_WORKERS:
-		agent_log("cell: %s, %d cgroup(s), %d worker(s), hold %ld ms",
+		agent_log("cell: %s, %d cgroup definition(s), %d step(s), holds %ld ms in all",
 			  s->cell.has_scheduler ? s->cell.scheduler : "EEVDF (no scheduler)",
-			  s->cell.n_cgroups, cell_total_workers(&s->cell), s->cell.duration_ms);
+			  s->cell.n_cgroups, s->cell.n_steps, cell_total_hold_ms(&s->cell));
 		break;
 	case CELL_MODE_EXEC:
 		agent_log("cell: %s, exec: %s",
@@ -325,52 +324,21 @@ static void send_ready(struct session *s, uint64_t attach_ms)
 	msg_send(&j);
 }
 
-static void send_step(int index, const char *phase)
-{
-	struct json j;
-
-	msg_begin(&j, "step");
-	json_kv_int(&j, "index", index);
-	json_kv_string(&j, "phase", phase);
-	msg_send(&j);
-}
-
-/* One `worker` message per worker. Returns false if a worker died early. */
+/* One `worker` message per worker that ever ran. Returns false if one died
+ * early (its `error` follows its message). */
 static bool report_workers(struct workers *w)
 {
 	bool all_fine = true;
 
 	for (int i = 0; i < workers_count(w); i++) {
-		struct worker_result r;
-		struct json j;
+		struct worker_state r;
 
-		workers_result(w, i, &r);
-		msg_begin(&j, "worker");
-		json_kv_string(&j, "cgroup", r.cgroup);
-		json_kv_int(&j, "index", r.index);
-		json_kv_int(&j, "pid", r.pid);
-		json_kv_uint(&j, "iterations", r.iterations);
-		json_kv_uint(&j, "run_ns", r.stats.run_ns);
-		json_kv_uint(&j, "wait_ns", r.stats.wait_ns);
-		json_kv_uint(&j, "timeslices", r.stats.timeslices);
-		json_kv_uint(&j, "migrations", r.stats.migrations);
-		json_key(&j, "cpus");
-		json_array_begin(&j);
-		for (int cpu = 0; cpu < CPU_MAX; cpu++)
-			if (cpu_mask_test(&r.cpus_seen, cpu))
-				json_int(&j, cpu);
-		json_array_end(&j);
-		json_kv_uint(&j, "max_gap_us", r.max_gap_us);
-		if (r.has_wake_latency)
-			json_kv_uint(&j, "wake_latency_us_p99", r.wake_latency_p99_us);
-		else
-			json_kv_null(&j, "wake_latency_us_p99");
-		msg_send(&j);
-
+		workers_state(w, i, false, &r);
+		msg_worker(&r);
 		if (r.died_early) {
-			msg_error("worker", 0, "worker %s/%d (pid %d) exited before the end of the hold "
+			msg_error("worker", 0, "worker %s/%d (pid %d, tid %d) exited before it was stopped "
 				  "(wait status 0x%x); its run_ns/wait_ns/timeslices/migrations are 0",
-				  r.cgroup, r.index, (int)r.pid, r.wait_status);
+				  r.cgroup, r.index, (int)r.pid, (int)r.tid, r.wait_status);
 			all_fine = false;
 		}
 	}
@@ -394,29 +362,33 @@ static void report_run_exit(struct session *s, const char *when)
 	scheduler_send_exit(&s->sched, "run", reason);
 }
 
-/* Workers run for duration_ms while the scheduler is watched. */
-static void hold(struct session *s)
+static enum scenario_wait scenario_wait(void *ctx, long ms)
 {
-	enum watch_event ev = WATCH_TIMEOUT;
-	uint64_t start;
-	bool ok = true;
-
-	send_step(0, "start");
-	workers_start(s->workers);
-	start = clock_now_ns();
-	while (clock_ms_since(start) < (uint64_t)s->cell.duration_ms) {
-		ev = watch(s, s->cell.duration_ms - (long)clock_ms_since(start), false);
-		if (ev != WATCH_TIMEOUT)
-			break;
+	switch (watch(ctx, ms, false)) {
+	case WATCH_SHUTDOWN:
+		return SCENARIO_WAIT_SHUTDOWN;
+	case WATCH_SCHED_EXIT:
+		return SCENARIO_WAIT_SCHED_EXIT;
+	default:
+		return SCENARIO_WAIT_DONE;
 	}
-	agent_log("hold ran %llu ms", (unsigned long long)clock_ms_since(start));
-	workers_stop(s->workers, WORKER_STOP_GRACE_MS);
-	send_step(0, "end");
+}
 
-	if (ev == WATCH_SCHED_EXIT) {
-		ok = false;
-		report_run_exit(s, "during the hold");
+/* The steps run while the scheduler is watched; then every worker is
+ * stopped and reported. */
+static void run_scenario(struct session *s)
+{
+	struct scenario sc = { .cell = &s->cell, .workers = s->workers };
+	enum scenario_end end = scenario_run(&sc, scenario_wait, s);
+	bool ok = end != SCENARIO_SCHED_EXIT;
+
+	if (end == SCENARIO_OP_FAILED) {
+		finish(s, false);
+		return;
 	}
+	workers_stop_all(s->workers);
+	if (end == SCENARIO_SCHED_EXIT)
+		report_run_exit(s, "during the steps");
 	if (!report_workers(s->workers))
 		ok = false;
 	finish(s, ok);
@@ -436,8 +408,6 @@ static bool settle(struct session *s)
 		return false;
 	}
 	if (ev == WATCH_SCHED_EXIT) {
-		if (s->workers)
-			workers_stop(s->workers, WORKER_STOP_GRACE_MS);
 		scheduler_wait_exit_settled(&s->sched, SCHED_EXIT_SETTLE_MS);
 		scheduler_send_exit(&s->sched, "run", "scheduler left 'enabled' while settling");
 		finish(s, false);
@@ -486,8 +456,6 @@ void session_run(void)
 {
 	struct session s;
 	uint64_t attach_ms = 0;
-	char what[256];
-	int err;
 	bool ok, cell_loaded;
 
 	memset(&s, 0, sizeof(s));
@@ -526,12 +494,13 @@ void session_run(void)
 		run_command(&s);
 		return;
 	}
-	s.workers = workers_spawn(&s.cell, &err, what, sizeof(what));
+	if (!settle(&s))
+		return;
+	s.workers = workers_create(&s.cell);
 	if (!s.workers) {
-		msg_error("workers", -err, "%s: %s", what, strerror(-err));
+		msg_error("workers", ENOMEM, "allocate the worker runtime: %s", strerror(ENOMEM));
 		finish(&s, false);
 		return;
 	}
-	if (settle(&s))
-		hold(&s);
+	run_scenario(&s);
 }

@@ -1,35 +1,143 @@
+/* The registry of work types (docs/work-types.md): names, parameter tables
+ * with defaults and ranges, and the batch lifecycle that dispatches to the
+ * families in work/. */
 #include "work_types.h"
 
 #include <errno.h>
-#include <sched.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <time.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "futex.h"
+#include "work/batch.h"
 
-/* Upper bounds keep a typo from turning into an hour-long spin. */
-#define MAX_SPIN_ITERS 1000000000LL
-#define MAX_DURATION_US 10000000LL /* 10 s */
+struct work_param_decl {
+	const char *name;
+	long long def;
+};
 
 struct work_type_info {
 	const char *name;
-	bool paired;
 	bool records_latency;
-	/* Parameters the type accepts; NULL-terminated. */
-	const char *params[3];
+	const struct work_type_ops *ops;
+	struct work_param_decl params[WORK_MAX_PARAMS]; /* unused entries have name NULL */
 };
 
+#define P(n, d) { n, d }
+
 static const struct work_type_info work_types[WORK_KIND_COUNT] = {
-	[WORK_SPIN_WAIT] = { "spin_wait", false, false, { "spin_iters", NULL } },
-	[WORK_YIELD_HEAVY] = { "yield_heavy", false, false, { NULL } },
-	[WORK_MIXED] = { "mixed", false, false, { "burst_us", NULL } },
-	/* bursty's latency is how late its sleep ended: the timer wakeup. */
-	[WORK_BURSTY] = { "bursty", false, true, { "burst_us", "sleep_us", NULL } },
-	[WORK_PIPE_IO] = { "pipe_io", true, true, { "burst_us", NULL } },
-	[WORK_FUTEX_PING_PONG] = { "futex_ping_pong", true, true, { "burst_us", NULL } },
+	[WORK_SPIN_WAIT] = { "spin_wait", false, &work_ops_spin_wait, { P("spin_iters", 1024) } },
+	[WORK_YIELD_HEAVY] = { "yield_heavy", false, &work_ops_yield_heavy, { { 0 } } },
+	[WORK_MIXED] = { "mixed", false, &work_ops_mixed, { P("burst_us", 100) } },
+	[WORK_ALU_HOT] = { "alu_hot", false, &work_ops_alu_hot, { P("chain_len", 4096) } },
+	[WORK_SMT_SIBLING_SPIN] = { "smt_sibling_spin", false, &work_ops_smt_sibling_spin,
+				    { P("spin_iters", 1024) } },
+	[WORK_IPC_VARIANCE] = { "ipc_variance", false, &work_ops_ipc_variance,
+				{ P("phase_iters", 4096), P("working_set_kb", 4096) } },
+	[WORK_IO_SYNC_WRITE] = { "io_sync_write", false, &work_ops_io_sync_write,
+				 { P("blocks", 16) } },
+	[WORK_IO_RAND_READ] = { "io_rand_read", false, &work_ops_io_rand_read,
+				{ P("file_kb", 16384) } },
+	[WORK_IO_CONVOY] = { "io_convoy", false, &work_ops_io_convoy,
+			     { P("file_kb", 16384), P("sync_every", 16) } },
+	/* bursty's and idle_churn's latency is how late the sleep ended. */
+	[WORK_BURSTY] = { "bursty", true, &work_ops_bursty, { P("burst_us", 500), P("sleep_us", 500) } },
+	[WORK_IDLE_CHURN] = { "idle_churn", true, &work_ops_idle_churn,
+			      { P("burst_us", 50), P("sleep_us", 100) } },
+	[WORK_PIPE_IO] = { "pipe_io", true, &work_ops_pipe_io, { P("burst_us", 50) } },
+	[WORK_FUTEX_PING_PONG] = { "futex_ping_pong", true, &work_ops_futex_ping_pong,
+				   { P("burst_us", 50) } },
+	[WORK_FUTEX_FAN_OUT] = { "futex_fan_out", true, &work_ops_futex_fan_out,
+				 { P("fan_out", 4), P("burst_us", 50) } },
+	[WORK_CACHE_PRESSURE] = { "cache_pressure", false, &work_ops_cache_pressure,
+				  { P("working_set_kb", 32), P("stride", 64) } },
+	[WORK_CACHE_YIELD] = { "cache_yield", false, &work_ops_cache_yield,
+			       { P("working_set_kb", 32), P("stride", 64) } },
+	[WORK_CACHE_PIPE] = { "cache_pipe", true, &work_ops_cache_pipe,
+			      { P("working_set_kb", 32), P("stride", 64) } },
+	[WORK_SEQUENCE] = { "sequence", false, &work_ops_sequence,
+			    { P("spin_us", 1000), P("sleep_us", 1000), P("yields", 4), P("io", 0) } },
+	[WORK_FORK_EXIT] = { "fork_exit", false, &work_ops_fork_exit, { { 0 } } },
+	[WORK_NICE_SWEEP] = { "nice_sweep", false, &work_ops_nice_sweep, { P("burst_us", 100) } },
+	[WORK_AFFINITY_CHURN] = { "affinity_churn", false, &work_ops_affinity_churn,
+				  { P("burst_us", 50) } },
+	[WORK_POLICY_CHURN] = { "policy_churn", false, &work_ops_policy_churn,
+				{ P("burst_us", 100) } },
+	[WORK_NUMA_MIGRATION_CHURN] = { "numa_migration_churn", false,
+					&work_ops_numa_migration_churn, { P("burst_us", 200) } },
+	[WORK_CGROUP_CHURN] = { "cgroup_churn", false, &work_ops_cgroup_churn,
+				{ P("siblings", 2), P("burst_us", 200) } },
+	[WORK_FAN_OUT_COMPUTE] = { "fan_out_compute", true, &work_ops_fan_out_compute,
+				   { P("fan_out", 4), P("matrix_n", 32) } },
+	[WORK_ASYMMETRIC_WAKER] = { "asymmetric_waker", true, &work_ops_asymmetric_waker,
+				    { P("burst_us", 50) } },
+	[WORK_WAKE_CHAIN] = { "wake_chain", true, &work_ops_wake_chain,
+			      { P("burst_us", 20), P("futex", 0) } },
+	[WORK_EPOLL_STORM] = { "epoll_storm", true, &work_ops_epoll_storm,
+			       { P("producers", 1), P("burst_us", 50) } },
+	[WORK_THUNDERING_HERD] = { "thundering_herd", true, &work_ops_thundering_herd,
+				   { P("burst_us", 200) } },
+	[WORK_PAGE_FAULT_CHURN] = { "page_fault_churn", false, &work_ops_page_fault_churn,
+				    { P("region_kb", 1024) } },
+	[WORK_NUMA_WORKING_SET_SWEEP] = { "numa_working_set_sweep", false,
+					  &work_ops_numa_working_set_sweep,
+					  { P("working_set_kb", 4096) } },
+	[WORK_MUTEX_CONTENTION] = { "mutex_contention", false, &work_ops_mutex_contention,
+				    { P("hold_us", 10), P("burst_us", 10) } },
+	[WORK_PRIORITY_INVERSION] = { "priority_inversion", false, &work_ops_priority_inversion,
+				      { P("hold_us", 100), P("burst_us", 100), P("pi", 1) } },
+	[WORK_PRODUCER_CONSUMER_IMBALANCE] = { "producer_consumer_imbalance", false,
+					       &work_ops_producer_consumer_imbalance,
+					       { P("produce_us", 10), P("consume_us", 50) } },
+	[WORK_SIGNAL_STORM] = { "signal_storm", false, &work_ops_signal_storm,
+				{ P("burst_us", 50) } },
+	[WORK_PREEMPT_STORM] = { "preempt_storm", false, &work_ops_preempt_storm,
+				 { P("period_us", 1000), P("burst_us", 100) } },
+	[WORK_RT_STARVATION] = { "rt_starvation", false, &work_ops_rt_starvation,
+				 { P("rt_workers", 1) } },
+	[WORK_CUSTOM] = { "custom", false, &work_ops_custom, { { 0 } } },
+};
+
+/* Upper bounds keep a typo from turning into an hour-long spin or a guest
+ * out of memory; lower bounds keep loops and divisions meaningful. */
+#define MAX_US 10000000LL       /* 10 s */
+#define MAX_TURNS 1000000000LL
+#define MAX_KB 1048576LL        /* 1 GiB */
+
+static const struct work_param_range {
+	const char *name;
+	long long min, max;
+} param_ranges[] = {
+	{ "spin_iters", 1, MAX_TURNS },
+	{ "burst_us", 0, MAX_US },
+	{ "sleep_us", 0, MAX_US },
+	{ "spin_us", 0, MAX_US },
+	{ "hold_us", 0, MAX_US },
+	{ "produce_us", 0, MAX_US },
+	{ "consume_us", 0, MAX_US },
+	{ "period_us", 1, MAX_US },
+	{ "chain_len", 1, MAX_TURNS },
+	{ "phase_iters", 1, MAX_TURNS },
+	{ "yields", 0, 1000000 },
+	{ "working_set_kb", 4, MAX_KB },
+	{ "region_kb", 4, MAX_KB },
+	{ "file_kb", 4, MAX_KB },
+	{ "stride", 1, 1048576 },
+	{ "blocks", 1, 65536 },
+	{ "sync_every", 1, 1000000 },
+	{ "fan_out", 1, 1023 },
+	{ "matrix_n", 1, 512 },
+	{ "siblings", 1, 64 },
+	{ "producers", 1, 1024 },
+	{ "rt_workers", 0, 1024 },
+	{ "io", 0, 1 },
+	{ "futex", 0, 1 },
+	{ "pi", 0, 1 },
 };
 
 int work_kind_from_name(const char *name)
@@ -42,61 +150,65 @@ int work_kind_from_name(const char *name)
 
 const char *work_kind_name(enum work_kind kind)
 {
-	return work_types[kind].name;
+	return (unsigned)kind < WORK_KIND_COUNT ? work_types[kind].name : "?";
 }
 
 const char *work_kind_all_names(void)
 {
-	return "spin_wait | yield_heavy | mixed | bursty | pipe_io | futex_ping_pong";
+	static char all[WORK_KIND_COUNT * 32];
+
+	if (!all[0]) {
+		size_t len = 0;
+
+		for (int k = 0; k < WORK_KIND_COUNT; k++)
+			len += (size_t)snprintf(all + len, sizeof(all) - len, "%s%s",
+						k ? " | " : "", work_types[k].name);
+	}
+	return all;
 }
 
 void work_params_default(enum work_kind kind, struct work_params *params)
 {
-	params->spin_iters = 1024;
-	params->sleep_us = 500;
-	switch (kind) {
-	case WORK_BURSTY:
-		params->burst_us = 500;
-		break;
-	case WORK_PIPE_IO:
-	case WORK_FUTEX_PING_PONG:
-		params->burst_us = 50;
-		break;
-	default:
-		params->burst_us = 100;
-		break;
+	memset(params, 0, sizeof(*params));
+	for (int i = 0; i < WORK_MAX_PARAMS && work_types[kind].params[i].name; i++)
+		params->values[i] = work_types[kind].params[i].def;
+}
+
+bool work_param_range(const char *name, long long *min, long long *max)
+{
+	for (size_t i = 0; i < sizeof(param_ranges) / sizeof(param_ranges[0]); i++) {
+		if (strcmp(param_ranges[i].name, name) == 0) {
+			*min = param_ranges[i].min;
+			*max = param_ranges[i].max;
+			return true;
+		}
 	}
+	return false;
 }
 
 enum work_param_result work_param_set(enum work_kind kind, struct work_params *params,
 				      const char *name, long long value)
 {
-	const struct work_type_info *info = &work_types[kind];
-	long long *field, min = 0, max = MAX_DURATION_US;
+	long long min, max;
 
-	if (strcmp(name, "spin_iters") == 0) {
-		field = &params->spin_iters;
-		min = 1;
-		max = MAX_SPIN_ITERS;
-	} else if (strcmp(name, "burst_us") == 0) {
-		field = &params->burst_us;
-	} else if (strcmp(name, "sleep_us") == 0) {
-		field = &params->sleep_us;
-	} else {
+	if (!work_param_range(name, &min, &max))
 		return WORK_PARAM_UNKNOWN;
-	}
 	if (value < min || value > max)
 		return WORK_PARAM_OUT_OF_RANGE;
-	*field = value;
-	for (int i = 0; info->params[i]; i++)
-		if (strcmp(info->params[i], name) == 0)
+	for (int i = 0; i < WORK_MAX_PARAMS && work_types[kind].params[i].name; i++) {
+		if (strcmp(work_types[kind].params[i].name, name) == 0) {
+			params->values[i] = value;
 			return WORK_PARAM_OK;
+		}
+	}
 	return WORK_PARAM_UNUSED;
 }
 
-bool work_kind_is_paired(enum work_kind kind)
+const char *work_param_name(enum work_kind kind, int i)
 {
-	return work_types[kind].paired;
+	if ((unsigned)kind >= WORK_KIND_COUNT || i < 0 || i >= WORK_MAX_PARAMS)
+		return NULL;
+	return work_types[kind].params[i].name;
 }
 
 bool work_kind_records_latency(enum work_kind kind)
@@ -104,144 +216,231 @@ bool work_kind_records_latency(enum work_kind kind)
 	return work_types[kind].records_latency;
 }
 
-static bool stop_requested(const struct work_ctx *ctx)
+/* ---- the batch ---- */
+
+static void close_fds(int *fds, int count)
 {
-	return __atomic_load_n(ctx->stop, __ATOMIC_RELAXED) != 0;
+	for (int i = 0; i < count; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 }
 
-/* Busy-wait on the CPU for a wall-clock duration. */
-static bool spin_for_us(const struct work_ctx *ctx, long long us)
+static void free_batch(struct work_batch *b)
 {
-	uint64_t deadline = clock_now_ns() + (uint64_t)us * 1000ull;
-
-	while (clock_now_ns() < deadline)
-		if (stop_requested(ctx))
-			return false;
-	return true;
+	if (b->pipes)
+		close_fds(&b->pipes[0][0], 2 * b->n);
+	if (b->eventfds)
+		close_fds(b->eventfds, b->n);
+	free(b->pipes);
+	free(b->eventfds);
+	if (b->shm)
+		munmap(b->shm, b->shm_size);
+	free(b->cpu_node);
+	free(b->cpu_siblings);
+	free(b);
 }
 
-static bool spin_wait_iteration(struct work_ctx *ctx)
+static int copy_env(struct work_batch *b, const struct work_env *env)
 {
-	/* volatile keeps the compiler from folding the loop away. */
-	for (volatile long long i = 0; i < ctx->params.spin_iters; i++)
-		;
-	return true;
-}
-
-static bool bursty_iteration(struct work_ctx *ctx)
-{
-	struct timespec ts = {
-		.tv_sec = ctx->params.sleep_us / 1000000,
-		.tv_nsec = (ctx->params.sleep_us % 1000000) * 1000,
-	};
-	uint64_t before, slept;
-
-	if (!spin_for_us(ctx, ctx->params.burst_us))
-		return false;
-	before = clock_now_ns();
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-	slept = clock_now_ns() - before;
-	if (slept > (uint64_t)ctx->params.sleep_us * 1000ull)
-		latency_hist_add(&ctx->self->wake_latency,
-				 slept - (uint64_t)ctx->params.sleep_us * 1000ull);
-	return true;
-}
-
-/* Record the time from the partner's wake-up to our resumption. Only called
- * when we really slept: a token that was already there is no wake-up. */
-static void record_wake(struct work_ctx *ctx)
-{
-	uint64_t woken_at = __atomic_load_n(&ctx->self->wake_ns, __ATOMIC_ACQUIRE);
-	uint64_t now = clock_now_ns();
-
-	if (woken_at && now > woken_at)
-		latency_hist_add(&ctx->self->wake_latency, now - woken_at);
-}
-
-/* pipe_io: each worker posts one byte to its partner, then consumes one from
- * its own pipe. Pipes count bytes, so the pair stays within one iteration of
- * each other and can never both block. */
-static bool pipe_io_iteration(struct work_ctx *ctx)
-{
-	char byte = 'x';
-	int pending = 0;
-	bool will_block;
-	ssize_t n;
-
-	if (!spin_for_us(ctx, ctx->params.burst_us))
-		return false;
-	__atomic_store_n(&ctx->partner->wake_ns, clock_now_ns(), __ATOMIC_RELEASE);
-	do {
-		n = write(ctx->partner_write_fd, &byte, 1);
-	} while (n < 0 && errno == EINTR);
-
-	will_block = ioctl(ctx->own_read_fd, FIONREAD, &pending) == 0 && pending == 0;
-	do {
-		n = read(ctx->own_read_fd, &byte, 1);
-	} while (n < 0 && errno == EINTR);
-	/* At stop the agent writes a byte to every pipe to release sleepers. */
-	if (stop_requested(ctx))
-		return false;
-	if (will_block && ctx->partner != ctx->self)
-		record_wake(ctx);
-	return true;
-}
-
-/* futex_ping_pong: the same protocol as pipe_io with a counting futex word. */
-static bool futex_ping_pong_iteration(struct work_ctx *ctx)
-{
-	uint32_t *own = &ctx->self->tokens;
-	bool slept = false;
-
-	if (!spin_for_us(ctx, ctx->params.burst_us))
-		return false;
-	__atomic_store_n(&ctx->partner->wake_ns, clock_now_ns(), __ATOMIC_RELEASE);
-	__atomic_add_fetch(&ctx->partner->tokens, 1, __ATOMIC_RELEASE);
-	futex_wake(&ctx->partner->tokens, 1);
-
-	for (;;) {
-		uint32_t have = __atomic_load_n(own, __ATOMIC_ACQUIRE);
-
-		if (have > 0) {
-			if (__atomic_compare_exchange_n(own, &have, have - 1, false,
-							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-				break;
-			continue;
+	b->env = *env;
+	snprintf(b->cgroup, sizeof(b->cgroup), "%s", env->cgroup ? env->cgroup : "");
+	snprintf(b->cgroup_dir, sizeof(b->cgroup_dir), "%s", env->cgroup_dir ? env->cgroup_dir : "");
+	b->env.cgroup = b->cgroup;
+	b->env.cgroup_dir = b->cgroup_dir;
+	b->env.cpu_node = NULL;
+	b->env.cpu_siblings = NULL;
+	if (env->n_cpus > 0) {
+		b->cpu_node = calloc((size_t)env->n_cpus, sizeof(int));
+		b->cpu_siblings = calloc((size_t)env->n_cpus, sizeof(struct cpu_mask));
+		if (!b->cpu_node || !b->cpu_siblings)
+			return -ENOMEM;
+		for (int c = 0; c < env->n_cpus; c++) {
+			b->cpu_node[c] = env->cpu_node ? env->cpu_node[c] : -1;
+			if (env->cpu_siblings)
+				b->cpu_siblings[c] = env->cpu_siblings[c];
+			else
+				cpu_mask_set(&b->cpu_siblings[c], c);
 		}
-		if (stop_requested(ctx))
-			return false;
-		slept = true;
-		futex_wait(own, 0);
+		b->env.cpu_node = b->cpu_node;
+		b->env.cpu_siblings = b->cpu_siblings;
 	}
-	if (stop_requested(ctx))
-		return false;
-	if (slept && ctx->partner != ctx->self)
-		record_wake(ctx);
-	return true;
+	return 0;
+}
+
+static int make_pipes(struct work_batch *b)
+{
+	b->pipes = malloc((size_t)b->n * sizeof(*b->pipes));
+	if (!b->pipes)
+		return -ENOMEM;
+	for (int i = 0; i < b->n; i++)
+		b->pipes[i][0] = b->pipes[i][1] = -1;
+	for (int i = 0; i < b->n; i++) {
+		if (pipe2(b->pipes[i], O_CLOEXEC) != 0)
+			return -errno;
+		/* Writers post one byte at a time and never fill the pipe; the
+		 * agent's release must never block on it. */
+		fcntl(b->pipes[i][1], F_SETFL, O_NONBLOCK);
+	}
+	return 0;
+}
+
+static int make_eventfds(struct work_batch *b)
+{
+	b->eventfds = malloc((size_t)b->n * sizeof(int));
+	if (!b->eventfds)
+		return -ENOMEM;
+	for (int i = 0; i < b->n; i++)
+		b->eventfds[i] = -1;
+	for (int i = 0; i < b->n; i++) {
+		b->eventfds[i] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (b->eventfds[i] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+struct work_batch *work_batch_create(enum work_kind kind, const struct work_params *params,
+				     int n_workers, const struct work_env *env,
+				     char *err, size_t err_size)
+{
+	struct work_batch *b;
+	int rc;
+
+	if ((unsigned)kind >= WORK_KIND_COUNT || n_workers < 1) {
+		snprintf(err, err_size, "work batch: invalid kind %d or %d workers", (int)kind,
+			 n_workers);
+		return NULL;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		snprintf(err, err_size, "work batch: %s", strerror(ENOMEM));
+		return NULL;
+	}
+	b->kind = kind;
+	b->params = *params;
+	b->ops = work_types[kind].ops;
+	b->n = n_workers;
+	if (copy_env(b, env) != 0) {
+		snprintf(err, err_size, "work batch: copy the environment: %s", strerror(ENOMEM));
+		free_batch(b);
+		return NULL;
+	}
+	b->shm_size = sizeof(struct work_shared) + (size_t)n_workers * sizeof(struct work_peer);
+	b->shm = mmap(NULL, b->shm_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (b->shm == MAP_FAILED) {
+		b->shm = NULL;
+		snprintf(err, err_size, "work batch: map %zu shared bytes: %s", b->shm_size,
+			 strerror(errno));
+		free_batch(b);
+		return NULL;
+	}
+	if (b->ops->needs_pipes && (rc = make_pipes(b)) != 0) {
+		snprintf(err, err_size, "work batch: pipes for %d workers: %s", n_workers,
+			 strerror(-rc));
+		free_batch(b);
+		return NULL;
+	}
+	if (b->ops->needs_eventfds && (rc = make_eventfds(b)) != 0) {
+		snprintf(err, err_size, "work batch: eventfds for %d workers: %s", n_workers,
+			 strerror(-rc));
+		free_batch(b);
+		return NULL;
+	}
+	if (b->ops->needs_io_dir && work_io_prepare(b, err, err_size) != 0) {
+		free_batch(b);
+		return NULL;
+	}
+	if (b->ops->batch_create && b->ops->batch_create(b, err, err_size) != 0) {
+		if (b->ops->batch_destroy)
+			b->ops->batch_destroy(b);
+		free_batch(b);
+		return NULL;
+	}
+	return b;
+}
+
+/* Whether worker i was told to stop (or has not started, so nothing of it
+ * can be waiting). A worker's stop flag lives in the worker region the
+ * agent mapped before the fork, at the same address in the agent. */
+static bool peer_stopping(const struct work_peer *peer)
+{
+	const uint32_t *stop = (const uint32_t *)(uintptr_t)__atomic_load_n(&peer->stop_addr,
+									 __ATOMIC_ACQUIRE);
+
+	return !stop || __atomic_load_n(stop, __ATOMIC_RELAXED) != 0;
+}
+
+void work_batch_release(struct work_batch *b)
+{
+	struct work_shared *shm = b->shm;
+	char byte = 'r';
+	uint64_t one = 1;
+
+	for (int i = 0; i < b->n; i++) {
+		struct work_peer *peer = &shm->peers[i];
+		int pgid;
+
+		if (!peer_stopping(peer))
+			continue;
+		/* A token wakes a token waiter even if it has not slept yet; it
+		 * sees its stop flag right after taking it. */
+		__atomic_add_fetch(&peer->tokens, 1, __ATOMIC_SEQ_CST);
+		futex_wake_all(&peer->tokens);
+		__atomic_store_n(&peer->flag, 1, __ATOMIC_SEQ_CST);
+		futex_wake_all(&peer->flag);
+		if (b->pipes && write(b->pipes[i][1], &byte, 1) < 0) {
+			/* Full: the worker has bytes to read and is not blocked. */
+		}
+		if (b->eventfds && write(b->eventfds[i], &one, sizeof(one)) < 0) {
+			/* Saturated: the consumer is not blocked either. */
+		}
+		pgid = __atomic_load_n(&peer->child_pgid, __ATOMIC_SEQ_CST);
+		if (pgid > 0)
+			kill(-pgid, SIGKILL);
+	}
+	/* Words the whole batch waits on: a wake is enough, the waiters look
+	 * at their own stop flags (and the wait slice closes the race). */
+	futex_wake_all(&shm->generation);
+	futex_wake_all(&shm->lock);
+	futex_wake_all(&shm->queued);
+	for (int i = 0; i < b->n; i += 3)
+		futex_wake_all(&shm->peers[i].lock); /* priority_inversion's triples */
+}
+
+void work_batch_destroy(struct work_batch *b)
+{
+	if (!b)
+		return;
+	if (b->ops->batch_destroy)
+		b->ops->batch_destroy(b);
+	if (b->ops->needs_io_dir)
+		work_io_cleanup(b);
+	free_batch(b);
+}
+
+/* ---- in the worker ---- */
+
+int work_worker_init(struct work_ctx *ctx)
+{
+	struct work_peer *peer = work_peer(ctx, ctx->index);
+
+	ctx->note[0] = '\0';
+	ctx->state = NULL;
+	__atomic_store_n(&peer->pid, (int32_t)getpid(), __ATOMIC_RELAXED);
+	__atomic_store_n(&peer->tid, (int32_t)work_gettid(), __ATOMIC_RELAXED);
+	__atomic_store_n(&peer->stop_addr, (uint64_t)(uintptr_t)ctx->stop, __ATOMIC_RELEASE);
+	if (ctx->batch->ops->worker_init)
+		return ctx->batch->ops->worker_init(ctx);
+	return 0;
 }
 
 bool work_iteration(struct work_ctx *ctx)
 {
-	switch (ctx->kind) {
-	case WORK_SPIN_WAIT:
-		return spin_wait_iteration(ctx);
-	case WORK_YIELD_HEAVY:
-		sched_yield();
-		return true;
-	case WORK_MIXED:
-		if (!spin_for_us(ctx, ctx->params.burst_us))
-			return false;
-		sched_yield();
-		return true;
-	case WORK_BURSTY:
-		return bursty_iteration(ctx);
-	case WORK_PIPE_IO:
-		return pipe_io_iteration(ctx);
-	case WORK_FUTEX_PING_PONG:
-		return futex_ping_pong_iteration(ctx);
-	case WORK_KIND_COUNT:
-		break;
-	}
-	return false;
+	return ctx->batch->ops->iteration(ctx);
+}
+
+void work_worker_fini(struct work_ctx *ctx)
+{
+	if (ctx->batch->ops->worker_fini)
+		ctx->batch->ops->worker_fini(ctx);
 }

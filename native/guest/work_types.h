@@ -84,6 +84,13 @@ enum work_param_result work_param_set(enum work_kind kind, struct work_params *p
 /* The accepted range of a parameter, for error messages; false if unknown. */
 bool work_param_range(const char *name, long long *min, long long *max);
 
+/* The name of the type's i-th parameter, NULL past its last. */
+const char *work_param_name(enum work_kind kind, int i);
+
+/* Where the I/O types put their files (default /ktstr/io, a tmpfs mounted
+ * on first use). Host-side tools point it at a directory of their own. */
+void work_set_io_root(const char *dir);
+
 /* Whether the type records wake latencies (the worker message's
  * wake_latency_us_p99 is null for the others). */
 bool work_kind_records_latency(enum work_kind kind);
@@ -125,7 +132,10 @@ struct work_ctx {
 	struct work_batch *batch;
 	int index;                     /* within the batch, 0..n-1 */
 	int n;                         /* workers in the batch */
-	const uint32_t *stop;          /* this worker's stop flag (set by the agent) */
+	/* This worker's stop flag (set by the agent). It must be at the same
+	 * address in the agent (the worker region mapped before the fork):
+	 * work_batch_release reads it to wake only the stopped workers. */
+	const uint32_t *stop;
 	struct worker_slot *self;      /* its slot: wake-latency histogram, counters */
 	void *state;                   /* per-worker state made by work_worker_init */
 	char note[128];                /* set by the work type: a remark for the worker message */

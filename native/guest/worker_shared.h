@@ -1,7 +1,8 @@
-/* Layout of the MAP_SHARED anonymous region the agent creates before forking
- * its workers: a header with the start barrier and stop flag, then one slot
- * per worker. Workers write their own slot (and, for paired work types, the
- * wake fields of their partner's slot); the agent reads slots after the hold.
+/* Layout of the MAP_SHARED anonymous region the agent creates before it
+ * starts any worker: a header (the current step, for the per-step gap) and
+ * one slot per worker of the run. The agent writes a slot's control words
+ * (placed, start, stop); the worker writes the rest; work types reach their
+ * own slot through work_ctx.self (the wake-latency histogram).
  *
  * Hot fields of different writers sit on separate cache lines so that the
  * bookkeeping does not add false sharing to the load under test. */
@@ -14,29 +15,43 @@
 #include "latency_hist.h"
 
 #define CACHE_LINE 64
+#define WORKER_NOTE_MAX 128
 
 struct worker_shared_header {
-	/* Start barrier (a futex word): 0 while the agent places workers in
-	 * their cgroups, 1 once every worker may run. */
-	_Alignas(CACHE_LINE) uint32_t start;
-	/* Set to 1 by the agent to end the hold; workers poll it. */
-	_Alignas(CACHE_LINE) uint32_t stop;
-	/* When the barrier opened (CLOCK_MONOTONIC ns); the reference for the
-	 * first iteration's gap, so a worker that never ran shows a gap too. */
-	uint64_t start_ns;
+	/* Bumped by the agent when a step begins; a worker that sees a new
+	 * value starts its per-step longest gap afresh. */
+	_Alignas(CACHE_LINE) uint32_t step_epoch;
+	uint64_t step_start_ns; /* CLOCK_MONOTONIC ns when the step began */
+};
+
+/* What a worker tells the agent about its init (slot.ready). */
+enum worker_ready {
+	WORKER_NOT_READY = 0,
+	WORKER_READY = 1,
+	WORKER_INIT_FAILED = 2, /* see init_errno and note */
 };
 
 struct worker_slot {
-	/* Written by the worker itself on every iteration. */
+	/* Written by the agent. Futex words: the worker sleeps on them. */
+	_Alignas(CACHE_LINE) uint32_t placed; /* 1 once it is in its cgroup */
+	uint32_t start;                       /* 1 once it may run (its batch was released) */
+	uint32_t stop;                        /* 1: stop after the current iteration */
+	uint64_t start_ns;                    /* when start was set */
+
+	/* Written by the worker before it runs. */
+	_Alignas(CACHE_LINE) int32_t tid;     /* its thread id (== pid for clone fork) */
+	uint32_t ready;                       /* enum worker_ready */
+	int32_t init_errno;
+	char note[WORKER_NOTE_MAX];           /* the work type's remark (ctx->note) */
+
+	/* Written by the worker on every iteration. */
 	_Alignas(CACHE_LINE) uint64_t iterations;
 	uint64_t last_end_ns;
-	uint64_t max_gap_ns;
-	uint32_t parked; /* 1 once the worker saw stop and stopped working */
+	uint64_t max_gap_ns;                  /* over its whole life */
+	uint64_t step_max_gap_ns;             /* within the step of step_epoch */
+	uint32_t step_epoch;
+	uint32_t parked;                      /* 1 once it saw stop and stopped working */
 	struct cpu_mask cpus_seen;
-
-	/* Written by the partner of a paired work type. */
-	_Alignas(CACHE_LINE) uint32_t tokens; /* futex_ping_pong: pending wakes */
-	uint64_t wake_ns;                     /* when the partner last woke us */
 
 	_Alignas(CACHE_LINE) struct latency_hist wake_latency;
 };

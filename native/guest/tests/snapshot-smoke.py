@@ -226,7 +226,7 @@ class Vm:
 def run_exec_cell(ch, command, timeout=CELL_TIMEOUT_S, after_go=None):
     """Send an exec cell, 'G' on ready (then after_go(ch), if given);
     returns (done message, stdout, stderr, all messages)."""
-    ch.send("C", f"ktstr-cell 1\nexec {command}\n".encode())
+    ch.send("C", f"ktstr-cell 2\nexec {command}\n".encode())
     msgs = ch.wait_for(("ready", "done"), timeout)
     if msgs[-1]["type"] != "ready":
         return msgs[-1], "", "", msgs
@@ -295,7 +295,7 @@ def mode_reconnect(args):
     ram = os.path.join("/dev/shm", f"ktstr-smoke-{os.getpid()}-gone")
     args.shm.append(ram)
     vm, ch = boot(args, "gone", ram)
-    ch.send("C", b"ktstr-cell 1\nexec sleep 60\n")
+    ch.send("C", b"ktstr-cell 2\nexec sleep 60\n")
     ch.wait_for("ready", CELL_TIMEOUT_S)
     ch.send("G")
     time.sleep(1)

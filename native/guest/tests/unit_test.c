@@ -1,7 +1,9 @@
 /* Host-side unit checks of the parts of the agent that need no VM: the JSON
  * emitter (and its UTF-8 helpers), the cpulist parser, the latency
- * histogram, the payloads of the request frames and placing files (in a
- * temporary directory). Run by `make check`. */
+ * histogram, the payloads of the request frames, placing files (in a
+ * temporary directory), what the cell parser makes of a scenario (the
+ * error messages are checked by tests/check-cells.sh) and the /proc
+ * parsers. Run by `make check`. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,12 +11,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../cell_config.h"
 #include "../cpulist.h"
 #include "../file_io.h"
 #include "../frame_payload.h"
 #include "../guest_files.h"
 #include "../json.h"
 #include "../latency_hist.h"
+#include "../proc_stats.h"
 
 static int failures;
 
@@ -289,6 +293,129 @@ static void test_guest_files(void)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
+static const char scenario[] =
+	"ktstr-cell 2\n"
+	"scheduler /bin/scx-ktstr\n"
+	"cgroup p\n"
+	"cpuset 0-3\n"
+	"weight 50\n"
+	"end\n"
+	"cgroup p/c\n"
+	"workers 3\n"
+	"work pipe_io\n"
+	"param burst_us 7\n"
+	"pcomm chrome\n"
+	"comm Worker\n"
+	"policy rr 20\n"
+	"affinity 1-2\n"
+	"worker_affinity 2 3\n"
+	"end\n"
+	"cgroup q\n"
+	"workers 2\n"
+	"work custom\n"
+	"command sleep 1 # not a comment\n"
+	"nice -3\n"
+	"end\n"
+	"step first\n"
+	"op add p\n"
+	"op add p/c\n"
+	"op add q\n"
+	"hold_ms 100\n"
+	"end\n"
+	"step second\n"
+	"op spawn q\n"
+	"op spawn q 5\n"
+	"op stop q all\n"
+	"op move p/c q\n"
+	"op set_affinity q all\n"
+	"op swap_cpuset q p/c\n"
+	"hold_ms 200\n"
+	"end\n";
+
+static void test_cell_scenario(void)
+{
+	struct cell cell;
+	char err[512];
+	const struct cell_cgroup *c, *q;
+	const struct cell_step *second;
+
+	CHECK(cell_parse(scenario, strlen(scenario), &cell, err, sizeof(err)) == 0);
+	if (err[0]) {
+		fprintf(stderr, "cell: %s\n", err);
+		return;
+	}
+	CHECK(cell.version == 2 && cell.mode == CELL_MODE_WORKERS);
+	CHECK(cell.n_cgroups == 3 && cell.n_steps == 2);
+	CHECK(cell_total_hold_ms(&cell) == 300);
+	CHECK(cell.cgroups[0].workers == 0 && cell.cgroups[0].has_weight &&
+	      cell.cgroups[0].weight == 50 && strcmp(cell.cgroups[0].cpuset, "0-3") == 0);
+	c = &cell.cgroups[1];
+	CHECK(c->parent == 0 && c->workers == 3 && c->work == WORK_PIPE_IO);
+	/* pcomm implies clone thread. */
+	CHECK(c->clone == CELL_CLONE_THREAD && strcmp(c->pcomm, "chrome") == 0);
+	CHECK(strcmp(c->comm, "Worker") == 0);
+	CHECK(c->policy == CELL_POLICY_RR && c->priority == 20);
+	CHECK(c->has_affinity && cpu_mask_test(&c->affinity, 1) && cpu_mask_test(&c->affinity, 2) &&
+	      !cpu_mask_test(&c->affinity, 0));
+	CHECK(c->n_worker_affinity == 1 && c->worker_affinity[0].worker == 2 &&
+	      cpu_mask_test(&c->worker_affinity[0].cpus, 3));
+	CHECK(c->params.values[0] == 7);
+	q = &cell.cgroups[2];
+	CHECK(q->parent == -1 && q->clone == CELL_CLONE_FORK && q->has_nice && q->nice == -3);
+	CHECK(strcmp(q->params.command, "sleep 1 # not a comment") == 0);
+
+	second = &cell.steps[1];
+	CHECK(strcmp(second->name, "second") == 0 && second->hold_ms == 200 && second->loop_ms == 0);
+	CHECK(second->n_ops == 6);
+	/* A spawn without a count takes the definition's workers. */
+	CHECK(second->ops[0].kind == CELL_OP_SPAWN && second->ops[0].count == 2);
+	CHECK(second->ops[1].count == 5);
+	CHECK(second->ops[2].kind == CELL_OP_STOP && second->ops[2].count == CELL_COUNT_ALL);
+	CHECK(second->ops[3].kind == CELL_OP_MOVE && second->ops[3].cgroup == 1 &&
+	      second->ops[3].other == 2);
+	CHECK(second->ops[4].kind == CELL_OP_SET_AFFINITY && second->ops[4].all_cpus);
+	CHECK(second->ops[5].kind == CELL_OP_SWAP_CPUSET && second->ops[5].line == 35);
+	cell_free(&cell);
+	CHECK(cell.cgroups == NULL && cell.steps == NULL);
+}
+
+/* A loop step may not spawn: the text only differs in that op. */
+static void test_cell_rules(void)
+{
+	static const char looped_spawn[] =
+		"ktstr-cell 2\ncgroup a\nworkers 1\nwork spin_wait\nend\n"
+		"step s\nop add a\nhold_ms 5\nend\n"
+		"step t\nop spawn a\nhold_ms 5\nloop_ms 1\nend\n";
+	static const char v1[] = "ktstr-cell 1\nduration_ms 5\n";
+	struct cell cell;
+	char err[512];
+
+	CHECK(cell_parse(looped_spawn, strlen(looped_spawn), &cell, err, sizeof(err)) != 0);
+	CHECK(strstr(err, "line 11: op spawn in step 't' with loop_ms") != NULL);
+	CHECK(cell.cgroups == NULL && cell.steps == NULL); /* freed on failure */
+	CHECK(cell_parse(v1, strlen(v1), &cell, err, sizeof(err)) != 0);
+	CHECK(strcmp(err, "line 1: version 1 cells are no longer accepted; the host sends ktstr-cell 2") == 0);
+}
+
+static void test_proc_parsers(void)
+{
+	/* A comm with spaces and parentheses must not shift the fields. */
+	static const char stat[] =
+		"123 (a (b) c) S 1 123 123 0 -1 4194560 421 7 3 0 12 4 0 0 20 0 1 0 55 1000 10";
+	static const char status[] = "Name:\tx\nvoluntary_ctxt_switches:\t17\n"
+				     "nonvoluntary_ctxt_switches:\t4\n";
+	uint64_t minflt = 0, majflt = 0, v = 0;
+
+	CHECK(proc_stats_parse_stat(stat, &minflt, &majflt));
+	CHECK(minflt == 421 && majflt == 3);
+	CHECK(!proc_stats_parse_stat("garbage", &minflt, &majflt));
+	CHECK(proc_stats_field(status, "voluntary_ctxt_switches", &v) && v == 17);
+	CHECK(proc_stats_field(status, "nonvoluntary_ctxt_switches", &v) && v == 4);
+	CHECK(proc_stats_field("se.nr_migrations                    :                   9\n",
+			       "se.nr_migrations", &v) && v == 9);
+	CHECK(!proc_stats_field(status, "missing", &v));
+}
+
 int main(void)
 {
 	test_json();
@@ -300,6 +427,9 @@ int main(void)
 	test_symlink();
 	test_small_payloads();
 	test_guest_files();
+	test_cell_scenario();
+	test_cell_rules();
+	test_proc_parsers();
 	if (failures) {
 		fprintf(stderr, "%d unit check(s) failed\n", failures);
 		return 1;
