@@ -35,6 +35,15 @@ export class GuestChannel {
     }
   }
 
+  /** A channel of a VM kept ready for later use must not keep the process alive meanwhile. */
+  unref(): void {
+    this.socket.unref();
+  }
+
+  ref(): void {
+    this.socket.ref();
+  }
+
   send(kind: keyof typeof FrameKind, payload?: string | Buffer): void {
     this.socket.write(encodeFrame(FrameKind[kind], payload));
   }

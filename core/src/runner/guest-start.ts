@@ -16,6 +16,7 @@ import { commitSnapshot, discardSnapshot, loadSnapshot, stagingDir } from '../sn
 import { withLock } from '../locks/index.js';
 import { locksDir } from '../paths.js';
 import { topologyLabel } from '../topology/topology.js';
+import { prepareSpare, takeSpare } from './spare-vm.js';
 
 export interface StartedGuest {
   vm: QemuVm;
@@ -65,8 +66,11 @@ export async function startGuest(o: GuestStartOptions): Promise<StartedGuest> {
   if (found.discarded) sayOnce(`snapshot ${key} discarded (${found.discarded}); rebuilding it`);
   if (found.snapshot) {
     try {
-      const vm = await QemuVm.start(o.request, found.snapshot.saved);
+      const saved = found.snapshot.saved;
+      const prepared = (await takeSpare(key)) ?? (await QemuVm.prepareRestore(o.request, saved));
+      const vm = await prepared.restore();
       await pingGuest(vm, 15_000);
+      prepareSpare(key, o.request, saved);
       return { vm, hello: found.snapshot.meta.hello, bootMs: performance.now() - t0, how: 'restored' };
     } catch (e) {
       discardSnapshot(key);
@@ -80,6 +84,7 @@ export async function startGuest(o: GuestStartOptions): Promise<StartedGuest> {
     if (again) {
       const vm = await QemuVm.start(o.request, again.saved);
       await pingGuest(vm, 15_000);
+      prepareSpare(key, o.request, again.saved);
       return { vm, hello: again.meta.hello, bootMs: performance.now() - t0, how: 'restored' as const };
     }
     const cold = await o.coldBoot(o.request);
@@ -99,6 +104,8 @@ export async function startGuest(o: GuestStartOptions): Promise<StartedGuest> {
       sayOnce(`could not save a snapshot (${(e as Error).message.split('\n')[0]}); this cell continues from its cold boot`);
     }
     await cold.vm.resume();
+    const committed = loadSnapshot(key).snapshot;
+    if (committed) prepareSpare(key, o.request, committed.saved);
     return { vm: cold.vm, hello: cold.hello, bootMs: coldBootMs, how: 'cold, snapshot saved' as const };
   });
 }

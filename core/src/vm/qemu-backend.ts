@@ -4,6 +4,7 @@
  * teardown.ts for the paths out).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import { QmpClient } from './qmp.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -66,101 +67,71 @@ export class QemuVm {
    * pristine for the next cell.
    */
   static async start(request: VmRequest, restore?: SavedVm): Promise<QemuVm> {
-    reapStaleRamFiles();
-    if (!existsSync(request.kernel)) {
-      throw new KtstrError('kernel', request.kernel, 'does not exist', 'Run `ktstr kernel fetch` or pass --kernel with a valid path.');
+    if (restore) return (await QemuVm.prepareRestore(request, restore)).restore();
+    const l = await launch(request, undefined);
+    return new QemuVm(l.child, l.spec, l.workDir, l.channel, l.exited, l.accel, l.dispose, l.startedAt, l.stderr);
+  }
+
+  /**
+   * The first half of a restore: copy the RAM, start QEMU waiting for its incoming state, connect
+   * the channel and QMP. What is left (`restore()`: load the device state, continue) takes about
+   * a tenth of a second, so a prepared restore can be made ahead of need (see runner/spare-vm.ts).
+   * While it waits it does not keep the Node process alive.
+   */
+  static async prepareRestore(request: VmRequest, saved: SavedVm): Promise<PreparedRestore> {
+    const l = await launch(request, saved);
+    let qmp: QmpClient;
+    try {
+      qmp = await QmpClient.connect(l.spec.qmpSocket);
+      await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
+    } catch (e) {
+      l.channel.close();
+      l.dispose();
+      throw new Error(`restoring the snapshot failed: ${(e as Error).message}${l.stderr() ? `\nQEMU said: ${l.stderr().trim()}` : ''}`);
     }
-    const accel = chooseAccel(QEMU_BINARY);
-    const workDir = mkdtempSync(join(tmpdir(), 'ktstr-vm-'));
-    const id = `${process.pid}-${++vmCounter}-${Date.now().toString(36)}`;
-    let initrdPath: string;
-    if (Buffer.isBuffer(request.initrd)) {
-      initrdPath = join(workDir, 'initrd.img');
-      writeFileSync(initrdPath, request.initrd);
-    } else {
-      initrdPath = request.initrd.path;
-    }
-    const spec: MachineSpec = {
-      ...request,
-      initrd: initrdPath,
-      accel: accel.accel,
-      ramPathPrefix: join(SHM_DIR, `${RAM_FILE_PREFIX}${id}`),
-      incoming: restore !== undefined,
-      consoleLog: join(workDir, 'console.log'),
-      channelSocket: join(workDir, 'ktstr.sock'),
-      qmpSocket: join(workDir, 'qmp.sock'),
-    };
-    const startedAt = performance.now();
-    // One teardown for everything this VM leaves outside the process, registered before any of it
-    // exists, so an interruption at any step below removes what was made so far.
-    let child: ChildProcess | undefined;
-    const dispose = registerTeardown(() => {
-      if (child && child.exitCode === null && child.signalCode === null) {
+    const handles = [l.child, l.child.stderr, l.channel, qmp] as Array<{ ref?: () => void; unref?: () => void } | null>;
+    for (const h of handles) h?.unref?.();
+    let used = false;
+    return {
+      get alive() {
+        return l.alive();
+      },
+      restore: async () => {
+        if (used) throw new Error('a prepared restore is used once');
+        used = true;
+        for (const h of handles) h?.ref?.();
+        const startedAt = performance.now();
+        const trace = process.env.KTSTR_TRACE_RESTORE ? (what: string) => process.stderr.write(`restore: ${what} at ${(performance.now() - l.startedAt).toFixed(0)} ms after launch, ${(performance.now() - startedAt).toFixed(0)} ms after restore()\n`) : () => {};
+        trace('prepared');
         try {
-          // SIGKILL takes effect before QEMU runs another instruction, so its files can go right
-          // away; waiting for the exit here would block on a zombie only the event loop can reap.
-          child.kill('SIGKILL');
-        } catch {
-          // already gone
+          await qmp.execute('migrate-incoming', { uri: `exec:cat ${shellQuote(saved.stateFile)}` });
+          await qmp.waitForMigration(30_000);
+          trace('migration complete');
+          await qmp.execute('cont');
+          trace('running');
+        } catch (e) {
+          l.channel.close();
+          l.dispose();
+          throw new Error(`restoring the snapshot failed: ${(e as Error).message}${l.stderr() ? `\nQEMU said: ${l.stderr().trim()}` : ''}`);
+        } finally {
+          qmp.close();
         }
-      }
-      for (let n = 0; n < spec.topology.numaNodes; n++) rmSync(ramFilePath(spec, n), { force: true });
-      rmSync(workDir, { recursive: true, force: true });
-    });
-    // A restore runs on copies: the saved RAM stays pristine for the next cell. (Filling the copy
-    // while QEMU starts was tried and measured no faster on 2 cores; keep it simple.)
-    try {
-      restore?.ramFiles.forEach((file, n) => copySparse(file, ramFilePath(spec, n)));
-    } catch (e) {
-      dispose();
-      throw new Error(`copying the snapshot's RAM failed: ${(e as Error).message}`);
-    }
-    // setpriv --pdeathsig: if this process is SIGKILLed (no handler can run), the kernel kills QEMU too.
-    const qemu = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', QEMU_BINARY, ...qemuArgs(spec)], {
-      stdio: spec.console === 'terminal' ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'ignore', 'pipe'],
-    });
-    child = qemu;
-    let stderr = '';
-    qemu.stderr?.on('data', (d: Buffer) => {
-      if (stderr.length < 64 * 1024) stderr += d.toString();
-    });
-    const exited = new Promise<VmExit>((resolve) => {
-      qemu.once('exit', (code, signal) => resolve({ code, signal }));
-      qemu.once('error', () => resolve({ code: null, signal: null }));
-    });
-    let alive = true;
-    void exited.then(() => {
-      alive = false;
-    });
-    let channel: GuestChannel;
-    try {
-      channel = await GuestChannel.connect(spec.channelSocket, 10_000, () => alive);
-    } catch (e) {
-      await Promise.race([exited, sleep(100)]);
-      dispose();
-      throw new Error(`QEMU did not start: ${(e as Error).message}${stderr ? `\nQEMU said: ${stderr.trim()}` : ''}`);
-    }
-    void exited.then(() => channel.close('QEMU exited'));
-    if (restore) {
-      const trace = process.env.KTSTR_TRACE_RESTORE ? (what: string) => process.stderr.write(`restore: ${what} at ${(performance.now() - startedAt).toFixed(0)} ms\n`) : () => {};
-      trace('channel connected');
-      try {
-        const qmp = await QmpClient.connect(spec.qmpSocket);
-        trace('QMP ready');
-        await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
-        await qmp.execute('migrate-incoming', { uri: `exec:cat ${shellQuote(restore.stateFile)}` });
-        await qmp.waitForMigration(30_000);
-        trace('migration complete');
-        await qmp.execute('cont');
-        trace('running');
+        return new QemuVm(l.child, l.spec, l.workDir, l.channel, l.exited, l.accel, l.dispose, startedAt, l.stderr);
+      },
+      discard: async () => {
+        used = true;
+        // Referenced again first: an unreferenced child's exit would not keep the process alive
+        // long enough to be awaited.
+        for (const h of handles) h?.ref?.();
         qmp.close();
-      } catch (e) {
-        channel.close();
-        dispose();
-        throw new Error(`restoring the snapshot failed: ${(e as Error).message}${stderr ? `\nQEMU said: ${stderr.trim()}` : ''}`);
-      }
-    }
-    return new QemuVm(qemu, spec, workDir, channel, exited, accel, dispose, startedAt, () => stderr);
+        l.channel.close();
+        if (l.alive()) {
+          l.child.kill('SIGKILL');
+          await l.exited;
+        }
+        l.dispose();
+      },
+    };
   }
 
   get pid(): number | undefined {
@@ -239,6 +210,111 @@ export class QemuVm {
     this.dispose();
     return log;
   }
+}
+
+/** A restore prepared ahead of need: QEMU is up and paused, waiting for its device state. */
+export interface PreparedRestore {
+  readonly alive: boolean;
+  /** Loads the device state and continues the guest; once. */
+  restore(): Promise<QemuVm>;
+  /** Kills the waiting QEMU and removes its files. */
+  discard(): Promise<void>;
+}
+
+interface Launched {
+  child: ChildProcess;
+  spec: MachineSpec;
+  workDir: string;
+  channel: GuestChannel;
+  exited: Promise<VmExit>;
+  accel: AccelChoice;
+  dispose: () => void;
+  startedAt: number;
+  stderr: () => string;
+  alive: () => boolean;
+}
+
+/**
+ * Starts QEMU for a cold boot, or (with `restore`) on copies of the saved RAM files waiting for
+ * an incoming migration, and connects the guest channel.
+ */
+async function launch(request: VmRequest, restore: SavedVm | undefined): Promise<Launched> {
+  reapStaleRamFiles();
+  if (!existsSync(request.kernel)) {
+    throw new KtstrError('kernel', request.kernel, 'does not exist', 'Run `ktstr kernel fetch` or pass --kernel with a valid path.');
+  }
+  const accel = chooseAccel(QEMU_BINARY);
+  const workDir = mkdtempSync(join(tmpdir(), 'ktstr-vm-'));
+  const id = `${process.pid}-${++vmCounter}-${Date.now().toString(36)}`;
+  let initrdPath: string;
+  if (Buffer.isBuffer(request.initrd)) {
+    initrdPath = join(workDir, 'initrd.img');
+    writeFileSync(initrdPath, request.initrd);
+  } else {
+    initrdPath = request.initrd.path;
+  }
+  const spec: MachineSpec = {
+    ...request,
+    initrd: initrdPath,
+    accel: accel.accel,
+    ramPathPrefix: join(SHM_DIR, `${RAM_FILE_PREFIX}${id}`),
+    incoming: restore !== undefined,
+    consoleLog: join(workDir, 'console.log'),
+    channelSocket: join(workDir, 'ktstr.sock'),
+    qmpSocket: join(workDir, 'qmp.sock'),
+  };
+  const startedAt = performance.now();
+  // One teardown for everything this VM leaves outside the process, registered before any of it
+  // exists, so an interruption at any step below removes what was made so far.
+  let child: ChildProcess | undefined;
+  const dispose = registerTeardown(() => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      try {
+        // SIGKILL takes effect before QEMU runs another instruction, so its files can go right
+        // away; waiting for the exit here would block on a zombie only the event loop can reap.
+        child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    for (let n = 0; n < spec.topology.numaNodes; n++) rmSync(ramFilePath(spec, n), { force: true });
+    rmSync(workDir, { recursive: true, force: true });
+  });
+  // A restore runs on copies: the saved RAM stays pristine for the next cell. (Filling the copy
+  // while QEMU starts was tried and measured no faster on 2 cores; keep it simple.)
+  try {
+    restore?.ramFiles.forEach((file, n) => copySparse(file, ramFilePath(spec, n)));
+  } catch (e) {
+    dispose();
+    throw new Error(`copying the snapshot's RAM failed: ${(e as Error).message}`);
+  }
+  // setpriv --pdeathsig: if this process is SIGKILLed (no handler can run), the kernel kills QEMU too.
+  const qemu = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', QEMU_BINARY, ...qemuArgs(spec)], {
+    stdio: spec.console === 'terminal' ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'ignore', 'pipe'],
+  });
+  child = qemu;
+  let stderr = '';
+  qemu.stderr?.on('data', (d: Buffer) => {
+    if (stderr.length < 64 * 1024) stderr += d.toString();
+  });
+  const exited = new Promise<VmExit>((resolve) => {
+    qemu.once('exit', (code, signal) => resolve({ code, signal }));
+    qemu.once('error', () => resolve({ code: null, signal: null }));
+  });
+  let alive = true;
+  void exited.then(() => {
+    alive = false;
+  });
+  let channel: GuestChannel;
+  try {
+    channel = await GuestChannel.connect(spec.channelSocket, 10_000, () => alive);
+  } catch (e) {
+    await Promise.race([exited, sleep(100)]);
+    dispose();
+    throw new Error(`QEMU did not start: ${(e as Error).message}${stderr ? `\nQEMU said: ${stderr.trim()}` : ''}`);
+  }
+  void exited.then(() => channel.close('QEMU exited'));
+  return { child: qemu, spec, workDir, channel, exited, accel, dispose, startedAt, stderr: () => stderr, alive: () => alive };
 }
 
 /** A copy that keeps holes holes: guest RAM is mostly untouched, so this is fast and small. */

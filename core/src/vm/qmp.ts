@@ -65,6 +65,14 @@ export class QmpClient {
     }
   }
 
+  unref(): void {
+    this.socket.unref();
+  }
+
+  ref(): void {
+    this.socket.ref();
+  }
+
   close(): void {
     this.socket.destroy();
   }
