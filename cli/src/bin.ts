@@ -8,6 +8,7 @@ import { registerShellCommand } from './commands/shell.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerLocksCommand } from './commands/locks.js';
 import { registerPresetsCommand } from './commands/presets.js';
+import { registerScenariosCommand } from './commands/scenarios.js';
 
 // A reader that stops early (`ktstr presets | head`) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -20,6 +21,7 @@ registerTestCommand(prog);
 registerShellCommand(prog);
 registerKernelCommands(prog);
 registerPresetsCommand(prog);
+registerScenariosCommand(prog);
 registerLocksCommand(prog);
 registerCacheCommands(prog);
 prog.parse(process.argv);

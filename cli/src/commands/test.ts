@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KtstrError, parseTopologyArg, resolveKernel, topologyLabel } from '@ktstr/core';
 import { action, progress } from '../output.js';
+import { runScenarioCommand } from './test-scenario.js';
 
 interface TestOptions {
   kernel?: string;
@@ -18,6 +19,8 @@ interface TestOptions {
   json?: boolean;
   jobs?: number;
   'cold-boot'?: boolean;
+  scenario?: string;
+  scheduler?: string;
 }
 
 const TEST_FILE = /\.test\.(ts|mts|js|mjs)$/;
@@ -55,8 +58,12 @@ export function registerTestCommand(prog: Sade): void {
     .option('--json', 'Machine-readable results (node:test JSON lines on stdout)')
     .option('--jobs', 'Test files run at once (default: node --test default)')
     .option('--cold-boot', 'Boot every cell from scratch instead of restoring the post-boot snapshot')
+    .option('--scenario', 'Run one canned scenario (group/name, see ktstr scenarios) as a cell instead of test files')
+    .option('--scheduler', 'With --scenario: eevdf (default), scx-ktstr, or a path to a scheduler binary')
     .example('test examples --topology 1n2l2c1t')
+    .example('test --scenario cpuset/disjoint --scheduler scx-ktstr')
     .action(action(async (first: string | undefined, opts: TestOptions & { _: string[] }) => {
+      if (opts.scenario) return runScenarioCommand(opts);
       const paths = [first, ...opts._].filter((p): p is string => typeof p === 'string');
       const files = findTestFiles(paths.length ? paths : ['test', 'examples'].filter((p) => existsSync(p)));
       if (files.length === 0) throw new KtstrError('paths', paths, 'holds no *.test.ts files', 'Point at test files or their directories.');

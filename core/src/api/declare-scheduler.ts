@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { KtstrError } from '../errors.js';
 import { type Topology, validateTopology } from '../topology/topology.js';
+import { checkConfigFileDecl, type ConfigFileDecl } from './config-pairing.js';
 
 export interface SchedulerOptions {
   /** Short name used in cell names and reports. */
@@ -19,6 +20,11 @@ export interface SchedulerOptions {
   schedArgs?: string[];
   /** How long sched_ext may take to reach `enabled` (TCG is slow to verify BPF). */
   attachTimeoutMs?: number;
+  /**
+   * The scheduler reads a config file that each test supplies inline (`config`): the framework
+   * writes it at `guestPath` and passes `arg` with `{file}` replaced by that path.
+   */
+  configFile?: ConfigFileDecl;
 }
 
 export interface SchedulerDecl {
@@ -28,6 +34,7 @@ export interface SchedulerDecl {
   readonly topology: Topology | undefined;
   readonly schedArgs: readonly string[];
   readonly attachTimeoutMs: number;
+  readonly configFile?: ConfigFileDecl;
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -51,6 +58,7 @@ export function declareScheduler(options: SchedulerOptions): SchedulerDecl {
     topology: options.topology ? validateTopology(options.topology, `${where}.topology`) : undefined,
     schedArgs: Object.freeze([...args]),
     attachTimeoutMs: options.attachTimeoutMs ?? 60_000,
+    ...(options.configFile !== undefined ? { configFile: Object.freeze(checkConfigFileDecl(options.configFile, `${where}.configFile`)) } : {}),
   });
 }
 

@@ -12,6 +12,7 @@ import { CellVm } from '../runner/cell-vm.js';
 import { type ResolvedKernel, resolveKernel } from '../kernel/resolve.js';
 import { QEMU_BINARY } from '../vm/qemu-backend.js';
 import { parseTopologyArg } from '../topology/topology-arg.js';
+import { checkConfigPairing } from './config-pairing.js';
 
 export interface KtstrTestOptions {
   /** Omit to run under the kernel's default scheduler (EEVDF). */
@@ -25,6 +26,8 @@ export interface KtstrTestOptions {
   memoryMiB?: number;
   /** Per-cell time limit of the node:test test. */
   timeoutMs?: number;
+  /** The config file content for a scheduler declared with configFile (JSON, or a string as is). */
+  config?: unknown;
 }
 
 export type KtstrTestBody = (vm: CellVm) => Promise<void>;
@@ -59,6 +62,7 @@ export function ktstrTest(name: string, options: KtstrTestOptions, body: KtstrTe
   if (!Number.isInteger(durationMs) || durationMs <= 0) {
     throw new KtstrError(`${where}.durationMs`, durationMs, 'must be a whole number of ms > 0', 'E.g. durationMs: 2000.');
   }
+  checkConfigPairing(options.scheduler, options.config, where);
   const topology = cellTopology(options, where);
   const cellLabel = `${name} [${options.scheduler?.name ?? 'eevdf'}/${topologyLabel(topology)}]`;
   const unavailable = vmUnavailableReason();
@@ -72,6 +76,7 @@ export function ktstrTest(name: string, options: KtstrTestOptions, body: KtstrTe
       extraSchedArgs: options.extraSchedArgs,
       durationMs,
       memoryMiB: options.memoryMiB,
+      config: options.config,
     });
     try {
       await body(vm);

@@ -23,10 +23,37 @@ export interface ReadyMessage extends Base {
   scheduler: string | null;
   attach_ms: number;
 }
+/** The cumulative state of one live worker at a step's end (docs/scenario-wire-v2.md). */
+export interface StepWorkerState {
+  cgroup: string;
+  index: number;
+  iterations: number;
+  run_ns: number;
+  wait_ns: number;
+  timeslices: number;
+  migrations: number;
+  /** The longest gap within this step only. */
+  max_gap_us: number;
+}
 export interface StepMessage extends Base {
   type: 'step';
   index: number;
+  name: string;
   phase: 'start' | 'end';
+  /** Present on `end`. */
+  workers?: StepWorkerState[];
+}
+/** One op as the agent applied it, with every live worker's cumulative iterations then. */
+export interface EventMessage extends Base {
+  type: 'event';
+  step: number;
+  op: string;
+  cgroup: string;
+  arg?: string;
+  ok: boolean;
+  error?: string;
+  /** [cgroup, worker index, cumulative iterations]. */
+  iterations: [string, number, number][];
 }
 export interface WorkerMessage extends Base {
   type: 'worker';
@@ -41,6 +68,17 @@ export interface WorkerMessage extends Base {
   cpus: number[];
   max_gap_us: number;
   wake_latency_us_p99: number | null;
+  // Version 2 additions; optional so older recordings still read.
+  batch?: number;
+  tid?: number;
+  clone?: 'fork' | 'thread';
+  started_step?: number;
+  stopped_step?: number | null;
+  minflt?: number;
+  majflt?: number;
+  nvcsw?: number;
+  nivcsw?: number;
+  notes?: string[];
 }
 export interface SchedExitMessage extends Base {
   type: 'sched_exit';
@@ -80,6 +118,7 @@ export type GuestMessage =
   | SchedStartedMessage
   | ReadyMessage
   | StepMessage
+  | EventMessage
   | WorkerMessage
   | SchedExitMessage
   | ErrorMessage
@@ -88,7 +127,7 @@ export type GuestMessage =
   | PongMessage
   | DoneMessage;
 
-const KNOWN = new Set(['hello', 'sched_started', 'ready', 'step', 'worker', 'sched_exit', 'error', 'output', 'exec_exit', 'pong', 'done']);
+const KNOWN = new Set(['hello', 'sched_started', 'ready', 'step', 'event', 'worker', 'sched_exit', 'error', 'output', 'exec_exit', 'pong', 'done']);
 
 export function parseGuestMessage(payload: Buffer): GuestMessage {
   let value: unknown;

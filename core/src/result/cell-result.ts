@@ -2,6 +2,8 @@
 import type { Topology } from '../topology/topology.js';
 import type { GuestMessage, SchedExitMessage } from '../channel/messages.js';
 import type { CellMetrics, WorkerResult } from './metrics.js';
+import type { CgroupResult, StepResult } from './scenario-analysis.js';
+import type { TimelineEvent } from './timeline.js';
 import { Expectation } from './expect.js';
 
 export interface SchedulerExit {
@@ -26,6 +28,12 @@ export interface CellResultData {
   durationMs: number;
   workers: WorkerResult[];
   metrics: CellMetrics;
+  /** Per cgroup (by definition name): its workers and their metrics. */
+  cgroups: Record<string, CgroupResult>;
+  /** Per step, in order: its share of every worker and the metrics of that share. */
+  steps: StepResult[];
+  /** Every stimulus event with the cumulative iterations of each worker at that moment. */
+  timeline: TimelineEvent[];
   schedulerExit: SchedulerExit | null;
   messages: GuestMessage[];
   consoleLog: string;
@@ -43,6 +51,9 @@ export class CellResult implements CellResultData {
   durationMs!: number;
   workers!: WorkerResult[];
   metrics!: CellMetrics;
+  cgroups!: Record<string, CgroupResult>;
+  steps!: StepResult[];
+  timeline!: TimelineEvent[];
   schedulerExit!: SchedulerExit | null;
   messages!: GuestMessage[];
   consoleLog!: string;
@@ -51,7 +62,12 @@ export class CellResult implements CellResultData {
     Object.assign(this, data);
   }
 
-  /** Fluent assertions: `r.expect.noStall().spreadBelow(0.25)`. */
+  /** One step by name (undefined if the scenario has no such step or it did not run). */
+  step(name: string): StepResult | undefined {
+    return this.steps.find((s) => s.name === name);
+  }
+
+  /** Fluent assertions: `r.expect.noStall().spreadBelow(0.25)`, `r.expect.inCgroup('a').gapBelowMs(50)`. */
   get expect(): Expectation {
     return new Expectation(this);
   }

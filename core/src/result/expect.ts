@@ -1,9 +1,10 @@
 /**
- * Assertions on a cell result, phrased in the domain. Each failure says which cgroup and
- * worker broke the bound and by how much.
+ * Assertions on a cell result, phrased in the domain: `r.expect.noStall().spreadBelow(0.25)`,
+ * scoped with `.inCgroup('a')` and `.inStep('shuffle')`. Each failure names the cell, the step
+ * and cgroup in scope, the worker that broke the bound, and the numbers on both sides.
  */
 import type { CellResult } from './cell-result.js';
-import { spreadOf, type WorkerResult } from './metrics.js';
+import { computeMetrics, spreadOf, type CellMetrics, type WorkerResult, type WorkerSample } from './metrics.js';
 
 export class ExpectationError extends Error {
   constructor(message: string) {
@@ -12,61 +13,180 @@ export class ExpectationError extends Error {
   }
 }
 
-const who = (w: WorkerResult) => `cgroup ${w.cgroup} worker ${w.index} (pid ${w.pid})`;
+interface Scope {
+  cgroup?: string;
+  step?: string;
+}
 
 export class Expectation {
-  constructor(private readonly r: CellResult) {}
+  constructor(private readonly r: CellResult, private readonly scope: Scope = {}) {}
 
-  /** The scheduler stayed attached and every worker made progress. */
-  noStall(): this {
-    if (this.r.schedulerExit) {
-      throw new ExpectationError(`${this.r.cell}: scheduler exited during ${this.r.schedulerExit.phase}: ${this.r.schedulerExit.reason}`);
+  /** The same assertions, on the workers of `cgroup` only. */
+  inCgroup(cgroup: string): Expectation {
+    const known = new Set([...this.r.workers.map((w) => w.cgroup), ...Object.keys(this.r.cgroups ?? {})]);
+    if (!known.has(cgroup)) this.fail(`no workers of cgroup ${cgroup} reported (cgroups: ${[...known].join(', ') || 'none'})`);
+    return new Expectation(this.r, { ...this.scope, cgroup });
+  }
+
+  /** The same assertions, on what happened during step `name` only. */
+  inStep(name: string): Expectation {
+    if (!this.r.steps?.some((s) => s.name === name)) {
+      this.fail(`step ${name} did not run (steps: ${(this.r.steps ?? []).map((s) => s.name).join(', ') || 'none'})`);
     }
-    const stuck = this.r.workers.filter((w) => w.iterations === 0);
-    if (stuck.length > 0) throw new ExpectationError(`${this.r.cell}: no progress from ${stuck.map(who).join(', ')}`);
+    return new Expectation(this.r, { ...this.scope, step: name });
+  }
+
+  private where(): string {
+    return [this.r.cell, this.scope.step !== undefined ? `step ${this.scope.step}` : '', this.scope.cgroup !== undefined ? `cgroup ${this.scope.cgroup}` : '']
+      .filter(Boolean).join(': ');
+  }
+
+  private fail(problem: string): never {
+    throw new ExpectationError(`${this.where()}: ${problem}`);
+  }
+
+  /** Final worker results in scope (the whole run; for per-step numbers see samples()). */
+  private workers(): WorkerResult[] {
+    return this.r.workers.filter((w) => this.scope.cgroup === undefined || w.cgroup === this.scope.cgroup);
+  }
+
+  /** Worker numbers in scope: each worker's share of the step, or its whole run. */
+  private samples(): (WorkerSample & { pid?: number })[] {
+    if (this.scope.step === undefined) return this.workers();
+    const st = this.r.steps.find((s) => s.name === this.scope.step)!;
+    const pids = new Map(this.r.workers.map((w) => [`${w.cgroup}/${w.index}`, w.pid]));
+    return st.workers.filter((w) => this.scope.cgroup === undefined || w.cgroup === this.scope.cgroup)
+      .map((w) => ({ ...w, pid: pids.get(`${w.cgroup}/${w.index}`) }));
+  }
+
+  private metrics(): CellMetrics {
+    if (this.scope.step !== undefined) {
+      const st = this.r.steps.find((s) => s.name === this.scope.step)!;
+      return this.scope.cgroup === undefined ? st.metrics : (st.cgroups[this.scope.cgroup] ?? computeMetrics([]));
+    }
+    return this.scope.cgroup === undefined ? this.r.metrics : (this.r.cgroups[this.scope.cgroup]?.metrics ?? computeMetrics(this.workers()));
+  }
+
+  private who(w: { cgroup: string; index: number; pid?: number }): string {
+    return `cgroup ${w.cgroup} worker ${w.index}${w.pid !== undefined ? ` (pid ${w.pid})` : ''}`;
+  }
+
+  /** The scheduler stayed attached and every worker in scope made progress. */
+  noStall(): this {
+    if (this.r.schedulerExit) this.fail(`scheduler exited during ${this.r.schedulerExit.phase}: ${this.r.schedulerExit.reason}`);
+    const samples = this.samples();
+    if (samples.length === 0) this.fail('no workers reported');
+    const stuck = samples.filter((w) => w.iterations === 0);
+    if (stuck.length > 0) this.fail(`no progress from ${stuck.map((w) => this.who(w)).join(', ')}`);
     return this;
   }
 
-  /** Within every cgroup, (max - min) / max of the workers' CPU time is below `limit`. */
+  /** Within every cgroup in scope, (max - min) / max of the workers' CPU time is below `limit`. */
   spreadBelow(limit: number): this {
-    const groups = new Map<string, WorkerResult[]>();
-    for (const w of this.r.workers) groups.set(w.cgroup, [...(groups.get(w.cgroup) ?? []), w]);
+    const groups = new Map<string, (WorkerSample & { pid?: number })[]>();
+    for (const w of this.samples()) groups.set(w.cgroup, [...(groups.get(w.cgroup) ?? []), w]);
     for (const [name, ws] of groups) {
       const s = spreadOf(ws.map((w) => w.runNs));
       if (s >= limit) {
         const lo = ws.reduce((a, b) => (b.runNs < a.runNs ? b : a));
         const hi = ws.reduce((a, b) => (b.runNs > a.runNs ? b : a));
-        throw new ExpectationError(`${this.r.cell}: cgroup ${name} CPU-time spread ${s.toFixed(3)} >= ${limit}: `
-          + `${who(lo)} ran ${(lo.runNs / 1e6).toFixed(1)} ms, ${who(hi)} ran ${(hi.runNs / 1e6).toFixed(1)} ms`);
+        this.fail(`cgroup ${name} CPU-time spread ${s.toFixed(3)} >= ${limit}: `
+          + `${this.who(lo)} ran ${(lo.runNs / 1e6).toFixed(1)} ms, ${this.who(hi)} ran ${(hi.runNs / 1e6).toFixed(1)} ms`);
       }
     }
     return this;
   }
 
-  /** No worker went longer than `ms` between two iterations. */
+  /** No worker in scope went `ms` or longer between two iterations. */
   gapBelowMs(ms: number): this {
-    for (const w of this.r.workers) {
-      if (w.maxGapUs / 1000 >= ms) {
-        throw new ExpectationError(`${this.r.cell}: ${who(w)} waited ${(w.maxGapUs / 1000).toFixed(1)} ms between iterations (limit ${ms} ms)`);
-      }
+    for (const w of this.samples()) {
+      if (w.maxGapUs / 1000 >= ms) this.fail(`${this.who(w)} waited ${(w.maxGapUs / 1000).toFixed(1)} ms between iterations (limit ${ms} ms)`);
     }
     return this;
   }
 
-  /** Every worker of `cgroup` (default: all) ran only on `cpus`. */
+  /** Total migrations in scope are below `n`. */
+  migrationsBelow(n: number): this {
+    const m = this.metrics().totalMigrations;
+    if (m >= n) {
+      const top = this.samples().reduce<WorkerSample & { pid?: number } | undefined>((a, b) => (!a || b.migrations > a.migrations ? b : a), undefined);
+      this.fail(`${m} migrations >= ${n}${top ? ` (most: ${this.who(top)} with ${top.migrations})` : ''}`);
+    }
+    return this;
+  }
+
+  /** Total migrations in scope are at least `n` (for work that exists to migrate). */
+  migrationsAtLeast(n: number): this {
+    const m = this.metrics().totalMigrations;
+    if (m < n) this.fail(`${m} migrations < ${n}`);
+    return this;
+  }
+
+  /** No worker in scope migrated on `ratio` or more of its timeslices. */
+  migrationRatioBelow(ratio: number): this {
+    for (const w of this.samples()) {
+      const r = w.timeslices > 0 ? w.migrations / w.timeslices : 0;
+      if (r >= ratio) this.fail(`${this.who(w)} migrated on ${r.toFixed(3)} of its timeslices (${w.migrations}/${w.timeslices}; limit ${ratio})`);
+    }
+    return this;
+  }
+
+  /** The worst p99 wake-to-run latency in scope is below `us` (whole run: the guest reports it per worker, not per step). */
+  wakeLatencyBelowUs(us: number): this {
+    if (this.scope.step !== undefined) this.fail('wake latency is reported per worker for the whole run, not per step; drop .inStep()');
+    for (const w of this.workers()) {
+      if (w.wakeLatencyUsP99 !== null && w.wakeLatencyUsP99 >= us) this.fail(`${this.who(w)} p99 wake latency ${w.wakeLatencyUsP99} us >= ${us} us`);
+    }
+    return this;
+  }
+
+  /** Mean run delay per timeslice in scope is below `us`. */
+  runDelayBelowUs(us: number): this {
+    const d = this.metrics().meanRunDelayUs;
+    if (d >= us) this.fail(`mean run delay ${d.toFixed(1)} us per timeslice >= ${us} us`);
+    return this;
+  }
+
+  /** The most/least loaded CPU ratio in scope is below `ratio` (docs/metrics.md). */
+  imbalanceBelow(ratio: number): this {
+    const v = this.metrics().maxImbalanceRatio;
+    if (v >= ratio) this.fail(`CPU load imbalance ${v.toFixed(2)} >= ${ratio}`);
+    return this;
+  }
+
+  /** Total iterations in scope are at least `n`. */
+  iterationsAtLeast(n: number): this {
+    const t = this.metrics().totalIterations;
+    if (t < n) this.fail(`total iterations ${t} < ${n}`);
+    return this;
+  }
+
+  /** Every worker in scope made at least `n` iterations. */
+  everyWorkerIterationsAtLeast(n: number): this {
+    for (const w of this.samples()) if (w.iterations < n) this.fail(`${this.who(w)} made ${w.iterations} iterations < ${n}`);
+    return this;
+  }
+
+  /** Minor page faults in scope (whole run) are at least `n`. */
+  minorFaultsAtLeast(n: number): this {
+    const t = this.workers().reduce((s, w) => s + w.minflt, 0);
+    if (t < n) this.fail(`${t} minor faults < ${n}`);
+    return this;
+  }
+
+  /** Voluntary context switches in scope (whole run) are at least `n`. */
+  voluntarySwitchesAtLeast(n: number): this {
+    const t = this.workers().reduce((s, w) => s + w.nvcsw, 0);
+    if (t < n) this.fail(`${t} voluntary context switches < ${n}`);
+    return this;
+  }
+
+  /** Every worker in scope (or of `cgroup`) ran only on `cpus`. */
   ranOnlyOn(cpus: readonly number[], cgroup?: string): this {
-    for (const w of this.r.workers) {
+    for (const w of this.workers()) {
       if (cgroup !== undefined && w.cgroup !== cgroup) continue;
       const outside = w.cpus.filter((c) => !cpus.includes(c));
-      if (outside.length > 0) throw new ExpectationError(`${this.r.cell}: ${who(w)} ran on CPUs ${outside.join(',')} outside ${cpus.join(',')}`);
-    }
-    return this;
-  }
-
-  /** Total iterations across workers are at least `n`. */
-  iterationsAtLeast(n: number): this {
-    if (this.r.metrics.totalIterations < n) {
-      throw new ExpectationError(`${this.r.cell}: total iterations ${this.r.metrics.totalIterations} < ${n}`);
+      if (outside.length > 0) this.fail(`${this.who(w)} ran on CPUs ${outside.join(',')} outside ${cpus.join(',')}`);
     }
     return this;
   }

@@ -15,14 +15,19 @@ import { baseImage } from '../initramfs/guest-image.js';
 import { cellPayload, type HostFile, schedulerGuestPath } from '../initramfs/cell-payload.js';
 import { encodeClock, encodePutFile, encodeSymlink } from '../channel/framing.js';
 import { startGuest, type StartedGuest } from './guest-start.js';
+import { spareSettled } from './spare-vm.js';
 import { randomBytes } from 'node:crypto';
-import { buildCellDescription, buildCommandCell } from '../scenario/cell-description.js';
+import { buildCommandCell, encodeScenarioCell } from '../scenario/encode.js';
 import type { CgroupDef } from '../scenario/cgroup.js';
-import { type HoldSpec, holdMs } from '../scenario/hold.js';
-import type { DoneMessage, ExecExitMessage, GuestMessage, HelloMessage, SchedExitMessage, WorkerMessage } from '../channel/messages.js';
+import type { HoldSpec } from '../scenario/hold.js';
+import type { Scenario } from '../scenario/scenario.js';
+import { oneStepScenario } from '../scenario/one-step.js';
+import { validateScenario } from '../scenario/validate.js';
+import type { DoneMessage, ExecExitMessage, GuestMessage, HelloMessage, SchedExitMessage } from '../channel/messages.js';
 import { CellResult, type SchedulerExit, schedulerExitFrom } from '../result/cell-result.js';
-import { computeMetrics, workerFromMessage } from '../result/metrics.js';
+import { analyzeMessages } from '../result/scenario-analysis.js';
 import { fixtureDir } from '../fixture.js';
+import { checkConfigPairing, configArgs, configContent } from '../api/config-pairing.js';
 
 /** A TCG boot on a loaded 2-core host takes up to ~15 s; a boot this late has hung. */
 export const DEFAULT_BOOT_TIMEOUT_MS = 90_000;
@@ -43,6 +48,8 @@ export interface CellPlan {
   bootTimeoutMs?: number;
   /** 'terminal' puts the guest's serial console on this process's terminal (ktstr shell). */
   console?: 'log' | 'terminal';
+  /** Content of the scheduler's config file, for a scheduler declared with configFile. */
+  config?: unknown;
 }
 
 export type CommandSpec = { exec: string } | { shell: true; term?: string };
@@ -99,6 +106,8 @@ export class CellVm {
   ) {}
 
   static async boot(plan: CellPlan): Promise<CellVm> {
+    // Before anything boots: a missing or unwanted config is the test's mistake, not the VM's.
+    checkConfigPairing(plan.scheduler, plan.config, plan.name);
     const schedulerHost = plan.scheduler ? resolveSchedulerBinary(plan.scheduler, [fixtureDir()]) : undefined;
     const payload = cellPayload({ scheduler: schedulerHost, includeFiles: plan.includeFiles ?? [] });
     const base = baseImage();
@@ -177,17 +186,31 @@ export class CellVm {
     return this.vm.pid;
   }
 
-  /** Runs the scenario once (the guest powers off after it) and returns the result. */
+  /**
+   * Runs every cgroup for one hold: a one-step scenario that adds them all (the guest powers
+   * off after it) and returns the result.
+   */
   async run(cgroups: readonly CgroupDef[], hold: HoldSpec, options: RunOptions = {}): Promise<CellResult> {
-    const durationMs = holdMs(hold, this.plan.durationMs);
-    const description = buildCellDescription({
-      topology: this.plan.topology,
-      scheduler: this.schedulerLaunch(),
-      schedTimeoutMs: this.plan.scheduler?.attachTimeoutMs ?? 0,
-      durationMs,
-      cgroups,
-    });
-    // The hold, plus time for workers to stop, report and the guest to power off.
+    return this.runScenario(oneStepScenario(cgroups, hold), options);
+  }
+
+  /**
+   * Runs a scenario of steps once (the guest powers off after it) and returns the result. The
+   * scenario is validated against the cell's topology first; a bad one fails here, with the
+   * path of its bad field, and the VM is torn down.
+   */
+  async runScenario(scenario: Scenario, options: RunOptions = {}): Promise<CellResult> {
+    let description: string;
+    let durationMs: number;
+    try {
+      const resolved = validateScenario(scenario, this.plan.topology, { durationMs: this.plan.durationMs });
+      durationMs = resolved.totalHoldMs;
+      description = encodeScenarioCell(resolved, { scheduler: this.schedulerLaunch(), schedTimeoutMs: this.plan.scheduler?.attachTimeoutMs ?? 0 });
+    } catch (e) {
+      await this.vm.destroy();
+      throw e;
+    }
+    // The holds, plus time for workers to stop, report and the guest to power off.
     const { done, readyMs, log } = await this.exchange(description, durationMs + 60_000);
     const result = this.resultFrom(this.vm.channel.received, readyMs, durationMs, log);
     if (result.schedulerExit && !options.allowSchedulerExit) throw new SchedulerExitError(result);
@@ -232,9 +255,14 @@ export class CellVm {
     this.ran = true;
     const ch = this.vm.channel;
     try {
+      // The scheduler reads its config file as it starts, so the file goes in before the cell.
+      const cf = this.plan.scheduler?.configFile;
+      if (cf) ch.send('file', encodePutFile(cf.guestPath, 0o644, configContent(this.plan.config, `${this.plan.name}: config`)));
       ch.send('cell', description);
       const first = await ch.waitFor('ready', (this.plan.scheduler?.attachTimeoutMs ?? 0) + 30_000, ['sched_exit', 'done', 'error']);
       const readyMs = performance.now() - this.vm.startedAt;
+      // A spare QEMU being launched for the next cell must not share the CPU with this workload.
+      await spareSettled();
       if (first.type === 'ready') ch.send('go');
       const done = await ch.waitFor('done', doneTimeoutMs) as DoneMessage;
       await this.vm.waitForExit(10_000);
@@ -248,7 +276,8 @@ export class CellVm {
   private schedulerLaunch(): { guestPath: string; args: string[] } | undefined {
     const sched = this.plan.scheduler;
     if (!sched || !this.schedulerGuestPath) return undefined;
-    return { guestPath: this.schedulerGuestPath, args: [...sched.schedArgs, ...(this.plan.extraSchedArgs ?? [])] };
+    const fromConfig = sched.configFile ? configArgs(sched.configFile) : [];
+    return { guestPath: this.schedulerGuestPath, args: [...sched.schedArgs, ...fromConfig, ...(this.plan.extraSchedArgs ?? [])] };
   }
 
   private agentErrors(): string {
@@ -261,7 +290,7 @@ export class CellVm {
   }
 
   private resultFrom(messages: GuestMessage[], readyMs: number, durationMs: number, consoleLog: string): CellResult {
-    const workers = messages.filter((m): m is WorkerMessage => m.type === 'worker').map(workerFromMessage);
+    const { workers, metrics, cgroups, steps, timeline } = analyzeMessages(messages);
     const exit = messages.find((m): m is SchedExitMessage => m.type === 'sched_exit');
     const ready = messages.find((m) => m.type === 'ready');
     return new CellResult({
@@ -275,7 +304,10 @@ export class CellVm {
       readyMs,
       durationMs,
       workers,
-      metrics: computeMetrics(workers),
+      metrics,
+      cgroups,
+      steps,
+      timeline,
       schedulerExit: exit ? schedulerExitFrom(exit) : null,
       messages: [...messages],
       consoleLog,

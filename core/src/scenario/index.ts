@@ -1,5 +1,12 @@
-export { cgroup, type CgroupDef } from './cgroup.js';
+export { cgroup, type CgroupDef, type CloneMode } from './cgroup.js';
 export { cpuset, type CpusetSpec, resolveCpuset } from './cpuset.js';
-export { hold, type HoldSpec, holdMs } from './hold.js';
-export { work, type WorkSpec, type WorkType, WORK_TYPES } from './work.js';
-export { buildCellDescription, buildCommandCell, type CellDescriptionInput, type CommandCellInput } from './cell-description.js';
+export { hold, type HoldSpec, type BaseHold, holdMs, resolveHold } from './hold.js';
+export { work, type WorkSpec, type WorkType, type WorkTypeInfo, type WorkParam, WORK_TYPES, WORK_TYPE_INFO, workTypeInfo, checkWorkSpec } from './work.js';
+export { affinity, type AffinityIntent, type ResolvedAffinity, resolveAffinity, seededRandom } from './affinity.js';
+export { policy, type SchedPolicy } from './policy.js';
+export { op, type Op } from './ops.js';
+export { scenario, step, type Scenario, type Step, type ScenarioRequires } from './scenario.js';
+export { validateScenario, unmetRequirement, type ResolvedScenario, type ResolvedCgroup, type ResolvedStep, type ResolvedOp, type ValidateOptions } from './validate.js';
+export { encodeScenarioCell, buildCommandCell, type CellHeader, type CommandCellInput } from './encode.js';
+export { oneStepScenario } from './one-step.js';
+export { topologyName } from './topology-name.js';
