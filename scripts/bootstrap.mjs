@@ -35,6 +35,7 @@ const APT_PACKAGES = {
   'xz-utils': 'unpacking kernel sources',
   'lz4': 'checking initramfs archives in tests',
   'cpio': 'checking initramfs archives in tests',
+  'libkrb5-dev': 'the editor end-to-end test (code-server\'s kerberos module)', 'ripgrep': 'the editor end-to-end test (code-server search)', 'chromium': 'the editor end-to-end test (the browser)',
 };
 
 function step(n, total, what) {

@@ -1,13 +1,18 @@
 /**
  * The `ktstr` command. Parsing and rendering only: every decision is made in @ktstr/core.
+ * Commands are registered in the order `ktstr --help` lists them: running tests first, then
+ * results, kernels, shell integration, the host, and housekeeping.
  */
 import sade from 'sade';
 import { registerTestCommand } from './commands/test.js';
+import { registerStatsCommands } from './commands/stats.js';
 import { registerKernelCommands } from './commands/kernel.js';
+import { registerCompletionsCommand } from './commands/completions.js';
+import { registerShowHostCommand } from './commands/show-host.js';
+import { registerPresetsCommand } from './commands/presets.js';
+import { registerLocksCommand } from './commands/locks.js';
 import { registerShellCommand } from './commands/shell.js';
 import { registerCacheCommands } from './commands/cache.js';
-import { registerLocksCommand } from './commands/locks.js';
-import { registerPresetsCommand } from './commands/presets.js';
 import { registerScenariosCommand } from './commands/scenarios.js';
 
 // A reader that stops early (`ktstr presets | head`) is not an error.
@@ -18,10 +23,13 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 const prog = sade('ktstr').version('0.1.0').describe('Test Linux process schedulers on real kernels in VMs with declared CPU topologies.');
 registerTestCommand(prog);
-registerShellCommand(prog);
+registerStatsCommands(prog);
 registerKernelCommands(prog);
+registerCompletionsCommand(prog);
+registerShowHostCommand(prog);
 registerPresetsCommand(prog);
 registerScenariosCommand(prog);
 registerLocksCommand(prog);
+registerShellCommand(prog);
 registerCacheCommands(prog);
 prog.parse(process.argv);

@@ -2,10 +2,10 @@
  * @ktstr/core: the test-authoring API and the engine behind it.
  */
 export { declareScheduler, type SchedulerDecl, type SchedulerOptions } from './api/declare-scheduler.js';
-export { ktstrTest, type KtstrTestOptions, type KtstrTestBody, DEFAULT_TOPOLOGY, vmUnavailableReason } from './api/ktstr-test.js';
+export { ktstrTest, declareTest, type KtstrTestOptions, type KtstrTestBody, DEFAULT_TOPOLOGY, vmUnavailableReason } from './api/ktstr-test.js';
 export {
   cgroup, cpuset, hold, work, affinity, policy, op, scenario, step, validateScenario, encodeScenarioCell, unmetRequirement,
-  WORK_TYPES, WORK_TYPE_INFO, workTypeInfo, resolveCpuset, resolveAffinity, topologyName,
+  WORK_TYPES, WORK_TYPE_INFO, workTypeInfo, resolveCpuset, resolveAffinity, topologyName, oneStepScenario,
   type CgroupDef, type CpusetSpec, type HoldSpec, type WorkSpec, type WorkType, type WorkTypeInfo, type AffinityIntent, type SchedPolicy,
   type Op, type Scenario, type Step, type ScenarioRequires, type ResolvedScenario, type CloneMode,
 } from './scenario/index.js';
@@ -36,3 +36,27 @@ export { listSnapshots, cleanSnapshots, snapshotsDir, type SnapshotMeta } from '
 export { cacheRoot } from './paths.js';
 export { listLocks, describeHolder, withLock, acquireLock, type LockStatus } from './locks/index.js';
 export { observeTopology, compareTopology, type GuestCpu, type ObservedTopology } from './topology/guest-check.js';
+export {
+  type TestGates, type PerfModeOptions, type ResolvedGates, DEFAULT_GATES, GATE_FIELDS,
+  gateProblems, checkGates, resolveGates, gateFailure, topologyPasses, presetPasses, presetsPassing,
+} from './gauntlet/gates.js';
+export {
+  type GauntletTest, type GauntletCell, type ExpandOptions, type ExcludedTopology, type TestExpansion,
+  BASELINE_SCHEDULER, cellName, shapeName, compileFilter, expandTest, expandGauntlet,
+} from './gauntlet/expand.js';
+export { type DeclaredTest, type PlanEntry, type PlanMode, type PlanOptions, type RunPlan, planRun, planMode, budgetFromEnv, jobEntries } from './gauntlet/plan.js';
+export { selectWithinBudget, type BudgetCandidate, type BudgetSelection } from './gauntlet/budget.js';
+export { partition, parseShard, shardLabel, type Shard } from './gauntlet/shard.js';
+export { cellFeatures, topologyClass } from './gauntlet/coverage.js';
+export { estimateCell, modelEstimateMs, MODEL as ESTIMATE_MODEL } from './gauntlet/estimate.js';
+export { readDurations, recordDuration, durationsPath, type DurationStore } from './gauntlet/durations.js';
+export { discoverTests } from './gauntlet/discover.js';
+export type { DiscoveryResult } from './gauntlet/discover-main.js';
+export { writeJobPlan, type JobPlan } from './gauntlet/plan-file.js';
+export { readHostTopology, type HostTopology, type HostLlc } from './host/host-topology.js';
+export { hostSkipReason, noPerfModeFromEnv, TCG_MAX_VCPUS, tcgMaxVcpus } from './host/capability.js';
+export { planCpus, resolveCpuCap, defaultCpuCap, DEFAULT_CPU_SHARE, type CpuPlan } from './host/cpu-budget.js';
+export { hostArch } from './host/arch.js';
+export { reserveCpus, cpuLockPath, llcLockPath, type CpuReservation, type ReserveOptions } from './locks/index.js';
+export { type CellRecord, type CellStatus, type RunResults, type CellEvent, appendCellEvent, readCellEvents, resultsFromEvents } from './stats/run-results.js';
+export { mergeRuns, summarise, type SummaryRow } from './stats/merge.js';

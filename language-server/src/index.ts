@@ -1,6 +1,5 @@
-/**
- * @ktstr/language-server: will find `declareScheduler` and `ktstrTest` declarations statically
- * (ts-morph), validate them with the rules in @ktstr/core, and serve diagnostics and CodeLens
- * over stdio. Not implemented yet; this package holds its place in the workspace and the build.
- */
-export const LANGUAGE_SERVER_IMPLEMENTED = false;
+/** @ktstr/language-server: the analysis, usable without a client, and the server entry. */
+export { Workspace } from './analysis/workspace.js';
+export { analyseFile, rangeOf } from './analysis/analyse-file.js';
+export type { AnalysisSettings, FileAnalysis, Problem, Range, SchedulerSummary, TestSummary } from './analysis/types.js';
+export { COMMANDS, type CellArg, type TestArgs } from './handlers/commands.js';

@@ -1,5 +1,5 @@
-// `ktstr test --json` end to end: the example runs as a node:test test per cell, and stdout
-// carries one JSON object per test plus a summary line.
+// `ktstr test --json` end to end: the example runs as a node:test subtest per cell, and stdout
+// carries the run's results document (what `ktstr stats merge` joins).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,17 +8,21 @@ import { skipReason } from '../vm/cell-env.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
-test('ktstr test --json reports each cell and a summary', { skip: skipReason, timeout: 240_000 }, () => {
+test('ktstr test --json reports each cell in a results document', { skip: skipReason, timeout: 240_000 }, () => {
   const r = spawnSync(process.execPath, [join(root, 'cli/bin/ktstr.js'), 'test', join(root, 'examples/eevdf-baseline.test.ts'), '--json'], {
     cwd: root, encoding: 'utf8', timeout: 240_000,
   });
   assert.equal(r.status, 0, r.stderr.slice(-3000));
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  const cells = lines.filter((l) => l.type === 'test');
-  assert.equal(cells.length, 1);
-  assert.equal(cells[0].status, 'passed');
-  assert.match(cells[0].name, /^eevdf keeps pinned cgroups on their LLC \[eevdf\/1n2l2c1t\]$/);
-  assert.deepEqual(lines.at(-1), { type: 'summary', passed: 1, failed: 0, skipped: 0 });
+  const results = JSON.parse(r.stdout);
+  assert.equal(results.version, 1);
+  assert.deepEqual(results.shards, ['1/1']);
+  assert.equal(results.cells.length, 1);
+  const [cell] = results.cells;
+  assert.equal(cell.status, 'passed');
+  assert.match(cell.name, /^eevdf keeps pinned cgroups on their LLC\/tiny-2llc\/.+$/);
+  assert.equal(cell.scheduler, 'eevdf');
+  assert.equal(cell.topology, '1n2l2c1t');
+  assert.match(r.stderr, /1 passed, 0 failed, 0 skipped/);
 });
 
 test('an unknown topology is refused before anything runs', () => {

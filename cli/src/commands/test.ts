@@ -1,23 +1,37 @@
 /**
- * `ktstr test [paths...]`: runs ktstr test files through Node's own test runner, with the
- * TypeScript loader, the chosen kernel and topology passed down in the environment. Each cell
- * is a node:test test, so node's reporters, filters and exit codes apply unchanged.
+ * `ktstr test [paths...]`: plans a run over the test files (discovery, gauntlet expansion,
+ * budget, host checks, shard) with @ktstr/core's planner, then runs the cells through Node's
+ * own test runner, one process per job, each handed its cells in a plan file. Every cell is a
+ * node:test subtest `test/preset/kernel`, so node's reporters and exit codes apply.
  */
 import type { Sade } from 'sade';
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KtstrError, parseTopologyArg, resolveKernel, topologyLabel } from '@ktstr/core';
-import { action, progress } from '../output.js';
+import { getAffinity } from '@ktstr/native';
+import {
+  KtstrError, QEMU_BINARY, budgetFromEnv, chooseAccel, discoverTests, findCachedKernel, hostArch, jobEntries, noPerfModeFromEnv,
+  parseShard, parseTopologyArg, planRun, readCellEvents, readDurations, readHostTopology, resolveCpuCap, resolveKernel,
+  resultsFromEvents, topologyLabel, writeJobPlan, type PlanEntry, type ResolvedKernel, type RunPlan,
+} from '@ktstr/core';
+import { action, printJson, progress } from '../output.js';
+import { GauntletProgress, failedTable } from '../progress.js';
 import { runScenarioCommand } from './test-scenario.js';
 
-interface TestOptions {
-  kernel?: string;
+export interface TestFlags {
+  kernel?: string | string[];
   topology?: string;
   filter?: string;
+  gauntlet?: boolean;
+  budget?: number | string;
+  shard?: string;
+  jobs?: number | string;
+  'cpu-cap'?: number | string;
+  list?: boolean;
   json?: boolean;
-  jobs?: number;
+  reporter?: string;
   'cold-boot'?: boolean;
   scenario?: string;
   scheduler?: string;
@@ -49,46 +63,192 @@ export function tsLoader(): string {
   return fileURLToPath(import.meta.resolve('tsx'));
 }
 
+function asList(v: string | string[] | undefined): string[] {
+  return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);
+}
+
+function positiveInt(v: number | string | undefined, field: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new KtstrError(field, v, 'must be a whole number >= 1', `E.g. ${field} 2.`);
+  return n;
+}
+
+/** Labels of the kernels a listing names, without fetching anything. */
+function kernelLabelsForListing(specs: readonly string[]): string[] {
+  if (specs.length === 0) {
+    const fromEnv = process.env.KTSTR_KERNEL;
+    if (fromEnv) return kernelLabelsForListing([fromEnv]);
+    return [findCachedKernel()?.release ?? 'default'];
+  }
+  // Paths are labelled as resolveKernel labels them (a directory by its name, a file by its
+  // directory's); versions by their cached release, else as written (listing fetches nothing).
+  return specs.map((s) => {
+    if (!s.includes('/') && !existsSync(s)) return findCachedKernel(s)?.release ?? s;
+    const p = resolve(s);
+    return basename(existsSync(p) && statSync(p).isDirectory() ? p : dirname(p));
+  });
+}
+
+export interface PlannedRun {
+  plan: RunPlan;
+  files: string[];
+  fileOf: Map<string, string>;
+}
+
+/** Discovery and planning, shared by running and `--list`. */
+export function planFromFlags(paths: readonly string[], opts: TestFlags, kernelLabels: readonly string[]): PlannedRun {
+  const files = findTestFiles(paths.length ? paths : ['test', 'examples'].filter((p) => existsSync(p)));
+  if (files.length === 0) throw new KtstrError('paths', paths, 'holds no *.test.ts files', 'Point at test files or their directories.');
+  if (opts.topology !== undefined) parseTopologyArg(String(opts.topology));
+  const found = discoverTests(files, tsLoader());
+  if (found.errors.length > 0) {
+    const e = found.errors[0]!;
+    throw new KtstrError(e.file, 'test file', `failed to load: ${e.message}`, 'Fix the declaration; the message says which field.');
+  }
+  const host = readHostTopology('/sys', getAffinity(0));
+  const accel = chooseAccel(QEMU_BINARY).accel;
+  const plan = planRun(found.tests, {
+    kernels: kernelLabels,
+    arch: hostArch(),
+    topology: opts.topology === undefined ? undefined : String(opts.topology),
+    filter: opts.filter === undefined ? undefined : String(opts.filter),
+    gauntlet: opts.gauntlet === true,
+    budgetSecs: budgetFromEnv(opts.budget),
+    shard: opts.shard === undefined ? undefined : parseShard(String(opts.shard)),
+    durations: readDurations(),
+    host: { topology: host, accel },
+    noPerfModeEnv: noPerfModeFromEnv(),
+  });
+  const fileOf = new Map(found.tests.map((t) => [t.name, t.file ?? '']));
+  return { plan, files, fileOf };
+}
+
+function printList(run: PlannedRun, json: boolean): void {
+  const rows = run.plan.entries.map((e) => ({
+    name: e.name, test: e.test, preset: e.preset, kernel: e.kernel, scheduler: e.scheduler, topology: topologyLabel(e.topology),
+    status: e.status, reason: e.reason, estimateMs: e.estimateMs, estimateSource: e.estimateSource, home: e.home,
+    ...(e.shard ? { shard: e.shard } : {}), file: run.fileOf.get(e.test),
+  }));
+  if (json) {
+    printJson({ mode: run.plan.mode, ...(run.plan.budgetMs ? { budgetMs: run.plan.budgetMs } : {}), ...(run.plan.shard ? { shard: run.plan.shard } : {}),
+      tests: [...new Set(rows.map((r) => r.test))], cells: rows });
+    return;
+  }
+  const width = Math.max(4, ...rows.map((r) => r.name.length));
+  const mark = { run: 'run ', skip: 'skip', 'left-out': '  - ' } as const;
+  for (const r of rows) {
+    process.stdout.write(`${mark[r.status]}  ${r.name.padEnd(width)}  ~${(r.estimateMs / 1000).toFixed(0).padStart(4)} s${r.estimateSource === 'model' ? '*' : ' '}  ${r.reason}\n`);
+  }
+  const n = (s: string) => rows.filter((r) => r.status === s).length;
+  const secs = rows.filter((r) => r.status === 'run').reduce((s, r) => s + r.estimateMs, 0) / 1000;
+  process.stdout.write(`${n('run')} to run (~${secs.toFixed(0)} s), ${n('skip')} skipped, ${n('left-out')} left out; mode ${run.plan.mode}` +
+    `${run.plan.shard ? `, shard ${run.plan.shard}` : ''}  (* estimate from the model; others from earlier runs)\n`);
+}
+
 export function registerTestCommand(prog: Sade): void {
   prog
-    .command('test [paths]', 'Run ktstr tests (files or directories; default: test/ and examples/)', { default: false })
-    .option('--kernel', 'Kernel version or path (default: KTSTR_KERNEL, cache, then fetch)')
-    .option('--topology', 'Run every test on this topology: NnLlCcTt, N,L,C,T or a preset name')
-    .option('--filter', 'Only tests whose name matches this regular expression')
-    .option('--json', 'Machine-readable results (node:test JSON lines on stdout)')
-    .option('--jobs', 'Test files run at once (default: node --test default)')
+    .command('test [paths]', 'Run ktstr tests: each test over its cells (test/preset/kernel)', { default: false })
+    .option('--kernel', 'Kernel version or path; repeat for several (default: KTSTR_KERNEL, cache, then fetch)')
+    .option('--topology', 'Only cells of this shape: a preset name, NnLlCcTt or N,L,C,T')
+    .option('--filter', 'Only cells whose name (test/preset/kernel) matches this regular expression')
+    .option('--gauntlet', 'Every preset passing each test\'s gates (default: each test\'s home topology only)')
+    .option('--budget', 'Seconds: the cells covering most per estimated second (or KTSTR_BUDGET_SECS)')
+    .option('--shard', 'K/N: run the K-th of N balanced, deterministic parts')
+    .option('--jobs', 'Cells run at once, each in its own process (default 1)')
+    .option('--cpu-cap', 'Host CPUs each job reserves and pins its VMs to (or KTSTR_CPU_CAP; default 30% of allowed, min 1)')
+    .option('--list', 'Show what would run and why, without running')
+    .option('--json', 'With --list: the plan as JSON; else: the results document on stdout')
+    .option('--reporter', 'A node:test reporter (spec, tap, dot, ...) on stdout instead of the progress display')
     .option('--cold-boot', 'Boot every cell from scratch instead of restoring the post-boot snapshot')
     .option('--scenario', 'Run one canned scenario (group/name, see ktstr scenarios) as a cell instead of test files')
     .option('--scheduler', 'With --scenario: eevdf (default), scx-ktstr, or a path to a scheduler binary')
-    .example('test examples --topology 1n2l2c1t')
+    .example('test examples --gauntlet --list')
+    .example('test examples --kernel 7.2 --kernel 7.3 --budget 600 --shard 1/4 --json > shard1.json')
     .example('test --scenario cpuset/disjoint --scheduler scx-ktstr')
-    .action(action(async (first: string | undefined, opts: TestOptions & { _: string[] }) => {
-      if (opts.scenario) return runScenarioCommand(opts);
+    .action(action(async (first: string | undefined, opts: TestFlags & { _: string[] }) => {
+      if (opts.scenario) return runScenarioCommand({ ...opts, kernel: Array.isArray(opts.kernel) ? opts.kernel[0] : opts.kernel });
       const paths = [first, ...opts._].filter((p): p is string => typeof p === 'string');
-      const files = findTestFiles(paths.length ? paths : ['test', 'examples'].filter((p) => existsSync(p)));
-      if (files.length === 0) throw new KtstrError('paths', paths, 'holds no *.test.ts files', 'Point at test files or their directories.');
-      const env = { ...process.env };
-      if (opts['cold-boot']) env.KTSTR_COLD_BOOT = '1';
-      // Set when ktstr itself runs inside a node:test file; the child must be a run of its own.
-      delete env.NODE_TEST_CONTEXT;
-      if (opts.topology) env.KTSTR_TOPOLOGY = topologyLabel(parseTopologyArg(opts.topology));
-      // Resolve (and fetch if needed) once here, so parallel test files do not race to fetch.
-      const kernel = await resolveKernel(opts.kernel ?? process.env.KTSTR_KERNEL, progress);
-      env.KTSTR_KERNEL = kernel.vmlinuz;
-      progress(`kernel ${kernel.label} (${kernel.how})`);
-      const args = ['--import', tsLoader(), '--test'];
-      if (opts.filter) args.push('--test-name-pattern', opts.filter);
-      if (opts.jobs) args.push(`--test-concurrency=${opts.jobs}`);
-      if (opts.json) {
-        const reporter = fileURLToPath(new URL('../json-reporter.js', import.meta.url));
-        args.push('--test-reporter=spec', '--test-reporter-destination=stderr', `--test-reporter=${reporter}`, '--test-reporter-destination=stdout');
+      const kernelSpecs = asList(opts.kernel);
+      if (opts.list) {
+        printList(planFromFlags(paths, opts, kernelLabelsForListing(kernelSpecs)), opts.json === true);
+        return;
       }
-      args.push(...files);
-      const child = spawn(process.execPath, args, { stdio: 'inherit', env });
-      const forward = (sig: NodeJS.Signals) => child.kill(sig);
-      process.on('SIGINT', forward);
-      process.on('SIGTERM', forward);
-      const code = await new Promise<number>((res) => child.on('exit', (c, s) => res(c ?? (s ? 128 + 2 : 1))));
+      const jobs = positiveInt(opts.jobs, '--jobs', 1);
+      // Resolve (and fetch if needed) once here, so parallel jobs do not race to fetch.
+      const kernels: ResolvedKernel[] = [];
+      for (const spec of kernelSpecs.length ? kernelSpecs : [undefined]) {
+        const k = await resolveKernel(spec ?? process.env.KTSTR_KERNEL, progress);
+        progress(`kernel ${k.label} (${k.how})`);
+        kernels.push(k);
+      }
+      const run = planFromFlags(paths, opts, kernels.map((k) => k.label));
+      const host = readHostTopology('/sys', getAffinity(0));
+      const cpuCap = resolveCpuCap(host, opts['cpu-cap']);
+      const code = await runPlan(run, kernels, { jobs, cpuCap, opts });
       process.exitCode = code;
     }));
+}
+
+interface RunSettings {
+  jobs: number;
+  cpuCap: number;
+  opts: TestFlags;
+}
+
+async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: RunSettings): Promise<number> {
+  const { plan } = run;
+  const active = plan.entries.filter((e) => e.status !== 'left-out');
+  const startedAt = new Date().toISOString();
+  const dir = mkdtempSync(join(tmpdir(), 'ktstr-run-'));
+  const resultsFile = join(dir, 'events.jsonl');
+  const kernelsByLabel = Object.fromEntries(kernels.map((k) => [k.label, k]));
+  progress(`${active.filter((e) => e.status === 'run').length} cell(s) to run, ${active.filter((e) => e.status === 'skip').length} skipped` +
+    ` (mode ${plan.mode}${plan.shard ? `, shard ${plan.shard}` : ''}, ${s.jobs} job(s), ${s.cpuCap} CPU(s) each)`);
+  const display = new GauntletProgress(active, resultsFile, s.jobs, s.opts.reporter === undefined);
+  const children: ReturnType<typeof spawn>[] = [];
+  const forward = (sig: NodeJS.Signals) => children.forEach((c) => c.kill(sig));
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const exits: Promise<number>[] = [];
+  for (let job = 0; job < s.jobs; job++) {
+    const entries: PlanEntry[] = jobEntries(plan.entries, s.jobs, job);
+    if (entries.length === 0) continue;
+    const planPath = join(dir, `job-${job + 1}.json`);
+    writeJobPlan(planPath, { version: 1, kernels: kernelsByLabel, entries });
+    const files = [...new Set(entries.map((e) => run.fileOf.get(e.test)).filter((f): f is string => !!f))];
+    const env: NodeJS.ProcessEnv = { ...process.env, KTSTR_PLAN: planPath, KTSTR_RESULTS: resultsFile, KTSTR_CPU_CAP: String(s.cpuCap) };
+    if (s.opts['cold-boot']) env.KTSTR_COLD_BOOT = '1';
+    // Set when ktstr itself runs inside a node:test file; the child must be a run of its own.
+    delete env.NODE_TEST_CONTEXT;
+    const args = ['--import', tsLoader(), '--test', '--test-concurrency=1'];
+    if (s.opts.reporter !== undefined) args.push(`--test-reporter=${s.opts.reporter}`, '--test-reporter-destination=stdout');
+    else args.push('--test-reporter=spec', `--test-reporter-destination=${join(dir, `job-${job + 1}.log`)}`);
+    args.push(...files);
+    // --pdeathsig: the runner dies with this process even on SIGKILL; its test processes notice
+    // and exit (core/src/gauntlet/orphan-watch.ts), so a killed run leaves no VM and no lock.
+    const child = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', process.execPath, ...args], {
+      stdio: ['ignore', s.opts.json ? 'ignore' : 'inherit', 'inherit'], env,
+    });
+    children.push(child);
+    exits.push(new Promise<number>((res) => child.on('exit', (c, sig) => res(c ?? (sig ? 130 : 1)))));
+  }
+  display.start();
+  const codes = await Promise.all(exits);
+  display.stop();
+  process.off('SIGINT', forward);
+  process.off('SIGTERM', forward);
+  const results = resultsFromEvents(readCellEvents(resultsFile), startedAt, plan.shard ?? '1/1');
+  const failed = results.cells.filter((c) => c.status === 'failed');
+  if (s.opts.json) printJson(results);
+  const summary = `${results.cells.filter((c) => c.status === 'passed').length} passed, ${failed.length} failed, ` +
+    `${results.cells.filter((c) => c.status === 'skipped').length} skipped`;
+  process.stderr.write(failedTable(failed));
+  progress(summary);
+  if (failed.length > 0 || codes.some((c) => c !== 0)) {
+    if (s.opts.reporter === undefined) progress(`node:test reports kept in ${dir}`);
+    return 1;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return 0;
 }

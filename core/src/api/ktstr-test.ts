@@ -1,30 +1,51 @@
 /**
- * `ktstrTest(name, options, body)`: declares a test that runs as one node:test test per cell.
- * The body runs on the host with a booted VM; it sends a scenario with `vm.run(...)` and asserts
- * on the result. Works under `ktstr test` and under a plain `node --test` alike.
+ * `ktstrTest(name, options, body)`: declares a test. It becomes one node:test test named
+ * `name` with one subtest per cell, `name/preset/kernel`. The body runs on the host with a
+ * booted VM; it sends a scenario with `vm.run(...)` and asserts on the result.
+ *
+ * Which cells: under `ktstr test` the CLI plans the run (gauntlet, budget, shard, jobs) and
+ * hands each test process its cells in KTSTR_PLAN. Under a plain `node --test` the test plans
+ * itself with the same planner: its home cell on the kernel from KTSTR_KERNEL (or the cache),
+ * every passing preset with KTSTR_GAUNTLET=1, the shape KTSTR_TOPOLOGY names, or a budget
+ * with KTSTR_BUDGET_SECS. See docs/gauntlet.md.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { spawnSync } from 'node:child_process';
+import { getAffinity } from '@ktstr/native';
 import { KtstrError } from '../errors.js';
 import type { SchedulerDecl } from './declare-scheduler.js';
 import { type Topology, topologyLabel, validateTopology } from '../topology/topology.js';
 import { CellVm } from '../runner/cell-vm.js';
 import { type ResolvedKernel, resolveKernel } from '../kernel/resolve.js';
 import { QEMU_BINARY } from '../vm/qemu-backend.js';
-import { parseTopologyArg } from '../topology/topology-arg.js';
+import { chooseAccel } from '../vm/accel.js';
+import { checkGates, GATE_FIELDS, type PerfModeOptions, type TestGates } from '../gauntlet/gates.js';
+import { budgetFromEnv, type DeclaredTest, type PlanEntry, planRun } from '../gauntlet/plan.js';
+import { discoveryMode, recordDeclaration } from '../gauntlet/registry.js';
+import { currentJobPlan } from '../gauntlet/plan-file.js';
+import { exitWhenOrphaned } from '../gauntlet/orphan-watch.js';
+import { readDurations, recordDuration } from '../gauntlet/durations.js';
+import { readHostTopology } from '../host/host-topology.js';
+import { noPerfModeFromEnv } from '../host/capability.js';
+import { pinToCpuBudget } from '../host/process-pinning.js';
+import { appendCellEvent, type CellRecord } from '../stats/run-results.js';
+import { hostArch } from '../host/arch.js';
 import { checkConfigPairing } from './config-pairing.js';
 
-export interface KtstrTestOptions {
+export interface KtstrTestOptions extends TestGates, PerfModeOptions {
   /** Omit to run under the kernel's default scheduler (EEVDF). */
   scheduler?: SchedulerDecl;
-  /** Default: the scheduler's topology, else 1 node x 2 LLCs x 2 cores. */
+  /**
+   * Pins the test to this one topology: no preset expansion. Without it the test's home is the
+   * scheduler's topology, and `--gauntlet` expands it over every preset passing its gates.
+   */
   topology?: Topology;
   /** What `hold.fraction(1)` means, in ms. */
   durationMs?: number;
   /** Appended to the scheduler's own schedArgs for this test. */
   extraSchedArgs?: string[];
   memoryMiB?: number;
-  /** Per-cell time limit of the node:test test. */
+  /** Per-cell time limit of the node:test subtest. */
   timeoutMs?: number;
   /** The config file content for a scheduler declared with configFile (JSON, or a string as is). */
   config?: unknown;
@@ -32,12 +53,19 @@ export interface KtstrTestOptions {
 
 export type KtstrTestBody = (vm: CellVm) => Promise<void>;
 
+/** The home of a test without scheduler topology or gates: the `tiny-2llc` preset's shape. */
 export const DEFAULT_TOPOLOGY: Topology = { numaNodes: 1, llcs: 2, coresPerLlc: 2, threadsPerCore: 1 };
 const DEFAULT_DURATION_MS = 2000;
 
+/** To stderr, and to the run's event file, where `ktstr test` shows it despite node's reporter. */
+const log = (line: string) => {
+  process.stderr.write(`ktstr: ${line}\n`);
+  appendCellEvent(process.env.KTSTR_RESULTS, { event: 'log', message: line, pid: process.pid });
+};
+
 let kernelOnce: Promise<ResolvedKernel> | undefined;
 function sharedKernel(): Promise<ResolvedKernel> {
-  kernelOnce ??= resolveKernel(process.env.KTSTR_KERNEL, (line) => process.stderr.write(`ktstr: ${line}\n`));
+  kernelOnce ??= resolveKernel(process.env.KTSTR_KERNEL, log);
   return kernelOnce;
 }
 
@@ -48,40 +76,121 @@ export function vmUnavailableReason(): string | undefined {
   return undefined;
 }
 
-export function cellTopology(options: KtstrTestOptions, where: string): Topology {
-  const fromEnv = process.env.KTSTR_TOPOLOGY;
-  if (fromEnv) return parseTopologyArg(fromEnv, 'KTSTR_TOPOLOGY');
-  if (options.topology) return validateTopology(options.topology, `${where}.topology`);
-  return options.scheduler?.topology ?? DEFAULT_TOPOLOGY;
-}
-
-export function ktstrTest(name: string, options: KtstrTestOptions, body: KtstrTestBody): void {
+/** The declaration the planner sees; validates everything a declaration can get wrong. */
+export function declareTest(name: string, options: KtstrTestOptions): DeclaredTest {
   const where = `ktstrTest(${JSON.stringify(name)})`;
-  if (typeof body !== 'function') throw new KtstrError(`${where}.body`, body, 'is not a function', 'Pass async (vm) => { ... } as the third argument.');
+  if (typeof name !== 'string' || name.trim() === '' || name.includes('\n')) {
+    throw new KtstrError(`${where}.name`, name, 'must be a non-empty single-line string', 'Name the test in a few words.');
+  }
   const durationMs = options.durationMs ?? DEFAULT_DURATION_MS;
   if (!Number.isInteger(durationMs) || durationMs <= 0) {
     throw new KtstrError(`${where}.durationMs`, durationMs, 'must be a whole number of ms > 0', 'E.g. durationMs: 2000.');
   }
+  checkGates(options, where, hostArch());
   checkConfigPairing(options.scheduler, options.config, where);
-  const topology = cellTopology(options, where);
-  const cellLabel = `${name} [${options.scheduler?.name ?? 'eevdf'}/${topologyLabel(topology)}]`;
-  const unavailable = vmUnavailableReason();
-  test(cellLabel, { timeout: options.timeoutMs ?? durationMs + 300_000, skip: unavailable ?? false }, async () => {
-    const kernel = await sharedKernel();
-    const vm = await CellVm.boot({
-      name: `${name}/${topologyLabel(topology)}/${kernel.label}`,
-      kernel,
-      topology,
-      scheduler: options.scheduler,
-      extraSchedArgs: options.extraSchedArgs,
-      durationMs,
-      memoryMiB: options.memoryMiB,
-      config: options.config,
+  const topology = options.topology ? validateTopology(options.topology, `${where}.topology`) : undefined;
+  const scheduler = options.scheduler ? { name: options.scheduler.name, topology: options.scheduler.topology ?? DEFAULT_TOPOLOGY } : undefined;
+  return {
+    name,
+    durationMs,
+    ...(scheduler ? { scheduler } : { scheduler: { name: 'eevdf', topology: DEFAULT_TOPOLOGY } }),
+    ...(topology ? { topology } : {}),
+    ...gateFields(options),
+    ...(options.performanceMode !== undefined ? { performanceMode: options.performanceMode } : {}),
+    ...(options.noPerfMode !== undefined ? { noPerfMode: options.noPerfMode } : {}),
+  };
+}
+
+function gateFields(o: TestGates): TestGates {
+  const out: TestGates = {};
+  for (const k of GATE_FIELDS) {
+    if (o[k] !== undefined) (out as Record<string, unknown>)[k] = o[k];
+  }
+  return out;
+}
+
+export function ktstrTest(name: string, options: KtstrTestOptions, body: KtstrTestBody): void {
+  if (typeof body !== 'function') {
+    throw new KtstrError(`ktstrTest(${JSON.stringify(name)}).body`, body, 'is not a function', 'Pass async (vm) => { ... } as the third argument.');
+  }
+  const decl = declareTest(name, options ?? {});
+  if (discoveryMode()) {
+    recordDeclaration(decl);
+    return;
+  }
+  const job = currentJobPlan();
+  if (job) {
+    const entries = job.entries.filter((e) => e.test === name);
+    if (entries.length === 0) return; // this test has no cells in this job
+    exitWhenOrphaned(log);
+    test(name, async (t) => {
+      // Reserved here, outside the cells' time limits: waiting for another run's CPUs is not slowness.
+      if (entries.some((e) => e.status === 'run')) await pinToCpuBudget(log);
+      for (const e of entries) await runEntry(t, e, job.kernels[e.kernel]!, options, body);
     });
-    try {
-      await body(vm);
-    } finally {
-      await vm.destroy();
+    return;
+  }
+  const unavailable = vmUnavailableReason();
+  test(name, { skip: unavailable ?? false }, async (t) => {
+    const kernel = await sharedKernel();
+    const plan = planRun([decl], {
+      kernels: [kernel.label],
+      arch: hostArch(),
+      topology: process.env.KTSTR_TOPOLOGY || undefined,
+      gauntlet: process.env.KTSTR_GAUNTLET === '1',
+      budgetSecs: budgetFromEnv(undefined),
+      durations: readDurations(),
+      host: { topology: readHostTopology('/sys', getAffinity(0)), accel: chooseAccel(QEMU_BINARY).accel },
+      noPerfModeEnv: noPerfModeFromEnv(),
+    });
+    if (plan.entries.some((e) => e.status === 'run')) await pinToCpuBudget(log);
+    for (const e of plan.entries) {
+      if (e.status !== 'left-out') await runEntry(t, e, kernel, options, body);
     }
+  });
+}
+
+async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel, options: KtstrTestOptions, body: KtstrTestBody): Promise<void> {
+  const results = process.env.KTSTR_RESULTS;
+  const record = (status: CellRecord['status'], durationMs: number, reason?: string) => appendCellEvent(results, {
+    event: 'end',
+    name: entry.name, test: entry.test, preset: entry.preset, kernel: entry.kernel, scheduler: entry.scheduler,
+    topology: topologyLabel(entry.topology), status, durationMs,
+    ...(reason ? { reason } : {}), ...(entry.shard ? { shard: entry.shard } : {}),
+    finishedAt: new Date().toISOString(),
+  });
+  if (entry.status === 'skip') {
+    record('skipped', 0, entry.reason);
+    await t.test(entry.name, { skip: entry.reason }, () => {});
+    return;
+  }
+  await t.test(entry.name, { timeout: options.timeoutMs ?? entry.durationMs + 300_000 }, async () => {
+    appendCellEvent(results, { event: 'start', name: entry.name, at: new Date().toISOString(), pid: process.pid });
+    const started = performance.now();
+    try {
+      const vm = await CellVm.boot({
+        name: entry.name,
+        kernel,
+        topology: entry.topology,
+        scheduler: options.scheduler,
+        extraSchedArgs: options.extraSchedArgs,
+        durationMs: entry.durationMs,
+        memoryMiB: options.memoryMiB,
+        config: options.config,
+      });
+      try {
+        await body(vm);
+      } finally {
+        await vm.destroy();
+      }
+    } catch (e) {
+      const ms = Math.round(performance.now() - started);
+      record('failed', ms, ((e as Error).message ?? String(e)).split('\n')[0]);
+      await recordDuration(entry.name, ms).catch(() => {});
+      throw e;
+    }
+    const ms = Math.round(performance.now() - started);
+    record('passed', ms);
+    await recordDuration(entry.name, ms).catch((e: Error) => log(`could not record the duration of ${entry.name}: ${e.message}`));
   });
 }

@@ -4,3 +4,5 @@ export { listLocks } from './list.js';
 export type { LockState, LockStatus } from './list.js';
 export { describeHolder, holderPath } from './holder.js';
 export type { LockHolder } from './holder.js';
+export { reserveCpus, cpuLockPath, llcLockPath } from './cpu-reservation.js';
+export type { CpuReservation, ReserveOptions } from './cpu-reservation.js';

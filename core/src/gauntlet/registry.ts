@@ -1,0 +1,27 @@
+/**
+ * Test discovery: `ktstr test --list`, budget selection and sharding must know every declared
+ * test before any runs. With KTSTR_DISCOVER=1, `ktstrTest` records its declaration here instead
+ * of registering node:test tests; core/src/gauntlet/discover-main.ts imports the test files and
+ * writes what was recorded. The store lives on globalThis so that a test file importing
+ * @ktstr/core through another path still lands in the same list.
+ */
+import type { DeclaredTest } from './plan.js';
+
+const KEY = Symbol.for('ktstr.declaredTests');
+type Holder = { [KEY]?: DeclaredTest[] };
+
+export function discoveryMode(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.KTSTR_DISCOVER === '1';
+}
+
+export function recordDeclaration(test: DeclaredTest): void {
+  const g = globalThis as Holder;
+  (g[KEY] ??= []).push(test);
+}
+
+export function takeDeclarations(): DeclaredTest[] {
+  const g = globalThis as Holder;
+  const out = g[KEY] ?? [];
+  g[KEY] = [];
+  return out;
+}

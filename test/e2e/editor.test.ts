@@ -1,0 +1,178 @@
+/**
+ * The editor end to end, in a real VS Code: code-server on localhost with the packaged .vsix
+ * installed, driven through Debian's chromium by playwright-core. It opens a test file, sees the
+ * CodeLens and a diagnostic on a bad gate, runs one cell on a chosen topology (a real VM), and
+ * sees it pass. Screenshots go to test/e2e/artifacts/.
+ *
+ * Set-up (code-server and playwright-core in the ktstr cache) is scripts/editor-e2e-setup.mjs;
+ * when it cannot be done here, the test skips with the reason.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { vmUnavailableReason } from '@ktstr/core';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const ARTIFACTS = join(REPO, 'test', 'e2e', 'artifacts');
+const VSIX = join(REPO, 'vscode-extension', 'dist', 'ktstr-vscode.vsix');
+const CHROMIUM = '/usr/bin/chromium';
+
+const SMOKE = `import { ktstrTest, cgroup, hold, work } from '@ktstr/core';
+
+ktstrTest('editor smoke', { maxCpus: 4, durationMs: 1000 }, async (vm) => {
+  const r = await vm.run([cgroup('spin', { workers: 2, work: work.spinWait() })], hold.fraction(1));
+  r.expect.noStall();
+});
+`;
+const BAD_GATES = `import { ktstrTest } from '@ktstr/core';
+
+ktstrTest('impossible gates', { minLlcs: 4, maxLlcs: 2 }, async () => {});
+`;
+
+/** Runs the set-up script; returns the install directory, or why the set-up is impossible. */
+function setUp(): { dir: string } | { skip: string } {
+  if (!existsSync(CHROMIUM)) return { skip: `${CHROMIUM} is missing (apt package chromium; npm run bootstrap installs it)` };
+  const r = spawnSync(process.execPath, [join(REPO, 'scripts', 'editor-e2e-setup.mjs')], { encoding: 'utf8', stdio: ['ignore', 'inherit', 'pipe'] });
+  if (r.status !== 0) return { skip: `editor set-up failed: ${r.stderr.trim().split('\n').at(-1)}` };
+  const dir = spawnSync(process.execPath, [join(REPO, 'scripts', 'editor-e2e-setup.mjs'), '--print-dir'], { encoding: 'utf8' }).stdout.trim();
+  if (!existsSync(VSIX)) {
+    const b = spawnSync('npm', ['run', '--silent', 'package', '-w', 'ktstr-vscode'], { cwd: REPO, encoding: 'utf8' });
+    if (b.status !== 0 || !existsSync(VSIX)) return { skip: `could not package the extension: ${b.stderr.trim()}` };
+  }
+  return { dir };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function waitForHttp(url: string, child: ChildProcess, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`code-server exited with ${child.exitCode}`);
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  throw new Error(`code-server did not answer at ${url} within ${ms} ms`);
+}
+
+const setup = setUp();
+const skip = 'skip' in setup ? setup.skip : vmUnavailableReason();
+if (skip) console.log(`# editor e2e skipped: ${skip}`);
+
+test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen topology', { skip: skip ?? false, timeout: 600_000 }, async () => {
+  const editorDir = (setup as { dir: string }).dir;
+  const codeServer = join(editorDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+  const { chromium } = await import(pathToFileURL(join(editorDir, 'node_modules', 'playwright-core', 'index.mjs')).href) as typeof import('playwright-core');
+  mkdirSync(ARTIFACTS, { recursive: true });
+
+  // A fresh workspace that uses this checkout's packages, as a user's project uses installed ones.
+  const root = mkdtempSync(join(tmpdir(), 'ktstr-editor-e2e-'));
+  const ws = join(root, 'project');
+  mkdirSync(join(ws, 'tests'), { recursive: true });
+  symlinkSync(join(REPO, 'node_modules'), join(ws, 'node_modules'));
+  writeFileSync(join(ws, 'package.json'), '{ "name": "editor-e2e", "private": true, "type": "module" }\n');
+  writeFileSync(join(ws, 'tests', 'smoke.test.ts'), SMOKE);
+  writeFileSync(join(ws, 'tests', 'bad-gates.test.ts'), BAD_GATES);
+  const userData = join(root, 'user-data');
+  const extensions = join(root, 'extensions');
+  mkdirSync(join(userData, 'User'), { recursive: true });
+  writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
+    'security.workspace.trust.enabled': false,
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'update.mode': 'none',
+  }, null, 2));
+
+  const install = spawnSync(process.execPath, [codeServer, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', VSIX], { encoding: 'utf8' });
+  assert.equal(install.status, 0, `installing the .vsix failed: ${install.stdout}${install.stderr}`);
+  assert.match(install.stdout, /ktstr-vscode/);
+
+  const port = await freePort();
+  const context = await chromium.launchPersistentContext(join(root, 'chromium'), {
+    executablePath: CHROMIUM,
+    viewport: { width: 1400, height: 900 },
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const server = spawn(process.execPath, [codeServer, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', userData,
+    '--extensions-dir', extensions, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', ws], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let serverLog = '';
+  server.stdout!.on('data', (c: Buffer) => { serverLog += c.toString(); });
+  server.stderr!.on('data', (c: Buffer) => { serverLog += c.toString(); });
+  const page = context.pages()[0] ?? await context.newPage();
+  const shot = async (name: string) => page.screenshot({ path: join(ARTIFACTS, `editor-${name}.png`) });
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, server, 60_000);
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: 90_000 });
+
+    const openFile = async (name: string) => {
+      await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => {});
+      await page.keyboard.press('Control+P');
+      await page.waitForSelector('.quick-input-widget input', { timeout: 30_000 });
+      await page.keyboard.type(name);
+      await page.waitForSelector(`.quick-input-list .monaco-list-row:has-text("${name}")`, { timeout: 30_000 });
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`.tab.active:has-text("${name}")`, { timeout: 30_000 });
+    };
+
+    // A diagnostic on the bad gate, from the language server, while the file is open.
+    await openFile('bad-gates.test.ts');
+    await page.waitForSelector('.monaco-editor .squiggly-error', { timeout: 120_000 });
+    await page.keyboard.press('Control+Shift+M');
+    const problem = page.locator('.markers-panel .monaco-list-row:has-text("is above maxLlcs")');
+    await problem.first().waitFor({ timeout: 30_000 });
+    await shot('1-bad-gate-diagnostic');
+
+    // The CodeLens above the runnable test.
+    await openFile('smoke.test.ts');
+    const runLens = page.locator('.codelens-decoration a:has-text("Run (2 cells)")');
+    await runLens.waitFor({ timeout: 60_000 });
+    await shot('2-codelens');
+
+    // Run on topology…: pick the non-home preset (tiny-1llc), accept, and wait for the pass.
+    await page.locator('.codelens-decoration a:has-text("Run on topology")').click();
+    const row = page.locator('.quick-input-list .monaco-list-row:has-text("tiny-1llc")');
+    await row.waitFor({ timeout: 30_000 });
+    await row.locator('input[type="checkbox"], .monaco-checkbox, .quick-input-list-checkbox').first().click();
+    await shot('3-pick-topology');
+    await page.keyboard.press('Enter');
+    const passed = page.locator('.notifications-toasts .notification-list-item-message:has-text("ktstr: 1 passed, 0 failed")');
+    const failed = page.locator('.notifications-toasts .notification-list-item-message:has-text("failed")');
+    await Promise.race([passed.waitFor({ timeout: 400_000 }), failed.filter({ hasNotText: '0 failed' }).waitFor({ timeout: 400_000 })]);
+    await page.keyboard.press('Control+Shift+U').catch(() => {});
+    await shot('4-cell-passed');
+    assert.ok(await passed.isVisible(), `the run did not pass: ${await page.locator('.notifications-toasts').innerText().catch(() => '?')}`);
+  } catch (e) {
+    await shot('failure').catch(() => {});
+    throw new Error(`${(e as Error).message}\n--- code-server log (tail) ---\n${serverLog.slice(-3000)}`, { cause: e });
+  } finally {
+    await context.close();
+    // code-server's own process group: its extension host, the language server, ktstr, QEMU.
+    try { process.kill(-server.pid!, 'SIGTERM'); } catch { /* already gone */ }
+    await sleep(1000);
+    try { process.kill(-server.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    rmSync(root, { recursive: true, force: true });
+  }
+});
