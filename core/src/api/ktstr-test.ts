@@ -15,7 +15,7 @@ import { getAffinity } from '@ktstr/native';
 import { KtstrError } from '../errors.js';
 import type { SchedulerDecl } from './declare-scheduler.js';
 import { type Topology, topologyLabel, validateTopology } from '../topology/topology.js';
-import { CellVm } from '../runner/cell-vm.js';
+import { TestVm } from '../runner/test-vm.js';
 import { type ResolvedKernel, resolveKernel } from '../kernel/resolve.js';
 import { QEMU_BINARY } from '../vm/qemu-backend.js';
 import { chooseAccel } from '../vm/accel.js';
@@ -51,7 +51,8 @@ export interface KtstrTestOptions extends TestGates, PerfModeOptions {
   config?: unknown;
 }
 
-export type KtstrTestBody = (vm: CellVm) => Promise<void>;
+/** The body gets a VM that boots when it first runs something, after validating it. */
+export type KtstrTestBody = (vm: TestVm) => Promise<void>;
 
 /** The home of a test without scheduler topology or gates: the `tiny-2llc` preset's shape. */
 export const DEFAULT_TOPOLOGY: Topology = { numaNodes: 1, llcs: 2, coresPerLlc: 2, threadsPerCore: 1 };
@@ -168,7 +169,7 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
     appendCellEvent(results, { event: 'start', name: entry.name, at: new Date().toISOString(), pid: process.pid });
     const started = performance.now();
     try {
-      const vm = await CellVm.boot({
+      const vm = new TestVm({
         name: entry.name,
         kernel,
         topology: entry.topology,

@@ -5,7 +5,9 @@
  * loaded), and then simply continues; later cells restore a copy of it. Anything that goes wrong
  * with snapshots falls back to a cold boot and says why, once per reason.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { KtstrError } from '../errors.js';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { QemuVm, type VmRequest, QEMU_BINARY } from '../vm/qemu-backend.js';
@@ -49,6 +51,9 @@ export function snapshotsDisabledReason(): string | undefined {
 
 export async function startGuest(o: GuestStartOptions): Promise<StartedGuest> {
   const t0 = performance.now();
+  if (!existsSync(o.request.kernel)) {
+    throw new KtstrError('kernel', o.request.kernel, 'does not exist', 'Run `ktstr kernel fetch` or pass --kernel with a valid path.');
+  }
   const disabled = snapshotsDisabledReason();
   if (disabled) {
     sayOnce(`cold boots: ${disabled}`);
