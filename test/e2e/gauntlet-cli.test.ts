@@ -10,11 +10,12 @@ import { join } from 'node:path';
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'cli/bin/ktstr.js');
 const ktstr = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-const example = join(root, 'examples');
+// Two example files with one test each: the planning counts below are theirs.
+const examples = ['eevdf-baseline.test.ts', 'fixture-scheduler.test.ts'].map((f) => join(root, 'examples', f));
 
 interface Listed { mode: string; tests: string[]; cells: { name: string; status: string; reason: string; shard?: string; home: boolean }[] }
 const list = (...args: string[]): Listed => {
-  const r = ktstr('test', example, '--list', '--json', '--kernel', 'k', ...args);
+  const r = ktstr('test', ...examples, '--list', '--json', '--kernel', 'k', ...args);
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(r.stdout) as Listed;
 };
