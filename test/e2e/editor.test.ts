@@ -1,8 +1,9 @@
 /**
  * The editor end to end, in a real VS Code: code-server on localhost with the packaged .vsix
  * installed, driven through Debian's chromium by playwright-core. It opens a test file, sees the
- * CodeLens and a diagnostic on a bad gate, runs one cell on a chosen topology (a real VM), and
- * sees it pass. Screenshots go to test/e2e/artifacts/.
+ * CodeLens and a diagnostic on a bad gate, runs one cell on a chosen topology (a real VM), sees it
+ * pass, and opens "Debug cell…", whose terminal boots the cell with `ktstr shell` and shows its
+ * prompt. Screenshots go to test/e2e/artifacts/.
  *
  * Set-up (code-server and playwright-core in the ktstr cache) is scripts/editor-e2e-setup.mjs;
  * when it cannot be done here, the test skips with the reason.
@@ -103,6 +104,8 @@ test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen
     'extensions.autoCheckUpdates': false,
     'extensions.autoUpdate': false,
     'update.mode': 'none',
+    // The DOM renderer keeps the terminal's text in the page, where the test can read it.
+    'terminal.integrated.gpuAcceleration': 'off',
   }, null, 2));
 
   const install = spawnSync(process.execPath, [codeServer, '--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', VSIX], { encoding: 'utf8' });
@@ -164,6 +167,21 @@ test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen
     await page.keyboard.press('Control+Shift+U').catch(() => {});
     await shot('4-cell-passed');
     assert.ok(await passed.isVisible(), `the run did not pass: ${await page.locator('.notifications-toasts').innerText().catch(() => '?')}`);
+
+    // Debug cell…: pick the home cell; a terminal boots it with `ktstr shell` and shows the prompt.
+    await page.locator('.codelens-decoration a:has-text("Debug cell")').click();
+    const home = page.locator('.quick-input-list .monaco-list-row:has-text("home")');
+    await home.first().waitFor({ timeout: 30_000 });
+    await home.first().click();
+    const banner = page.locator('.terminal-wrapper .xterm-rows:has-text("ktstr shell: Linux")');
+    await banner.first().waitFor({ timeout: 180_000 });
+    await page.locator('.terminal-wrapper .xterm-rows:has-text("ktstr:")').first().waitFor({ timeout: 60_000 });
+    await shot('5-debug-cell-shell');
+    const rows = await banner.first().innerText();
+    assert.match(rows, /ktstr shell: Linux \S+, 4 CPUs, scheduler EEVDF/);
+    // Leave the shell: the VM powers off and the terminal's process ends.
+    await page.keyboard.type('exit');
+    await page.keyboard.press('Enter');
   } catch (e) {
     await shot('failure').catch(() => {});
     throw new Error(`${(e as Error).message}\n--- code-server log (tail) ---\n${serverLog.slice(-3000)}`, { cause: e });

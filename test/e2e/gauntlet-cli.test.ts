@@ -100,6 +100,39 @@ test('zsh and fish scripts name every subcommand', () => {
   assert.equal(ktstr('completions', 'tcsh').status, 2);
 });
 
+/** Runs `script` in `shell` with a `ktstr` on PATH, as an installed CLI would be. */
+function inShell(shell: string, script: string): { status: number | null; stdout: string; stderr: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ktstr-compl-'));
+  try {
+    writeFileSync(join(dir, 'ktstr'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(bin)} "$@"\n`);
+    chmodSync(join(dir, 'ktstr'), 0o755);
+    writeFileSync(join(dir, `ktstr.${shell}`), ktstr('completions', shell).stdout);
+    return spawnSync(shell, ['-c', script.replaceAll('SCRIPT', join(dir, `ktstr.${shell}`))], {
+      cwd: root, encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, timeout: 120_000,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const hasShell = (shell: string) => spawnSync(shell, ['-c', 'true']).status === 0;
+
+test('fish completes subcommands and preset names from the script', { skip: hasShell('fish') ? false : 'fish is not installed (npm run bootstrap installs it)' }, () => {
+  const subcommands = inShell('fish', 'source SCRIPT; complete -C "ktstr "');
+  assert.equal(subcommands.status, 0, subcommands.stderr);
+  for (const c of ['test', 'stats', 'show-host', 'completions', 'scenarios']) assert.match(subcommands.stdout, new RegExp(`^${c}\t`, 'm'));
+  const presets = inShell('fish', 'source SCRIPT; complete -C "ktstr test --topology numa2"');
+  assert.deepEqual(presets.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0]).sort(), ['numa2-4llc', 'numa2-8llc', 'numa2-8llc-nosmt']);
+});
+
+test('zsh parses the script and registers it with compinit', { skip: hasShell('zsh') ? false : 'zsh is not installed (npm run bootstrap installs it)' }, () => {
+  assert.equal(inShell('zsh', 'zsh -n SCRIPT').status, 0);
+  const r = inShell('zsh', 'autoload -U compinit; compinit -u; source SCRIPT; whence -w _ktstr; print -r -- ${_comps[ktstr]}');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^_ktstr: function$/m);
+  assert.match(r.stdout, /^_ktstr$/m);
+});
+
 test('gates that no preset passes stop the run before anything boots', () => {
   const dir = mkdtempSync(join(root, 'examples', '.tmp-gates-'));
   try {
