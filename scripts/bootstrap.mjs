@@ -26,7 +26,7 @@ const APT_PACKAGES = {
   'libcap-dev': 'bpftool',
   'pkg-config': 'native builds',
   'make': 'native builds',
-  'gcc': 'the static guest agent',
+  'gcc': 'the static guest agent; gcov and the coverage build of the fixture loader (ktstr coverage)',
   'g++': 'the host addon',
   'cmake': 'the host addon (cmake-js)',
   'ninja-build': 'the host addon (cmake-js)',
@@ -36,6 +36,7 @@ const APT_PACKAGES = {
   'lz4': 'checking initramfs archives in tests',
   'cpio': 'checking initramfs archives in tests',
   'libkrb5-dev': 'the editor end-to-end test (code-server\'s kerberos module)', 'ripgrep': 'the editor end-to-end test (code-server search)', 'chromium': 'the editor end-to-end test (the browser)',
+  'zsh': 'the zsh completion test', 'fish': 'the fish completion test',
 };
 
 function step(n, total, what) {
@@ -99,5 +100,7 @@ note(`${kernel.label} (${kernel.how})`);
 step(7, TOTAL, 'kernel-source toolchain and fixture scheduler');
 const vmlinux = join(dirname(kernel.vmlinuz), 'vmlinux');
 run('bash', ['native/scripts/build-scheduler.sh'], { env: { ...process.env, KTSTR_VMLINUX: vmlinux } });
+// The gcov-instrumented loader `ktstr coverage` loads instead (docs/coverage.md); seconds to build.
+run('bash', ['native/scripts/build-scheduler.sh', '--coverage'], { env: { ...process.env, KTSTR_VMLINUX: vmlinux } });
 
 process.stderr.write(`ktstr bootstrap: ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

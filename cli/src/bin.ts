@@ -5,6 +5,7 @@
  */
 import sade from 'sade';
 import { registerTestCommand } from './commands/test.js';
+import { registerCoverageCommand } from './commands/coverage.js';
 import { registerStatsCommands } from './commands/stats.js';
 import { registerKernelCommands } from './commands/kernel.js';
 import { registerCompletionsCommand } from './commands/completions.js';
@@ -23,6 +24,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 const prog = sade('ktstr').version('0.1.0').describe('Test Linux process schedulers on real kernels in VMs with declared CPU topologies.');
 registerTestCommand(prog);
+registerCoverageCommand(prog);
 registerStatsCommands(prog);
 registerKernelCommands(prog);
 registerCompletionsCommand(prog);

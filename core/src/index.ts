@@ -61,3 +61,6 @@ export { hostArch } from './host/arch.js';
 export { reserveCpus, cpuLockPath, llcLockPath, type CpuReservation, type ReserveOptions } from './locks/index.js';
 export { type CellRecord, type CellStatus, type RunResults, type CellEvent, appendCellEvent, readCellEvents, resultsFromEvents } from './stats/run-results.js';
 export { mergeRuns, summarise, type SummaryRow } from './stats/merge.js';
+export { buildCoverageReport, guestDirOf, v8DirOf, type CoverageReport } from './coverage/coverage-report.js';
+export { COVERAGE_DIR_ENV, GUEST_COVERAGE_DIR, fixtureCoverageBinary } from './coverage/guest-coverage.js';
+export { formatLcov, mergeTracefiles, parseLcov, summarizeTracefile, type FileSummary, type Tracefile } from './coverage/lcov.js';

@@ -187,6 +187,47 @@ static int rest_of_line_directive(struct cell_parser *p, const char *directive, 
 	return 0;
 }
 
+/* `sched_env NAME=value`: one variable of the scheduler's environment (e.g.
+ * GCOV_PREFIX for a coverage build). The value has no spaces, like every
+ * field; the name is what a shell would accept. */
+static int sched_env_directive(struct cell_parser *p, const char *value)
+{
+	struct cell *c = p->cell;
+	const char *eq = strchr(value, '=');
+	const char *s;
+
+	if (!eq || eq == value || !(isalpha((unsigned char)value[0]) || value[0] == '_'))
+		return cell_fail(p, "sched_env: '%s' is not NAME=value (NAME: [A-Za-z_][A-Za-z0-9_]*)", value);
+	for (s = value; s < eq; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return cell_fail(p, "sched_env: '%s' is not NAME=value (NAME: [A-Za-z_][A-Za-z0-9_]*)", value);
+	if (c->n_sched_env >= CELL_MAX_SCHED_ENV)
+		return cell_fail(p, "too many sched_env lines (at most %d)", CELL_MAX_SCHED_ENV);
+	c->sched_env[c->n_sched_env] = strdup(value);
+	if (!c->sched_env[c->n_sched_env])
+		return cell_fail(p, "out of memory");
+	c->n_sched_env++;
+	return 0;
+}
+
+/* `collect DIR`: an absolute directory without `..` whose files go back to
+ * the host (collect.c). */
+static int collect_directive(struct cell_parser *p, const char *dir)
+{
+	struct cell *c = p->cell;
+
+	if (p->collect_line)
+		return cell_fail(p, "duplicate 'collect'");
+	if (dir[0] != '/' || strstr(dir, "/../") || (strlen(dir) >= 3 && strcmp(dir + strlen(dir) - 3, "/..") == 0))
+		return cell_fail(p, "collect: '%s' is not an absolute path without '..'", dir);
+	if (strlen(dir) >= sizeof(c->collect))
+		return cell_fail(p, "collect: path longer than %zu bytes", sizeof(c->collect) - 1);
+	strcpy(c->collect, dir);
+	c->has_collect = true;
+	p->collect_line = p->line;
+	return 0;
+}
+
 static int version_directive(struct cell_parser *p, char **f, int n)
 {
 	long long v;
@@ -246,6 +287,14 @@ static int top_level_directive(struct cell_parser *p, char **f, int n)
 		    cell_parse_ranged(p, d, f[1], 0, CELL_MAX_DURATION_MS, &v))
 			return -1;
 		c->settle_ms = (long)v;
+	} else if (strcmp(d, "sched_env") == 0) {
+		if (cell_expect_fields(p, f, n, 2))
+			return -1;
+		return sched_env_directive(p, f[1]);
+	} else if (strcmp(d, "collect") == 0) {
+		if (cell_expect_fields(p, f, n, 2))
+			return -1;
+		return collect_directive(p, f[1]);
 	} else if (strcmp(d, "shell") == 0) {
 		if (cell_expect_fields(p, f, n, 1) || set_mode(p, CELL_MODE_SHELL, d))
 			return -1;
@@ -368,6 +417,8 @@ static int finish_cell(struct cell_parser *p)
 	}
 	if (cell->n_sched_args > 0 && !cell->has_scheduler)
 		return cell_fail(p, "sched_arg given without a 'scheduler' line");
+	if (cell->n_sched_env > 0 && !cell->has_scheduler)
+		return cell_fail(p, "sched_env given without a 'scheduler' line");
 	if (cell->mode != CELL_MODE_WORKERS)
 		return 0;
 	if (cell->n_steps == 0)
@@ -434,6 +485,9 @@ void cell_free(struct cell *cell)
 	for (int i = 0; i < cell->n_sched_args; i++)
 		free(cell->sched_args[i]);
 	cell->n_sched_args = 0;
+	for (int i = 0; i < cell->n_sched_env; i++)
+		free(cell->sched_env[i]);
+	cell->n_sched_env = 0;
 	free(cell->exec_command);
 	cell->exec_command = NULL;
 	free(cell->cgroups);

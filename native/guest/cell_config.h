@@ -19,6 +19,7 @@
 #define CELL_MAX_STEPS 256
 #define CELL_MAX_OPS_PER_STEP 64
 #define CELL_MAX_SCHED_ARGS 128
+#define CELL_MAX_SCHED_ENV 16
 #define CELL_MAX_ALIVE_WORKERS 1024 /* running at the same time */
 #define CELL_MAX_RUN_WORKERS 4096   /* started over the whole run */
 #define CELL_MAX_BATCH 1024         /* `workers`, `spawn` and `stop` counts */
@@ -131,6 +132,10 @@ struct cell {
 	char scheduler[CELL_PATH_MAX];
 	int n_sched_args;
 	char *sched_args[CELL_MAX_SCHED_ARGS]; /* malloc'd */
+	int n_sched_env;
+	char *sched_env[CELL_MAX_SCHED_ENV]; /* "NAME=value", malloc'd */
+	bool has_collect;
+	char collect[CELL_PATH_MAX]; /* send the files under it to the host before `done` */
 	long sched_timeout_ms;
 	long settle_ms;
 	int n_cgroups;

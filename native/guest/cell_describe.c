@@ -41,6 +41,10 @@ void cell_describe(FILE *out, const struct cell *cell)
 	fprintf(out, "ok: scheduler %s (%d args), timeout %ld ms, settle %ld ms\n",
 		cell->has_scheduler ? cell->scheduler : "(none: EEVDF)", cell->n_sched_args,
 		cell->sched_timeout_ms, cell->settle_ms);
+	for (int i = 0; i < cell->n_sched_env; i++)
+		fprintf(out, "  sched_env %s\n", cell->sched_env[i]);
+	if (cell->has_collect)
+		fprintf(out, "  collect %s\n", cell->collect);
 	if (cell->mode == CELL_MODE_EXEC) {
 		fprintf(out, "  exec: %s\n", cell->exec_command);
 		return;

@@ -29,6 +29,7 @@ struct cell_parser {
 
 	bool seen_version;
 	bool seen_timeout, seen_settle, seen_duration;
+	int collect_line;      /* line of `collect`, 0 if none */
 	int mode_line;         /* line of `exec`/`shell`, 0 in worker mode */
 	int first_block_line;  /* 0 while there is no cgroup or step block */
 	int term_line;

@@ -153,6 +153,12 @@ void msg_step_end(int index, const char *name, struct workers *w)
 		json_kv_uint(&j, "timeslices", s.stats.timeslices);
 		json_kv_uint(&j, "migrations", s.stats.migrations);
 		json_kv_uint(&j, "max_gap_us", s.step_max_gap_us);
+		json_key(&j, "cpus");
+		json_array_begin(&j);
+		for (int cpu = 0; cpu < CPU_MAX; cpu++)
+			if (cpu_mask_test(&s.step_cpus, cpu))
+				json_int(&j, cpu);
+		json_array_end(&j);
 		json_object_end(&j);
 	}
 	json_array_end(&j);

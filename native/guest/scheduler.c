@@ -24,9 +24,13 @@ bool scheduler_kernel_supported(void)
 	return stat(SCHED_EXT_STATE_PATH, &st) == 0;
 }
 
-static void __attribute__((noreturn)) exec_scheduler(char **argv)
+static void __attribute__((noreturn)) exec_scheduler(char **argv, const struct cell *cell)
 {
 	int fd;
+
+	/* After fork, so only the scheduler sees them. */
+	for (int i = 0; i < cell->n_sched_env; i++)
+		putenv(cell->sched_env[i]);
 
 	/* Our own process group, so stopping it also stops anything the
 	 * loader started. */
@@ -66,7 +70,7 @@ int scheduler_spawn(struct scheduler *s, const struct cell *cell)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		exec_scheduler(argv);
+		exec_scheduler(argv, cell);
 	setpgid(pid, pid); /* also here: no race with the signals we send */
 	children_track(pid);
 	s->pid = pid;

@@ -11,6 +11,7 @@
 #include "channel.h"
 #include "children.h"
 #include "clock.h"
+#include "collect.h"
 #include "command.h"
 #include "file_io.h"
 #include "host_requests.h"
@@ -29,6 +30,10 @@
 /* How often it is checked while waiting for it to attach. */
 #define ATTACH_TICK_MS 10
 #define SCHED_STOP_GRACE_MS 1000
+/* A cell that collects files lets the scheduler take its time to exit: a
+ * coverage build writes its .gcda only on its normal exit path, and detaching
+ * under TCG can take seconds. */
+#define SCHED_STOP_GRACE_COLLECT_MS 15000
 #define SCHED_EXIT_SETTLE_MS 2000
 /* How long output may still come after the command was stopped. */
 #define COMMAND_DRAIN_MS 1000
@@ -154,7 +159,10 @@ static void finish(struct session *s, bool ok)
 		workers_free(s->workers); /* stops what still runs */
 		s->workers = NULL;
 	}
-	scheduler_stop(&s->sched, SCHED_STOP_GRACE_MS);
+	scheduler_stop(&s->sched, s->cell.has_collect ? SCHED_STOP_GRACE_COLLECT_MS : SCHED_STOP_GRACE_MS);
+	/* After the stop, so a program that writes its files on exit has. */
+	if (s->cell.has_collect && collect_send_files(s->cell.collect) < 0)
+		ok = false;
 	if (host_requests_failed())
 		ok = false; /* its `error` went out when it failed */
 	msg_done(ok, s->shutdown);

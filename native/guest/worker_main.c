@@ -106,6 +106,7 @@ static void note_step_gap(struct worker_slot *slot, const struct worker_shared_h
 	if (current != *epoch) {
 		*epoch = current;
 		*step_max = 0;
+		memset(&slot->step_cpus, 0, sizeof(slot->step_cpus));
 	}
 	if (gap > *step_max) {
 		*step_max = gap;
@@ -157,6 +158,7 @@ static void run_worker(const struct worker_plan *plan)
 	prev = __atomic_load_n(&slot->start_ns, __ATOMIC_RELAXED);
 	while (!__atomic_load_n(&slot->stop, __ATOMIC_RELAXED)) {
 		uint64_t now, gap;
+		int cpu;
 
 		if (!work_iteration(&ctx))
 			break;
@@ -168,7 +170,9 @@ static void run_worker(const struct worker_plan *plan)
 		prev = now;
 		__atomic_store_n(&slot->last_end_ns, now, __ATOMIC_RELAXED);
 		__atomic_store_n(&slot->iterations, slot->iterations + 1, __ATOMIC_RELEASE);
-		set_bit_once(&slot->cpus_seen, sched_getcpu());
+		cpu = sched_getcpu();
+		set_bit_once(&slot->cpus_seen, cpu);
+		set_bit_once(&slot->step_cpus, cpu);
 	}
 	work_worker_fini(&ctx);
 	keep_note(slot, ctx.note);

@@ -52,6 +52,9 @@ struct worker_slot {
 	uint32_t step_epoch;
 	uint32_t parked;                      /* 1 once it saw stop and stopped working */
 	struct cpu_mask cpus_seen;
+	/* CPUs it ran on within the step of step_epoch: cleared by the worker
+	 * when it sees a new step, so only the worker writes it. */
+	struct cpu_mask step_cpus;
 
 	_Alignas(CACHE_LINE) struct latency_hist wake_latency;
 };

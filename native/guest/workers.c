@@ -595,8 +595,10 @@ void workers_state(struct workers *w, int i, bool read_stats, struct worker_stat
 		uint64_t life = __atomic_load_n(&slot->max_gap_ns, __ATOMIC_ACQUIRE);
 		uint64_t step = 0, open;
 
-		if (__atomic_load_n(&slot->step_epoch, __ATOMIC_ACQUIRE) == w->header->step_epoch)
+		if (__atomic_load_n(&slot->step_epoch, __ATOMIC_ACQUIRE) == w->header->step_epoch) {
 			step = __atomic_load_n(&slot->step_max_gap_ns, __ATOMIC_RELAXED);
+			out->step_cpus = slot->step_cpus;
+		}
 		open = open_gap(slot, 0, now);
 		if (open > life)
 			life = open;

@@ -36,6 +36,7 @@ struct worker_state {
 	uint64_t iterations;
 	struct proc_sched_stats stats;
 	struct cpu_mask cpus_seen;
+	struct cpu_mask step_cpus; /* within the current step (empty before its first iteration in it) */
 	uint64_t max_gap_us; /* over its life (so far) */
 	uint64_t step_max_gap_us; /* within the current step */
 	bool has_wake_latency;

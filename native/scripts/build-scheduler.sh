@@ -13,9 +13,16 @@
 #      libbpf.a and dynamically against the system libelf, zlib and libzstd
 #      (--as-needed: only those actually referenced end up in DT_NEEDED).
 #
-# Usage: build-scheduler.sh [VMLINUX]
-#   VMLINUX  kernel image with .BTF to build against; default $KTSTR_VMLINUX,
-#            else the cached ktstr kernel (see DEFAULT_KERNEL below).
+# Usage: build-scheduler.sh [--coverage] [VMLINUX]
+#   --coverage  build the gcov-instrumented loader native/out/scx-ktstr-cov
+#               instead (for `ktstr coverage`, docs/coverage.md): the loader
+#               is compiled with gcc --coverage at -O0 (libgcov links
+#               statically, so the guest needs nothing more), the BPF side is
+#               the same. Its objects and scx_ktstr.gcno stay in
+#               native/out/scheduler-cov-obj/, whose absolute path is compiled
+#               into the binary as where scx_ktstr.gcda belongs.
+#   VMLINUX     kernel image with .BTF to build against; default $KTSTR_VMLINUX,
+#               else the cached ktstr kernel (see DEFAULT_KERNEL below).
 #
 # Environment:
 #   KTSTR_VMLINUX   see above
@@ -38,12 +45,20 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 t_start=$(now_ms)
 die() { printf '[scheduler] error: %s\n' "$*" >&2; exit 1; }
 
+coverage=""
+if [ "${1:-}" = "--coverage" ]; then
+	coverage=1
+	shift
+fi
+
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 native_dir="$(dirname "$script_dir")"
 src_dir="$native_dir/scheduler"
 out_dir="$native_dir/out"
-out_bin="$out_dir/scx-ktstr"
-stamp="$out_dir/scx-ktstr.stamp"
+name="scx-ktstr${coverage:+-cov}"
+out_bin="$out_dir/$name"
+stamp="$out_dir/$name.stamp"
+obj_dir="$out_dir/scheduler${coverage:+-cov}-obj"
 
 cache_home="${XDG_CACHE_HOME:-$HOME/.cache}"
 vmlinux="${1:-${KTSTR_VMLINUX:-$cache_home/ktstr/kernels/$DEFAULT_KERNEL/vmlinux}}"
@@ -70,6 +85,7 @@ build_id="$(readelf -n "$vmlinux" 2>/dev/null | awk '/Build ID:/ {print $3; exit
 key="$( {
 	echo "toolchain=$KTSTR_TOOLCHAIN_VERSION"
 	echo "vmlinux=$build_id"
+	echo "coverage=${coverage:-0}"
 	"$CLANG" --version | head -n1
 	"$CC" --version | head -n1
 	sha256sum "$src_dir/scx_ktstr.bpf.c" "$src_dir/scx_ktstr.c" \
@@ -77,7 +93,7 @@ key="$( {
 } | sha256sum | cut -d' ' -f1 )"
 
 mkdir -p "$out_dir"
-exec 9>"$out_dir/.scx-ktstr.lock"
+exec 9>"$out_dir/.$name.lock"
 if ! flock -n 9; then
 	log "another build is running; waiting"
 	flock 9
@@ -124,19 +140,39 @@ log "skeleton"
 "$bpftool" gen object "$tmp/scx_ktstr.linked.o" "$tmp/scx_ktstr.bpf.o"
 "$bpftool" gen skeleton "$tmp/scx_ktstr.linked.o" name scx_ktstr >"$tmp/scx_ktstr.bpf.skel.h"
 
-log "loader"
-"$CC" -O2 -g -Wall -Werror -Wno-unused-parameter \
-	-I"$tmp" -I"$scx_inc" -I"$tc/libbpf/include" -I"$tc/src/tools/include/uapi" \
-	-c "$src_dir/scx_ktstr.c" -o "$tmp/scx_ktstr.o"
-"$CC" -o "$tmp/scx-ktstr" "$tmp/scx_ktstr.o" "$tc/libbpf/lib/libbpf.a" \
-	-Wl,--as-needed -lelf -lz -lzstd
+log "loader${coverage:+ (gcov-instrumented)}"
+if [ -n "$coverage" ]; then
+	# The object is compiled where it stays: gcc puts scx_ktstr.gcno beside
+	# it and compiles that directory's absolute path into the binary as the
+	# place of scx_ktstr.gcda. The guest agent's GCOV_PREFIX moves the .gcda
+	# under its collect directory with this path below it, which is how the
+	# host finds the .gcno again (core/src/coverage/gcov-lcov.ts). -O0 keeps
+	# line counts faithful to the source.
+	rm -rf "$obj_dir"
+	mkdir -p "$obj_dir"
+	loader_obj="$obj_dir/scx_ktstr.o"
+	"$CC" -O0 -g --coverage -Wall -Werror -Wno-unused-parameter \
+		-I"$tmp" -I"$scx_inc" -I"$tc/libbpf/include" -I"$tc/src/tools/include/uapi" \
+		-c "$src_dir/scx_ktstr.c" -o "$loader_obj"
+	"$CC" --coverage -o "$tmp/$name" "$loader_obj" "$tc/libbpf/lib/libbpf.a" \
+		-Wl,--as-needed -lelf -lz -lzstd
+else
+	loader_obj="$tmp/scx_ktstr.o"
+	"$CC" -O2 -g -Wall -Werror -Wno-unused-parameter \
+		-I"$tmp" -I"$scx_inc" -I"$tc/libbpf/include" -I"$tc/src/tools/include/uapi" \
+		-c "$src_dir/scx_ktstr.c" -o "$loader_obj"
+	"$CC" -o "$tmp/$name" "$loader_obj" "$tc/libbpf/lib/libbpf.a" \
+		-Wl,--as-needed -lelf -lz -lzstd
+fi
 
-mv -f "$tmp/scx-ktstr" "$out_bin"
+mv -f "$tmp/$name" "$out_bin"
 # Keep the intermediates of the last build for debugging (vmlinux.h,
 # skeleton, objects); out/ is shared with the other native builds.
-rm -rf "$out_dir/scheduler-obj"
-mkdir -p "$out_dir/scheduler-obj"
-mv "$tmp"/vmlinux.h "$tmp"/scx_ktstr.* "$out_dir/scheduler-obj/"
+if [ -z "$coverage" ]; then
+	rm -rf "$obj_dir"
+	mkdir -p "$obj_dir"
+fi
+mv "$tmp"/vmlinux.h "$tmp"/scx_ktstr.* "$obj_dir/"
 printf '%s\n' "$key" >"$stamp"
 
 log "built $out_bin in $(( $(now_ms) - t0 )) ms (total with toolchain check $(( $(now_ms) - t_start )) ms)"

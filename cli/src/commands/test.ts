@@ -14,7 +14,7 @@ import { getAffinity } from '@ktstr/native';
 import {
   KtstrError, QEMU_BINARY, budgetFromEnv, chooseAccel, discoverTests, findCachedKernel, hostArch, jobEntries, noPerfModeFromEnv,
   parseShard, parseTopologyArg, planRun, readCellEvents, readDurations, readHostTopology, resolveCpuCap, resolveKernel,
-  resultsFromEvents, topologyLabel, writeJobPlan, type PlanEntry, type ResolvedKernel, type RunPlan,
+  resultsFromEvents, topologyLabel, writeJobPlan, type PlanEntry, type ResolvedKernel, type RunPlan, type RunResults,
 } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
 import { GauntletProgress, failedTable } from '../progress.js';
@@ -63,11 +63,11 @@ export function tsLoader(): string {
   return fileURLToPath(import.meta.resolve('tsx'));
 }
 
-function asList(v: string | string[] | undefined): string[] {
+export function asList(v: string | string[] | undefined): string[] {
   return v === undefined ? [] : (Array.isArray(v) ? v : [v]).map(String);
 }
 
-function positiveInt(v: number | string | undefined, field: string, dflt: number): number {
+export function positiveInt(v: number | string | undefined, field: string, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new KtstrError(field, v, 'must be a whole number >= 1', `E.g. ${field} 2.`);
@@ -185,18 +185,22 @@ export function registerTestCommand(prog: Sade): void {
       const run = planFromFlags(paths, opts, kernels.map((k) => k.label));
       const host = readHostTopology('/sys', getAffinity(0));
       const cpuCap = resolveCpuCap(host, opts['cpu-cap']);
-      const code = await runPlan(run, kernels, { jobs, cpuCap, opts });
+      const { code } = await runPlan(run, kernels, { jobs, cpuCap, opts });
       process.exitCode = code;
     }));
 }
 
-interface RunSettings {
+export interface RunSettings {
   jobs: number;
   cpuCap: number;
   opts: TestFlags;
+  /** Added to the test processes' environment (`ktstr coverage`: NODE_V8_COVERAGE, ...). */
+  env?: NodeJS.ProcessEnv;
+  /** false: the caller prints the results document itself (inside a larger one). */
+  printResults?: boolean;
 }
 
-async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: RunSettings): Promise<number> {
+export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: RunSettings): Promise<{ code: number; results: RunResults }> {
   const { plan } = run;
   const active = plan.entries.filter((e) => e.status !== 'left-out');
   const startedAt = new Date().toISOString();
@@ -217,7 +221,7 @@ async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: RunSetting
     const planPath = join(dir, `job-${job + 1}.json`);
     writeJobPlan(planPath, { version: 1, kernels: kernelsByLabel, entries });
     const files = [...new Set(entries.map((e) => run.fileOf.get(e.test)).filter((f): f is string => !!f))];
-    const env: NodeJS.ProcessEnv = { ...process.env, KTSTR_PLAN: planPath, KTSTR_RESULTS: resultsFile, KTSTR_CPU_CAP: String(s.cpuCap) };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...s.env, KTSTR_PLAN: planPath, KTSTR_RESULTS: resultsFile, KTSTR_CPU_CAP: String(s.cpuCap) };
     if (s.opts['cold-boot']) env.KTSTR_COLD_BOOT = '1';
     // Set when ktstr itself runs inside a node:test file; the child must be a run of its own.
     delete env.NODE_TEST_CONTEXT;
@@ -240,15 +244,15 @@ async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: RunSetting
   process.off('SIGTERM', forward);
   const results = resultsFromEvents(readCellEvents(resultsFile), startedAt, plan.shard ?? '1/1');
   const failed = results.cells.filter((c) => c.status === 'failed');
-  if (s.opts.json) printJson(results);
+  if (s.opts.json && s.printResults !== false) printJson(results);
   const summary = `${results.cells.filter((c) => c.status === 'passed').length} passed, ${failed.length} failed, ` +
     `${results.cells.filter((c) => c.status === 'skipped').length} skipped`;
   process.stderr.write(failedTable(failed));
   progress(summary);
   if (failed.length > 0 || codes.some((c) => c !== 0)) {
     if (s.opts.reporter === undefined) progress(`node:test reports kept in ${dir}`);
-    return 1;
+    return { code: 1, results };
   }
   rmSync(dir, { recursive: true, force: true });
-  return 0;
+  return { code: 0, results };
 }

@@ -25,6 +25,12 @@ export interface SchedulerOptions {
    * writes it at `guestPath` and passes `arg` with `{file}` replaced by that path.
    */
   configFile?: ConfigFileDecl;
+  /**
+   * A gcov-instrumented build of the same scheduler (compiled and linked with --coverage), used
+   * instead of `binary` under `ktstr coverage` so its loader's line coverage is reported
+   * (docs/coverage.md). A path.
+   */
+  coverageBinary?: string;
 }
 
 export interface SchedulerDecl {
@@ -35,6 +41,7 @@ export interface SchedulerDecl {
   readonly schedArgs: readonly string[];
   readonly attachTimeoutMs: number;
   readonly configFile?: ConfigFileDecl;
+  readonly coverageBinary?: string;
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -47,6 +54,9 @@ export function declareScheduler(options: SchedulerOptions): SchedulerDecl {
   if (typeof options.binary !== 'string' || options.binary === '') {
     throw new KtstrError(`${where}.binary`, options.binary, 'is missing', 'Give the scheduler executable: a path or a name on PATH.');
   }
+  if (options.coverageBinary !== undefined && (typeof options.coverageBinary !== 'string' || options.coverageBinary === '')) {
+    throw new KtstrError(`${where}.coverageBinary`, options.coverageBinary, 'is not a path', 'Give the path of the --coverage build of the scheduler.');
+  }
   const args = options.schedArgs ?? [];
   args.forEach((a, i) => {
     if (typeof a !== 'string') throw new KtstrError(`${where}.schedArgs[${i}]`, a, 'is not a string', 'Pass arguments as strings.');
@@ -58,6 +68,7 @@ export function declareScheduler(options: SchedulerOptions): SchedulerDecl {
     topology: options.topology ? validateTopology(options.topology, `${where}.topology`) : undefined,
     schedArgs: Object.freeze([...args]),
     attachTimeoutMs: options.attachTimeoutMs ?? 60_000,
+    ...(options.coverageBinary !== undefined ? { coverageBinary: resolve(options.coverageBinary) } : {}),
     ...(options.configFile !== undefined ? { configFile: Object.freeze(checkConfigFileDecl(options.configFile, `${where}.configFile`)) } : {}),
   });
 }

@@ -34,6 +34,8 @@ export interface StepWorkerState {
   migrations: number;
   /** The longest gap within this step only. */
   max_gap_us: number;
+  /** CPUs it ran on within this step (absent from agents before per-step CPU lists). */
+  cpus?: number[];
 }
 export interface StepMessage extends Base {
   type: 'step';
@@ -108,6 +110,15 @@ export interface PongMessage extends Base {
   type: 'pong';
   token: string;
 }
+/** A file under the cell's `collect` directory, sent after the scheduler stopped, before `done`. */
+export interface FileMessage extends Base {
+  type: 'file';
+  /** Its path in the guest. */
+  path: string;
+  size: number;
+  /** The content, base64 (RFC 4648 with padding). */
+  data_b64: string;
+}
 export interface DoneMessage extends Base {
   type: 'done';
   ok: boolean;
@@ -125,9 +136,10 @@ export type GuestMessage =
   | OutputMessage
   | ExecExitMessage
   | PongMessage
+  | FileMessage
   | DoneMessage;
 
-const KNOWN = new Set(['hello', 'sched_started', 'ready', 'step', 'event', 'worker', 'sched_exit', 'error', 'output', 'exec_exit', 'pong', 'done']);
+const KNOWN = new Set(['hello', 'sched_started', 'ready', 'step', 'event', 'worker', 'sched_exit', 'error', 'output', 'exec_exit', 'pong', 'file', 'done']);
 
 export function parseGuestMessage(payload: Buffer): GuestMessage {
   let value: unknown;

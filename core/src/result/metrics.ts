@@ -156,7 +156,7 @@ export function stepDeltas(prev: readonly StepWorkerState[], now: readonly StepW
       migrations: d('migrations'),
       maxGapUs: w.max_gap_us,
       wakeLatencyUsP99: null,
-      cpus: cpusOf(w.cgroup, w.index),
+      cpus: w.cpus ?? cpusOf(w.cgroup, w.index),
     };
   });
 }

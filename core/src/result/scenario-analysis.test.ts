@@ -66,3 +66,19 @@ test('the timeline carries every stimulus with cumulative iterations', () => {
   assert.deepEqual(timeline[10]!.iterations, { 'b/0': 400, 'b/1': 250 });
   assert.ok(timeline.every((e, i) => i === 0 || e.tMs >= timeline[i - 1]!.tMs));
 });
+
+test('a step report\'s own CPU lists place that step\'s load, not the whole run\'s', () => {
+  // Two workers with equal run time in the step. Over the whole run worker 0 used CPUs 0-1, but
+  // in this step both ran on CPU 0 only: all the load is on one CPU (ratio 1), whereas the
+  // whole-run lists would have spread worker 0 over CPUs 0 and 1 (1.5 / 0.5 = 3).
+  const w = (index: number, cpus: number[] | undefined) => ({ cgroup: 'a', index, iterations: 10, run_ns: 1e6, wait_ns: 0, timeslices: 1, migrations: 0, max_gap_us: 1, ...(cpus ? { cpus } : {}) });
+  const worker = (index: number, cpus: number[]) => ({ type: 'worker', t_ms: 9, cgroup: 'a', index, batch: 0, pid: 10 + index, tid: 10 + index, clone: 'fork', started_step: 0, stopped_step: null,
+    iterations: 10, run_ns: 1e6, wait_ns: 0, timeslices: 1, migrations: 0, minflt: 0, majflt: 0, nvcsw: 0, nivcsw: 0, cpus, max_gap_us: 1, wake_latency_us_p99: null, notes: [] });
+  const messages = (stepCpus: (number[] | undefined)[]) => [
+    { type: 'step', t_ms: 1, index: 0, name: 's', phase: 'start' },
+    { type: 'step', t_ms: 5, index: 0, name: 's', phase: 'end', workers: [w(0, stepCpus[0]), w(1, stepCpus[1])] },
+    worker(0, [0, 1]), worker(1, [0]),
+  ] as never;
+  assert.equal(analyzeMessages(messages([[0], [0]])).steps[0]!.metrics.maxImbalanceRatio, 1);
+  assert.equal(analyzeMessages(messages([undefined, undefined])).steps[0]!.metrics.maxImbalanceRatio, 3);
+});

@@ -28,6 +28,7 @@ import { CellResult, type SchedulerExit, schedulerExitFrom } from '../result/cel
 import { analyzeMessages } from '../result/scenario-analysis.js';
 import { fixtureDir } from '../fixture.js';
 import { checkConfigPairing, configArgs, configContent } from '../api/config-pairing.js';
+import { saveCollectedFiles, schedulerBinaryForRun, withCoverageDirectives } from '../coverage/guest-coverage.js';
 
 /** A TCG boot on a loaded 2-core host takes up to ~15 s; a boot this late has hung. */
 export const DEFAULT_BOOT_TIMEOUT_MS = 90_000;
@@ -108,7 +109,7 @@ export class CellVm {
   static async boot(plan: CellPlan): Promise<CellVm> {
     // Before anything boots: a missing or unwanted config is the test's mistake, not the VM's.
     checkConfigPairing(plan.scheduler, plan.config, plan.name);
-    const schedulerHost = plan.scheduler ? resolveSchedulerBinary(plan.scheduler, [fixtureDir()]) : undefined;
+    const schedulerHost = plan.scheduler ? schedulerBinaryForRun(plan.scheduler, resolveSchedulerBinary(plan.scheduler, [fixtureDir()])) : undefined;
     const payload = cellPayload({ scheduler: schedulerHost, includeFiles: plan.includeFiles ?? [] });
     const base = baseImage();
     const request: VmRequest = {
@@ -206,12 +207,15 @@ export class CellVm {
       const resolved = validateScenario(scenario, this.plan.topology, { durationMs: this.plan.durationMs });
       durationMs = resolved.totalHoldMs;
       description = encodeScenarioCell(resolved, { scheduler: this.schedulerLaunch(), schedTimeoutMs: this.plan.scheduler?.attachTimeoutMs ?? 0 });
+      // Under `ktstr coverage`: the loader's gcov environment and `collect` (core/src/coverage/).
+      description = withCoverageDirectives(description, this.schedulerLaunch() !== undefined);
     } catch (e) {
       await this.vm.destroy();
       throw e;
     }
     // The holds, plus time for workers to stop, report and the guest to power off.
     const { done, readyMs, log } = await this.exchange(description, durationMs + 60_000);
+    saveCollectedFiles(this.plan.name, this.vm.channel.received);
     const result = this.resultFrom(this.vm.channel.received, readyMs, durationMs, log);
     if (result.schedulerExit && !options.allowSchedulerExit) throw new SchedulerExitError(result);
     if (!done.ok && !result.schedulerExit) {

@@ -1,5 +1,5 @@
 /* Host-side unit checks of the parts of the agent that need no VM: the JSON
- * emitter (and its UTF-8 helpers), the cpulist parser, the latency
+ * emitter (and its UTF-8 helpers), base64, the cpulist parser, the latency
  * histogram, the payloads of the request frames, placing files (in a
  * temporary directory), what the cell parser makes of a scenario (the
  * error messages are checked by tests/check-cells.sh) and the /proc
@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../base64.h"
 #include "../cell_config.h"
 #include "../cpulist.h"
 #include "../file_io.h"
@@ -30,6 +31,27 @@ static int failures;
 			failures++;                                              \
 		}                                                                \
 	} while (0)
+
+/* RFC 4648, section 10, plus bytes that are not text. */
+static void test_base64(void)
+{
+	static const struct { const char *in, *out; } vectors[] = {
+		{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+	};
+	const unsigned char bin[] = { 0x00, 0xff, 0xfe, 0x80, 0x3f };
+	char out[32];
+
+	for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+		size_t n = strlen(vectors[i].in);
+
+		CHECK(base64_encoded_len(n) == strlen(vectors[i].out) + 1);
+		base64_encode((const unsigned char *)vectors[i].in, n, out);
+		CHECK(strcmp(out, vectors[i].out) == 0);
+	}
+	base64_encode(bin, sizeof(bin), out);
+	CHECK(strcmp(out, "AP/+gD8=") == 0);
+}
 
 static void test_json(void)
 {
@@ -418,6 +440,7 @@ static void test_proc_parsers(void)
 
 int main(void)
 {
+	test_base64();
 	test_json();
 	test_utf8_tail();
 	test_cpulist();

@@ -1,0 +1,93 @@
+/**
+ * `ktstr coverage [paths] --lcov OUT`: runs the cells exactly as `ktstr test` does, with the
+ * test processes under NODE_V8_COVERAGE and the schedulers' coverage builds in the guests, then
+ * writes one lcov tracefile: the user's test files (host) merged with the scheduler's loader
+ * (guest gcov). Conversion and merging are in @ktstr/core (core/src/coverage/).
+ */
+import type { Sade } from 'sade';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { getAffinity } from '@ktstr/native';
+import {
+  COVERAGE_DIR_ENV, KtstrError, buildCoverageReport, readHostTopology, resolveCpuCap, resolveKernel, v8DirOf,
+  type CoverageReport, type ResolvedKernel,
+} from '@ktstr/core';
+import { action, printJson, progress } from '../output.js';
+import { asList, planFromFlags, positiveInt, runPlan, type TestFlags } from './test.js';
+
+interface CoverageFlags extends TestFlags {
+  lcov?: string;
+}
+
+function summaryTable(report: CoverageReport): string {
+  const rows = report.files.map((f) => ({
+    file: relative(process.cwd(), f.file) || f.file,
+    side: f.side,
+    lines: `${f.linesHit}/${f.linesTotal}`,
+    pct: f.linesTotal ? `${((100 * f.linesHit) / f.linesTotal).toFixed(1)}%` : '-',
+  }));
+  const w = Math.max(4, ...rows.map((r) => r.file.length));
+  const lw = Math.max(5, ...rows.map((r) => r.lines.length));
+  return [`${'file'.padEnd(w)}  side   ${'lines'.padStart(lw)}  hit`,
+    ...rows.map((r) => `${r.file.padEnd(w)}  ${r.side.padEnd(5)}  ${r.lines.padStart(lw)}  ${r.pct.padStart(6)}`)].join('\n') + '\n';
+}
+
+export function registerCoverageCommand(prog: Sade): void {
+  prog
+    .command('coverage [paths]', 'Run tests like `ktstr test` and write lcov of the test files and of the scheduler\'s loader in the guest')
+    .option('--lcov', 'Where to write the merged lcov tracefile (required)')
+    .option('--kernel', 'Kernel version or path; repeat for several (default: KTSTR_KERNEL, cache, then fetch)')
+    .option('--topology', 'Only cells of this shape: a preset name, NnLlCcTt or N,L,C,T')
+    .option('--filter', 'Only cells whose name (test/preset/kernel) matches this regular expression')
+    .option('--gauntlet', 'Every preset passing each test\'s gates (default: each test\'s home topology only)')
+    .option('--budget', 'Seconds: the cells covering most per estimated second (or KTSTR_BUDGET_SECS)')
+    .option('--shard', 'K/N: run the K-th of N balanced, deterministic parts')
+    .option('--jobs', 'Cells run at once, each in its own process (default 1)')
+    .option('--cpu-cap', 'Host CPUs each job reserves and pins its VMs to (or KTSTR_CPU_CAP)')
+    .option('--json', 'The results document on stdout, with a `coverage` member (per-file summary)')
+    .option('--reporter', 'A node:test reporter (spec, tap, dot, ...) on stdout instead of the progress display')
+    .option('--cold-boot', 'Boot every cell from scratch instead of restoring the post-boot snapshot')
+    .example('coverage examples --lcov coverage.lcov')
+    .example('coverage test/my.test.ts --filter smoke --lcov out/ktstr.lcov --json')
+    .action(action(async (first: string | undefined, opts: CoverageFlags & { _: string[] }) => {
+      if (typeof opts.lcov !== 'string' || opts.lcov === '') {
+        throw new KtstrError('--lcov', opts.lcov, 'is required', 'Say where the tracefile goes, e.g. --lcov coverage.lcov.');
+      }
+      const lcovPath = resolve(opts.lcov);
+      const paths = [first, ...opts._].filter((p): p is string => typeof p === 'string');
+      const jobs = positiveInt(opts.jobs, '--jobs', 1);
+      const kernelSpecs = asList(opts.kernel);
+      const kernels: ResolvedKernel[] = [];
+      for (const spec of kernelSpecs.length ? kernelSpecs : [undefined]) {
+        const k = await resolveKernel(spec ?? process.env.KTSTR_KERNEL, progress);
+        progress(`kernel ${k.label} (${k.how})`);
+        kernels.push(k);
+      }
+      const run = planFromFlags(paths, opts, kernels.map((k) => k.label));
+      const cpuCap = resolveCpuCap(readHostTopology('/sys', getAffinity(0)), opts['cpu-cap']);
+      const dir = mkdtempSync(join(tmpdir(), 'ktstr-coverage-'));
+      try {
+        const { code, results } = await runPlan(run, kernels, {
+          jobs, cpuCap, opts, printResults: false,
+          env: { NODE_V8_COVERAGE: v8DirOf(dir), [COVERAGE_DIR_ENV]: dir },
+        });
+        // Host coverage is of the user's files: those under the paths the run was given.
+        const roots = paths.length ? paths : ['test', 'examples'].filter((p) => existsSync(p));
+        const report = await buildCoverageReport(dir, roots);
+        mkdirSync(dirname(lcovPath), { recursive: true });
+        writeFileSync(lcovPath, report.lcov);
+        for (const p of report.problems) progress(`guest coverage: ${p}`);
+        if (report.guestGcdaFiles === 0) progress('no guest coverage: no cell ran a scheduler with a coverage build to its exit');
+        if (opts.json) {
+          printJson({ ...results, coverage: { lcov: lcovPath, files: report.files, guestGcdaFiles: report.guestGcdaFiles, problems: report.problems } });
+        } else {
+          process.stdout.write(summaryTable(report));
+        }
+        progress(`lcov written to ${lcovPath} (${report.files.length} file(s))`);
+        process.exitCode = code;
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }));
+}
