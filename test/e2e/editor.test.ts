@@ -2,8 +2,9 @@
  * The editor end to end, in a real VS Code: code-server on localhost with the packaged .vsix
  * installed, driven through Debian's chromium by playwright-core. It opens a test file, sees the
  * CodeLens and a diagnostic on a bad gate, runs one cell on a chosen topology (a real VM), sees it
- * pass, and opens "Debug cell…", whose terminal boots the cell with `ktstr shell` and shows its
- * prompt. Screenshots go to test/e2e/artifacts/.
+ * pass, opens "Debug cell…", whose terminal boots the cell with `ktstr shell` and shows its
+ * prompt, and runs a scx-ktstr test with coverage, after which the Testing API's coverage view
+ * lists the test file and the scheduler's loader. Screenshots go to test/e2e/artifacts/.
  *
  * Set-up (code-server and playwright-core in the ktstr cache) is scripts/editor-e2e-setup.mjs;
  * when it cannot be done here, the test skips with the reason.
@@ -27,6 +28,13 @@ const CHROMIUM = '/usr/bin/chromium';
 const SMOKE = `import { ktstrTest, cgroup, hold, work } from '@ktstr/core';
 
 ktstrTest('editor smoke', { maxCpus: 4, durationMs: 1000 }, async (vm) => {
+  const r = await vm.run([cgroup('spin', { workers: 2, work: work.spinWait() })], hold.fraction(1));
+  r.expect.noStall();
+});
+`;
+const COVERED = `import { ktstrTest, cgroup, hold, work, SCX_KTSTR } from '@ktstr/core';
+
+ktstrTest('covered', { scheduler: SCX_KTSTR, topology: { numaNodes: 1, llcs: 1, coresPerLlc: 2, threadsPerCore: 1 }, durationMs: 1000 }, async (vm) => {
   const r = await vm.run([cgroup('spin', { workers: 2, work: work.spinWait() })], hold.fraction(1));
   r.expect.noStall();
 });
@@ -93,6 +101,7 @@ test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen
   writeFileSync(join(ws, 'package.json'), '{ "name": "editor-e2e", "private": true, "type": "module" }\n');
   writeFileSync(join(ws, 'tests', 'smoke.test.ts'), SMOKE);
   writeFileSync(join(ws, 'tests', 'bad-gates.test.ts'), BAD_GATES);
+  writeFileSync(join(ws, 'tests', 'covered.test.ts'), COVERED);
   const userData = join(root, 'user-data');
   const extensions = join(root, 'extensions');
   mkdirSync(join(userData, 'User'), { recursive: true });
@@ -182,6 +191,29 @@ test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen
     // Leave the shell: the VM powers off and the terminal's process ends.
     await page.keyboard.type('exit');
     await page.keyboard.press('Enter');
+
+    // Coverage: run the scx-ktstr test with coverage; the Testing API shows the test file (host
+    // V8 coverage) and the scheduler's loader (gcov from the guest) with their line coverage.
+    // (From the explorer: the terminal that just closed may still hold the keyboard focus.)
+    await page.locator('.explorer-folders-view .monaco-list-row:has-text("covered.test.ts")').first().click();
+    await page.waitForSelector('.tab.active:has-text("covered.test.ts")', { timeout: 30_000 });
+    await page.locator('.monaco-editor .view-lines').first().click();
+    // SCX_KTSTR's binary is computed at run time, so the server says so instead of guessing cells.
+    await page.locator('.codelens-decoration a:has-text("Run (cells at run time")').waitFor({ timeout: 60_000 });
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget input', { timeout: 30_000 });
+    await page.keyboard.type('Run Tests with Coverage in Current File');
+    await page.locator('.quick-input-list .monaco-list-row:has-text("Run Tests with Coverage in Current File")').first().click();
+    // The host side: the explorer shows the test file's line coverage once the run is in.
+    await page.locator('.explorer-folders-view .monaco-list-row:has-text("covered.test.ts"):has-text("%")').first().waitFor({ timeout: 400_000 });
+    await shot('6-coverage-test-file');
+    // The guest side: the loader lies outside the workspace, so look in the Test Coverage view.
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget input', { timeout: 30_000 });
+    await page.keyboard.type('Focus on Test Coverage View');
+    await page.locator('.quick-input-list .monaco-list-row:has-text("Focus on Test Coverage View")').first().click();
+    await page.locator('.monaco-workbench .monaco-list-row:has-text("scx_ktstr.c")').first().waitFor({ timeout: 60_000 });
+    await shot('7-coverage-view');
   } catch (e) {
     await shot('failure').catch(() => {});
     throw new Error(`${(e as Error).message}\n--- code-server log (tail) ---\n${serverLog.slice(-3000)}`, { cause: e });
