@@ -2,18 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { type BudgetCandidate, selectWithinBudget } from './budget.js';
-
-/** A small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../scenario/affinity.js';
 
 function randomCells(r: () => number): BudgetCandidate[] {
   const n = 1 + Math.floor(r() * 30);
@@ -27,7 +16,7 @@ function randomCells(r: () => number): BudgetCandidate[] {
 
 test('never exceeds the budget, and every selected cell added coverage when taken (500 random cases)', () => {
   for (let seed = 1; seed <= 500; seed++) {
-    const r = rng(seed);
+    const r = seededRandom(seed);
     const cells = randomCells(r);
     const budget = Math.floor(r() * 200_000);
     const sel = selectWithinBudget(cells, budget);
