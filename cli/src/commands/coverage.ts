@@ -8,13 +8,9 @@ import type { Sade } from 'sade';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
-import { getAffinity } from '@ktstr/native';
-import {
-  COVERAGE_DIR_ENV, KtstrError, buildCoverageReport, readHostTopology, resolveCpuCap, resolveKernel, v8DirOf,
-  type CoverageReport, type ResolvedKernel,
-} from '@ktstr/core';
+import { COVERAGE_DIR_ENV, KtstrError, buildCoverageReport, v8DirOf, type CoverageReport } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
-import { asList, planFromFlags, positiveInt, runPlan, type TestFlags } from './test.js';
+import { prepareRun, runPlan, withRunOptions, type TestFlags } from './test.js';
 
 interface CoverageFlags extends TestFlags {
   lcov?: string;
@@ -34,20 +30,9 @@ function summaryTable(report: CoverageReport): string {
 }
 
 export function registerCoverageCommand(prog: Sade): void {
-  prog
-    .command('coverage [paths]', 'Run tests like `ktstr test` and write lcov of the test files and of the scheduler\'s loader in the guest')
+  withRunOptions(prog.command('coverage [paths]', 'Run tests like `ktstr test` and write lcov of the test files and of the scheduler\'s loader in the guest'))
     .option('--lcov', 'Where to write the merged lcov tracefile (required)')
-    .option('--kernel', 'Kernel version or path; repeat for several (default: KTSTR_KERNEL, cache, then fetch)')
-    .option('--topology', 'Only cells of this shape: a preset name, NnLlCcTt or N,L,C,T')
-    .option('--filter', 'Only cells whose name (test/preset/kernel) matches this regular expression')
-    .option('--gauntlet', 'Every preset passing each test\'s gates (default: each test\'s home topology only)')
-    .option('--budget', 'Seconds: the cells covering most per estimated second (or KTSTR_BUDGET_SECS)')
-    .option('--shard', 'K/N: run the K-th of N balanced, deterministic parts')
-    .option('--jobs', 'Cells run at once, each in its own process (default 1)')
-    .option('--cpu-cap', 'Host CPUs each job reserves and pins its VMs to (or KTSTR_CPU_CAP)')
     .option('--json', 'The results document on stdout, with a `coverage` member (per-file summary)')
-    .option('--reporter', 'A node:test reporter (spec, tap, dot, ...) on stdout instead of the progress display')
-    .option('--cold-boot', 'Boot every cell from scratch instead of restoring the post-boot snapshot')
     .example('coverage examples --lcov coverage.lcov')
     .example('coverage test/my.test.ts --filter smoke --lcov out/ktstr.lcov --json')
     .action(action(async (first: string | undefined, opts: CoverageFlags & { _: string[] }) => {
@@ -56,16 +41,7 @@ export function registerCoverageCommand(prog: Sade): void {
       }
       const lcovPath = resolve(opts.lcov);
       const paths = [first, ...opts._].filter((p): p is string => typeof p === 'string');
-      const jobs = positiveInt(opts.jobs, '--jobs', 1);
-      const kernelSpecs = asList(opts.kernel);
-      const kernels: ResolvedKernel[] = [];
-      for (const spec of kernelSpecs.length ? kernelSpecs : [undefined]) {
-        const k = await resolveKernel(spec ?? process.env.KTSTR_KERNEL, progress);
-        progress(`kernel ${k.label} (${k.how})`);
-        kernels.push(k);
-      }
-      const run = planFromFlags(paths, opts, kernels.map((k) => k.label));
-      const cpuCap = resolveCpuCap(readHostTopology('/sys', getAffinity(0)), opts['cpu-cap']);
+      const { run, kernels, jobs, cpuCap } = await prepareRun(paths, opts);
       const dir = mkdtempSync(join(tmpdir(), 'ktstr-coverage-'));
       try {
         const { code, results } = await runPlan(run, kernels, {

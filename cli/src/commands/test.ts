@@ -147,20 +147,9 @@ function printList(run: PlannedRun, json: boolean): void {
 }
 
 export function registerTestCommand(prog: Sade): void {
-  prog
-    .command('test [paths]', 'Run ktstr tests: each test over its cells (test/preset/kernel)', { default: false })
-    .option('--kernel', 'Kernel version or path; repeat for several (default: KTSTR_KERNEL, cache, then fetch)')
-    .option('--topology', 'Only cells of this shape: a preset name, NnLlCcTt or N,L,C,T')
-    .option('--filter', 'Only cells whose name (test/preset/kernel) matches this regular expression')
-    .option('--gauntlet', 'Every preset passing each test\'s gates (default: each test\'s home topology only)')
-    .option('--budget', 'Seconds: the cells covering most per estimated second (or KTSTR_BUDGET_SECS)')
-    .option('--shard', 'K/N: run the K-th of N balanced, deterministic parts')
-    .option('--jobs', 'Cells run at once, each in its own process (default 1)')
-    .option('--cpu-cap', 'Host CPUs each job reserves and pins its VMs to (or KTSTR_CPU_CAP; default 30% of allowed, min 1)')
+  withRunOptions(prog.command('test [paths]', 'Run ktstr tests: each test over its cells (test/preset/kernel)', { default: false }))
     .option('--list', 'Show what would run and why, without running')
     .option('--json', 'With --list: the plan as JSON; else: the results document on stdout')
-    .option('--reporter', 'A node:test reporter (spec, tap, dot, ...) on stdout instead of the progress display')
-    .option('--cold-boot', 'Boot every cell from scratch instead of restoring the post-boot snapshot')
     .option('--scenario', 'Run one canned scenario (group/name, see ktstr scenarios) as a cell instead of test files')
     .option('--scheduler', 'With --scenario: eevdf (default), scx-ktstr, or a path to a scheduler binary')
     .example('test examples --gauntlet --list')
@@ -174,20 +163,43 @@ export function registerTestCommand(prog: Sade): void {
         printList(planFromFlags(paths, opts, kernelLabelsForListing(kernelSpecs)), opts.json === true);
         return;
       }
-      const jobs = positiveInt(opts.jobs, '--jobs', 1);
-      // Resolve (and fetch if needed) once here, so parallel jobs do not race to fetch.
-      const kernels: ResolvedKernel[] = [];
-      for (const spec of kernelSpecs.length ? kernelSpecs : [undefined]) {
-        const k = await resolveKernel(spec ?? process.env.KTSTR_KERNEL, progress);
-        progress(`kernel ${k.label} (${k.how})`);
-        kernels.push(k);
-      }
-      const run = planFromFlags(paths, opts, kernels.map((k) => k.label));
-      const host = readHostTopology('/sys', getAffinity(0));
-      const cpuCap = resolveCpuCap(host, opts['cpu-cap']);
+      const { run, kernels, jobs, cpuCap } = await prepareRun(paths, opts);
       const { code } = await runPlan(run, kernels, { jobs, cpuCap, opts });
       process.exitCode = code;
     }));
+}
+
+/**
+ * The options every command that runs cells takes (`ktstr test`, `ktstr coverage`); sade adds
+ * them to the command declared last.
+ */
+export function withRunOptions<T extends { option: (flag: string, description: string) => T }>(cmd: T): T {
+  return cmd
+    .option('--kernel', 'Kernel version or path; repeat for several (default: KTSTR_KERNEL, cache, then fetch)')
+    .option('--topology', 'Only cells of this shape: a preset name, NnLlCcTt or N,L,C,T')
+    .option('--filter', 'Only cells whose name (test/preset/kernel) matches this regular expression')
+    .option('--gauntlet', 'Every preset passing each test\'s gates (default: each test\'s home topology only)')
+    .option('--budget', 'Seconds: the cells covering most per estimated second (or KTSTR_BUDGET_SECS)')
+    .option('--shard', 'K/N: run the K-th of N balanced, deterministic parts')
+    .option('--jobs', 'Cells run at once, each in its own process (default 1)')
+    .option('--cpu-cap', 'Host CPUs each job reserves and pins its VMs to (or KTSTR_CPU_CAP; default 30% of allowed, min 1)')
+    .option('--reporter', 'A node:test reporter (spec, tap, dot, ...) on stdout instead of the progress display')
+    .option('--cold-boot', 'Boot every cell from scratch instead of restoring the post-boot snapshot');
+}
+
+/** Kernels resolved (and fetched if needed) once here, so parallel jobs do not race to fetch; then the plan and the CPU budget. */
+export async function prepareRun(paths: readonly string[], opts: TestFlags): Promise<{ run: PlannedRun; kernels: ResolvedKernel[]; jobs: number; cpuCap: number }> {
+  const jobs = positiveInt(opts.jobs, '--jobs', 1);
+  const specs = asList(opts.kernel);
+  const kernels: ResolvedKernel[] = [];
+  for (const spec of specs.length ? specs : [undefined]) {
+    const k = await resolveKernel(spec ?? process.env.KTSTR_KERNEL, progress);
+    progress(`kernel ${k.label} (${k.how})`);
+    kernels.push(k);
+  }
+  const run = planFromFlags(paths, opts, kernels.map((k) => k.label));
+  const cpuCap = resolveCpuCap(readHostTopology('/sys', getAffinity(0)), opts['cpu-cap']);
+  return { run, kernels, jobs, cpuCap };
 }
 
 export interface RunSettings {
