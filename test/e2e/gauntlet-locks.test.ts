@@ -3,11 +3,12 @@
 // SIGKILLing the first run frees its CPUs: the second proceeds and no VM of the first remains.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cacheRoot, listLocks, readHostTopology } from '@ktstr/core';
 import { skipReason } from '../vm/cell-env.js';
+import { descendants } from './process-tree.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixture = join(root, 'test/fixtures/gauntlet-three.ktstr.ts');
@@ -26,14 +27,6 @@ function run(file: string, ...args: string[]): { child: ChildProcess; output: ()
   return { child, output: () => out, exited: new Promise((res) => child.on('exit', (c) => res(c))) };
 }
 
-const descendants = (pid: number): number[] => {
-  try {
-    const kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
-    return kids.flatMap((k) => [k, ...descendants(k)]);
-  } catch {
-    return [];
-  }
-};
 
 test('a second run waits for the first one\'s CPUs and gets them when the first is killed', { skip: skipReason, timeout: 300_000 }, async () => {
   const a = run(longCell);

@@ -11,19 +11,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cacheRoot, listLocks } from '@ktstr/core';
 import { skipReason } from '../vm/cell-env.js';
+import { descendants } from './process-tree.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const ramFiles = () => readdirSync('/dev/shm').filter((n) => n.startsWith('ktstr-ram-'));
 const vmDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('ktstr-vm-'));
-/** Every process below `pid`: other runs on a shared host make VMs too, and must not count. */
-const descendants = (pid: number): number[] => {
-  try {
-    const kids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
-    return kids.flatMap((k) => [k, ...descendants(k)]);
-  } catch {
-    return [];
-  }
-};
 /** RAM files are named ktstr-ram-<pid of the process that started the VM>-... */
 const ownerPid = (ramFile: string) => Number(/^ktstr-ram-(\d+)-/.exec(ramFile)?.[1]);
 const qemuWith = (needle: string) => {
