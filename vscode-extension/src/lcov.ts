@@ -1,8 +1,11 @@
 /**
- * A reader for lcov tracefiles (what `ktstr coverage` writes: host V8 coverage of the test files
- * merged with guest gcov coverage of the scheduler's loader). Only the records the editor shows:
- * per-file line hits, function hits and branch hits. No `vscode` import: unit-tested under node.
+ * lcov tracefiles (what `ktstr coverage` writes: host V8 coverage of the test files merged with
+ * guest gcov coverage of the scheduler's loader) in the shape the editor shows: per-file line
+ * hits, function hits and branch hits per line. Parsing is core's (`@ktstr/core/lcov`, a pure
+ * module, so the bundle stays free of the engine). No `vscode` import: unit-tested under node.
  */
+import { parseLcov as parseTracefile } from '@ktstr/core/lcov';
+
 export interface LcovFile {
   path: string;
   /** line (1-based) -> hit count */
@@ -13,39 +16,18 @@ export interface LcovFile {
 }
 
 export function parseLcov(text: string): LcovFile[] {
-  const files: LcovFile[] = [];
-  let cur: LcovFile | undefined;
-  const fnLines = new Map<string, number>();
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    const colon = line.indexOf(':');
-    const tag = colon < 0 ? line : line.slice(0, colon);
-    const rest = colon < 0 ? '' : line.slice(colon + 1);
-    if (tag === 'SF') {
-      cur = { path: rest, lines: new Map(), functions: [], branches: new Map() };
-      fnLines.clear();
-      files.push(cur);
-    } else if (tag === 'end_of_record') {
-      cur = undefined;
-    } else if (!cur) {
-      continue;
-    } else if (tag === 'DA') {
-      const [ln, hits] = rest.split(',');
-      const n = Number(ln);
-      if (Number.isInteger(n) && n > 0) cur.lines.set(n, (cur.lines.get(n) ?? 0) + Number(hits ?? 0));
-    } else if (tag === 'FN') {
-      const comma = rest.indexOf(',');
-      fnLines.set(rest.slice(comma + 1), Number(rest.slice(0, comma)));
-    } else if (tag === 'FNDA') {
-      const comma = rest.indexOf(',');
-      const name = rest.slice(comma + 1);
-      cur.functions.push({ name, line: fnLines.get(name) ?? 0, hits: Number(rest.slice(0, comma)) });
-    } else if (tag === 'BRDA') {
-      const [ln, , , taken] = rest.split(',');
-      const n = Number(ln);
-      if (!Number.isInteger(n) || n <= 0) continue;
-      cur.branches.set(n, [...(cur.branches.get(n) ?? []), taken === '-' || taken === undefined ? 0 : Number(taken)]);
+  return [...parseTracefile(text)].map(([path, f]) => {
+    const branches = new Map<number, number[]>();
+    for (const [key, hits] of f.branches) {
+      const line = Number(key.split(',')[0]);
+      if (!Number.isInteger(line) || line <= 0) continue;
+      branches.set(line, [...(branches.get(line) ?? []), hits ?? 0]);
     }
-  }
-  return files;
+    return {
+      path,
+      lines: new Map([...f.lines].filter(([line]) => line > 0)),
+      functions: [...f.functions].map(([name, { line, hits }]) => ({ name, line, hits })),
+      branches,
+    };
+  });
 }
