@@ -197,6 +197,9 @@ export async function prepareRun(paths: readonly string[], opts: TestFlags): Pro
     progress(`kernel ${k.label} (${k.how})`);
     kernels.push(k);
   }
+  // Said once per run, as `ktstr shell` does: under TCG every cell boots and runs much slower.
+  const accel = chooseAccel(QEMU_BINARY);
+  progress(`acceleration ${accel.accel} (${accel.reason})`);
   const run = planFromFlags(paths, opts, kernels.map((k) => k.label));
   const cpuCap = resolveCpuCap(readHostTopology('/sys', getAffinity(0)), opts['cpu-cap']);
   return { run, kernels, jobs, cpuCap };
