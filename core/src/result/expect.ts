@@ -67,6 +67,11 @@ export class Expectation {
     return this.scope.cgroup === undefined ? this.r.metrics : (this.r.cgroups[this.scope.cgroup]?.metrics ?? computeMetrics(this.workers()));
   }
 
+  /** For numbers the guest reports only once per worker, at the end of the run. */
+  private wholeRunOnly(what: string): void {
+    if (this.scope.step !== undefined) this.fail(`${what} is reported per worker for the whole run, not per step; drop .inStep()`);
+  }
+
   private who(w: { cgroup: string; index: number; pid?: number }): string {
     return `cgroup ${w.cgroup} worker ${w.index}${w.pid !== undefined ? ` (pid ${w.pid})` : ''}`;
   }
@@ -133,7 +138,7 @@ export class Expectation {
 
   /** The worst p99 wake-to-run latency in scope is below `us` (whole run: the guest reports it per worker, not per step). */
   wakeLatencyBelowUs(us: number): this {
-    if (this.scope.step !== undefined) this.fail('wake latency is reported per worker for the whole run, not per step; drop .inStep()');
+    this.wholeRunOnly('wake latency');
     for (const w of this.workers()) {
       if (w.wakeLatencyUsP99 !== null && w.wakeLatencyUsP99 >= us) this.fail(`${this.who(w)} p99 wake latency ${w.wakeLatencyUsP99} us >= ${us} us`);
     }
@@ -169,6 +174,7 @@ export class Expectation {
 
   /** Minor page faults in scope (whole run) are at least `n`. */
   minorFaultsAtLeast(n: number): this {
+    this.wholeRunOnly('page faults');
     const t = this.workers().reduce((s, w) => s + w.minflt, 0);
     if (t < n) this.fail(`${t} minor faults < ${n}`);
     return this;
@@ -176,15 +182,23 @@ export class Expectation {
 
   /** Voluntary context switches in scope (whole run) are at least `n`. */
   voluntarySwitchesAtLeast(n: number): this {
+    this.wholeRunOnly('context switches');
     const t = this.workers().reduce((s, w) => s + w.nvcsw, 0);
     if (t < n) this.fail(`${t} voluntary context switches < ${n}`);
     return this;
   }
 
-  /** Every worker in scope (or of `cgroup`) ran only on `cpus`. */
+  /**
+   * Every worker in scope (or of `cgroup`) ran only on `cpus`: in a step, on the CPUs it was
+   * seen on within that step (docs/metrics.md says where a step's CPUs begin and end).
+   */
   ranOnlyOn(cpus: readonly number[], cgroup?: string): this {
-    for (const w of this.workers()) {
-      if (cgroup !== undefined && w.cgroup !== cgroup) continue;
+    const ws = this.samples().filter((w) => cgroup === undefined || w.cgroup === cgroup);
+    // Nothing to check is not a pass: a misspelt cgroup or a step its workers never reached
+    // would otherwise hide every placement bug.
+    if (ws.length === 0) this.fail(`no workers${cgroup !== undefined ? ` of cgroup ${cgroup}` : ''} reported to check CPUs of`);
+    for (const w of ws) {
+      if (w.cpusFromWholeRun) this.fail(`${this.who(w)}: this step's report has no CPUs (an agent from before per-step CPU lists), so its whole-run CPUs cannot stand in; drop .inStep()`);
       const outside = w.cpus.filter((c) => !cpus.includes(c));
       if (outside.length > 0) this.fail(`${this.who(w)} ran on CPUs ${outside.join(',')} outside ${cpus.join(',')}`);
     }

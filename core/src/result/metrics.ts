@@ -60,7 +60,14 @@ export interface WorkerSample {
   migrations: number;
   maxGapUs: number;
   wakeLatencyUsP99: number | null;
+  /** CPUs it was seen running on: in a step, within that step only (docs/metrics.md). */
   cpus: number[];
+  /**
+   * Set on a step's sample when the step report carried no CPUs (recordings of agents from
+   * before per-step CPU lists) and `cpus` is the worker's whole run instead: good enough to
+   * estimate a step's imbalance, wrong for asking where the worker ran in that step.
+   */
+  cpusFromWholeRun?: true;
 }
 
 export function workerFromMessage(m: WorkerMessage): WorkerResult {
@@ -157,6 +164,7 @@ export function stepDeltas(prev: readonly StepWorkerState[], now: readonly StepW
       maxGapUs: w.max_gap_us,
       wakeLatencyUsP99: null,
       cpus: w.cpus ?? cpusOf(w.cgroup, w.index),
+      ...(w.cpus === undefined ? { cpusFromWholeRun: true as const } : {}),
     };
   });
 }
