@@ -63,7 +63,7 @@ const TOTAL = 7;
 
 step(1, TOTAL, 'apt packages');
 const missing = Object.keys(APT_PACKAGES).filter((p) => output('dpkg-query', ['-W', '-f=${Status}', p]) !== 'install ok installed');
-if (missing.length === 0) note('all present');
+if (missing.length === 0) note('up to date: all present');
 else {
   note(`missing: ${missing.map((p) => `${p} (${APT_PACKAGES[p]})`).join(', ')}`);
   if (process.getuid?.() !== 0) {
@@ -81,13 +81,18 @@ if (existsSync(installed) && mtime(installed) >= mtime(lock) && mtime(installed)
 else run('npm', ['install', '--no-audit', '--no-fund']);
 
 step(3, TOTAL, 'TypeScript build');
-run('npx', ['tsc', '-b', 'tsconfig.json']);
+run(process.execPath, ['scripts/build-ts.mjs']);
 
 step(4, TOTAL, 'native host addon');
 run('npm', ['run', '--silent', 'build:addon', '-w', '@ktstr/native']);
 
 step(5, TOTAL, 'guest agent');
-run('make', ['-s', '-C', 'native/guest']);
+// `make -q` answers whether anything would be rebuilt, so an unchanged agent says so.
+if (spawnSync('make', ['-q', '-C', 'native/guest'], { cwd: root, stdio: 'ignore' }).status === 0) note('up to date');
+else {
+  run('make', ['-s', '-C', 'native/guest']);
+  note('built native/out/ktstr-guest');
+}
 
 step(6, TOTAL, 'default kernel');
 const kernelJson = spawnSync(process.execPath, [join(root, 'cli/dist/bin.js'), 'kernel', 'path', '--json'], {
@@ -95,7 +100,7 @@ const kernelJson = spawnSync(process.execPath, [join(root, 'cli/dist/bin.js'), '
 });
 if (kernelJson.status !== 0) process.exit(1);
 const kernel = JSON.parse(kernelJson.stdout);
-note(`${kernel.label} (${kernel.how})`);
+note(`${/fetched/.test(kernel.how) ? '' : 'up to date: '}${kernel.label} (${kernel.how})`);
 
 step(7, TOTAL, 'kernel-source toolchain and fixture scheduler');
 const vmlinux = join(dirname(kernel.vmlinuz), 'vmlinux');
