@@ -10,11 +10,14 @@ import { registerStatsCommands } from './commands/stats.js';
 import { registerKernelCommands } from './commands/kernel.js';
 import { registerCompletionsCommand } from './commands/completions.js';
 import { registerShowHostCommand } from './commands/show-host.js';
+import { registerDoctorCommand } from './commands/doctor.js';
+import { registerSetupCommand } from './commands/setup.js';
 import { registerPresetsCommand } from './commands/presets.js';
 import { registerLocksCommand } from './commands/locks.js';
 import { registerShellCommand } from './commands/shell.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerScenariosCommand } from './commands/scenarios.js';
+import { UsageError, checkArgv } from './argv-check.js';
 
 // A reader that stops early (`ktstr presets | head`) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -29,9 +32,19 @@ registerStatsCommands(prog);
 registerKernelCommands(prog);
 registerCompletionsCommand(prog);
 registerShowHostCommand(prog);
+registerDoctorCommand(prog);
+registerSetupCommand(prog);
 registerPresetsCommand(prog);
 registerScenariosCommand(prog);
 registerLocksCommand(prog);
 registerShellCommand(prog);
 registerCacheCommands(prog);
-prog.parse(process.argv);
+// sade would run a command with the options it does not know silently dropped; refuse instead.
+try {
+  checkArgv(prog, process.argv.slice(2));
+  prog.parse(process.argv);
+} catch (e) {
+  if (!(e instanceof UsageError)) throw e;
+  process.stderr.write(`ktstr: error: ${e.message}\n`);
+  process.exitCode = 2;
+}

@@ -1,9 +1,11 @@
 /**
  * Shell completion scripts for bash, zsh and fish, generated from the registered commands so
  * they never drift from the CLI. Preset names are baked in (they are data of this version);
- * test names are computed when completing, from `ktstr test --list --json` run in the current
- * directory, since they depend on where the user is.
+ * test names are computed when completing, in the current directory, since they depend on
+ * where the user is: from the index of test names that discovery keeps (complete-tests.ts).
  */
+import { fileURLToPath } from 'node:url';
+
 export interface CommandSpec {
   /** `test`, `kernel fetch`, ... */
   name: string;
@@ -16,14 +18,17 @@ export interface CompletionSpec {
   presets: string[];
 }
 
-/** Prints the test names of `ktstr test --list --json` read on stdin, one a line. */
-const TEST_NAMES_JS = `let s='';process.stdin.on('data',d=>s+=d).on('end',()=>{try{for(const t of JSON.parse(s).tests)console.log(t)}catch{}})`;
-const TEST_NAMES = `ktstr test --list --json 2>/dev/null | node -e "${TEST_NAMES_JS}"`;
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The command that prints test names: the index reader next to this file, run by the node that
+ * runs ktstr, by absolute path, so completion works whether ktstr is on PATH or run with npx.
+ */
+const COMPLETE_TESTS = fileURLToPath(new URL('./complete-tests.js', import.meta.url));
+export const TEST_NAMES = `${q(process.execPath)} ${q(COMPLETE_TESTS)} 2>/dev/null`;
 
 const top = (spec: CompletionSpec) => [...new Set(spec.commands.map((c) => c.name.split(' ')[0]!))];
 const subs = (spec: CompletionSpec, first: string) => spec.commands.filter((c) => c.name.startsWith(`${first} `)).map((c) => c.name.split(' ')[1]!);
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
 export function bashCompletion(spec: CompletionSpec): string {
   const flagCases = spec.commands.map((c) => `    ${q(c.name)}) flags=${q(c.flags.map((f) => f.name).join(' '))} ;;`).join('\n');
   const subCases = top(spec).filter((t) => subs(spec, t).length > 0).map((t) => `    ${q(t)}) COMPREPLY=( $(compgen -W ${q([...new Set(subs(spec, t))].join(' '))} -- "$cur") ); return ;;`).join('\n');

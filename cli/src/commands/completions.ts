@@ -3,22 +3,12 @@ import type { Sade } from 'sade';
 import { presetNames } from '@ktstr/presets';
 import { KtstrError } from '@ktstr/core';
 import { action } from '../output.js';
+import { commands } from '../command-tree.js';
 import { bashCompletion, fishCompletion, zshCompletion, type CommandSpec } from '../completions.js';
 
-/**
- * The registered commands and their flags, read from sade's command tree. sade 1.x keeps it in
- * `tree` without a public accessor; reading it keeps the completions in step with the CLI
- * instead of restating every flag here.
- */
+/** The registered commands and their flags, so the completions never drift from the CLI. */
 function commandSpecs(prog: Sade): CommandSpec[] {
-  const tree = (prog as unknown as { tree: Record<string, { describe?: string[]; options: [string, string][] } | string> }).tree;
-  return Object.entries(tree)
-    .filter((e): e is [string, { describe?: string[]; options: [string, string][] }] => typeof e[1] !== 'string' && !e[0].startsWith('__'))
-    .map(([name, c]) => ({
-      name,
-      description: (c.describe ?? [''])[0]!,
-      flags: c.options.map(([flag, description]) => ({ name: flag.replace(/^-\w, /, ''), description })),
-    }));
+  return commands(prog).map((c) => ({ name: c.name, description: c.description, flags: c.flags.map((f) => ({ name: `--${f.name}`, description: f.description })) }));
 }
 
 export function registerCompletionsCommand(prog: Sade): void {

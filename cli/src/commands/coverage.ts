@@ -30,7 +30,7 @@ function summaryTable(report: CoverageReport): string {
 }
 
 export function registerCoverageCommand(prog: Sade): void {
-  withRunOptions(prog.command('coverage [paths]', 'Run tests like `ktstr test` and write lcov of the test files and of the scheduler\'s loader in the guest'))
+  withRunOptions(prog.command('coverage [paths...]', 'Run tests like `ktstr test` and write lcov of the test files and of the scheduler\'s loader in the guest'))
     .option('--lcov', 'Where to write the merged lcov tracefile (required)')
     .option('--json', 'The results document on stdout, with a `coverage` member (per-file summary)')
     .example('coverage examples --lcov coverage.lcov')

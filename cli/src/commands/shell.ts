@@ -1,7 +1,7 @@
 /** `ktstr shell`: a busybox shell (or one command with --exec) inside a VM. */
 import type { Sade } from 'sade';
 import { resolve } from 'node:path';
-import { CellVm, declareScheduler, parseTopologyArg, resolveKernel, topologyLabel } from '@ktstr/core';
+import { CellVm, KtstrError, declareScheduler, parseTopologyArg, resolveKernel, topologyLabel } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
 
 interface ShellOptions {
@@ -31,14 +31,19 @@ export function registerShellCommand(prog: Sade): void {
     .option('--cold-boot', 'Boot every cell from scratch instead of restoring the post-boot snapshot')
     .example('shell --exec "cat /sys/devices/system/cpu/online" --topology 2n2l2c1t')
     .action(action(async (opts: ShellOptions) => {
+      const interactive = opts.exec === undefined;
+      // An interactive shell ends only when someone types exit: from a script or a pipe it
+      // would hang, so it is refused before anything boots.
+      if (interactive && !process.stdin.isTTY) {
+        throw new KtstrError('ktstr shell', 'stdin is not a terminal and there is no --exec',
+          'will not start an interactive shell (it would wait for input forever)', 'Run one command with --exec "CMD", or start ktstr shell from a terminal.');
+      }
       if (opts['cold-boot']) process.env.KTSTR_COLD_BOOT = '1';
       const topology = parseTopologyArg(opts.topology);
       const kernel = await resolveKernel(opts.kernel ?? process.env.KTSTR_KERNEL, progress);
       const scheduler = opts.scheduler
         ? declareScheduler({ name: 'shell-scheduler', binary: opts.scheduler, schedArgs: list(opts['sched-arg']) })
         : undefined;
-      const interactive = opts.exec === undefined;
-      if (interactive && !process.stdin.isTTY) progress('stdin is not a terminal; the shell reads it as typed input');
       progress(`booting ${topologyLabel(topology)} on ${kernel.label}${scheduler ? ` with ${opts.scheduler}` : ''}`);
       const vm = await CellVm.boot({
         name: `shell/${topologyLabel(topology)}/${kernel.label}`,

@@ -7,7 +7,7 @@ import { failedTable } from '../progress.js';
 
 export function registerStatsCommands(prog: Sade): void {
   prog
-    .command('stats merge [files]')
+    .command('stats merge [files...]')
     .describe('Merge results of shards (`ktstr test --json` output) into one run, with a summary.')
     .option('-o, --output', 'Write the merged results here (default: stdout)')
     .example('stats merge shard-1.json shard-2.json -o run.json')

@@ -6,7 +6,7 @@
  */
 import type { Sade } from 'sade';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import {
 import { action, printJson, progress } from '../output.js';
 import { GauntletProgress, failedTable } from '../progress.js';
 import { runScenarioCommand } from './test-scenario.js';
+import { DEFAULT_TEST_DIRS, testFilesUnder } from '../test-files.js';
 
 export interface TestFlags {
   kernel?: string | string[];
@@ -37,22 +38,12 @@ export interface TestFlags {
   scheduler?: string;
 }
 
-const TEST_FILE = /\.test\.(ts|mts|js|mjs)$/;
-
 export function findTestFiles(paths: readonly string[]): string[] {
   const out: string[] = [];
-  const walk = (p: string) => {
-    for (const name of readdirSync(p).sort()) {
-      if (name === 'node_modules' || name.startsWith('.')) continue;
-      const child = join(p, name);
-      if (statSync(child).isDirectory()) walk(child);
-      else if (TEST_FILE.test(name)) out.push(child);
-    }
-  };
   for (const p of paths) {
     if (!existsSync(p)) throw new KtstrError('paths', p, 'does not exist', 'Give test files or directories holding *.test.ts files.');
     // A file named explicitly runs whatever its name; directories contribute their *.test.* files.
-    if (statSync(p).isDirectory()) walk(resolve(p));
+    if (statSync(p).isDirectory()) out.push(...testFilesUnder(resolve(p)));
     else out.push(resolve(p));
   }
   return out;
@@ -98,7 +89,7 @@ export interface PlannedRun {
 
 /** Discovery and planning, shared by running and `--list`. */
 export function planFromFlags(paths: readonly string[], opts: TestFlags, kernelLabels: readonly string[]): PlannedRun {
-  const files = findTestFiles(paths.length ? paths : ['test', 'examples'].filter((p) => existsSync(p)));
+  const files = findTestFiles(paths.length ? paths : DEFAULT_TEST_DIRS.filter((p) => existsSync(p)));
   if (files.length === 0) throw new KtstrError('paths', paths, 'holds no *.test.ts files', 'Point at test files or their directories.');
   if (opts.topology !== undefined) parseTopologyArg(String(opts.topology));
   const found = discoverTests(files, tsLoader());
@@ -147,7 +138,7 @@ function printList(run: PlannedRun, json: boolean): void {
 }
 
 export function registerTestCommand(prog: Sade): void {
-  withRunOptions(prog.command('test [paths]', 'Run ktstr tests: each test over its cells (test/preset/kernel)', { default: false }))
+  withRunOptions(prog.command('test [paths...]', 'Run ktstr tests: each test over its cells (test/preset/kernel)', { default: false }))
     .option('--list', 'Show what would run and why, without running')
     .option('--json', 'With --list: the plan as JSON; else: the results document on stdout')
     .option('--scenario', 'Run one canned scenario (group/name, see ktstr scenarios) as a cell instead of test files')

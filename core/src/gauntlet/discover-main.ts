@@ -24,6 +24,9 @@ for (const file of files) {
     await import(pathToFileURL(resolve(file)).href);
     result.tests.push(...takeDeclarations().map((t) => ({ ...t, file })));
   } catch (e) {
+    // What the file declared before it threw is dropped with it: the run cannot import it
+    // either, and left in the registry it would be taken as the next file's.
+    takeDeclarations();
     result.errors.push({ file, message: (e as Error).message });
   }
 }

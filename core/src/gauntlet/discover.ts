@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KtstrError } from '../errors.js';
 import type { DiscoveryResult } from './discover-main.js';
+import { recordTestNames } from './discover-index.js';
 
 /** Matches no test name, so plain node:test tests in the imported files are skipped, not run. */
 const MATCH_NOTHING = '^\\b$';
@@ -32,6 +33,8 @@ export function discoverTests(files: readonly string[], loader: string, cwd = pr
       throw new KtstrError('test files', files, `could not be loaded (exit ${r.status}): ${(r.stderr || r.error?.message || '').trim().split('\n').slice(-5).join(' | ')}`,
         'Run one of them with `node --import tsx --test FILE` to see the error.');
     }
+    // For shell completion of test names (discover-index.ts).
+    recordTestNames(files, parsed.tests);
     return parsed;
   } finally {
     rmSync(dir, { recursive: true, force: true });
