@@ -28,6 +28,7 @@ import { readDurations, recordDuration } from '../gauntlet/durations.js';
 import { readHostTopology } from '../host/host-topology.js';
 import { noPerfModeFromEnv } from '../host/capability.js';
 import { pinToCpuBudget } from '../host/process-pinning.js';
+import { recordThrowSite } from '../coverage/throw-sites.js';
 import { appendCellEvent, type CellRecord } from '../stats/run-results.js';
 import { hostArch } from '../host/arch.js';
 import { checkConfigPairing } from './config-pairing.js';
@@ -186,6 +187,7 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
       }
     } catch (e) {
       const ms = Math.round(performance.now() - started);
+      recordThrowSite(e); // under `ktstr coverage`: the lines after it in the body did not run
       record('failed', ms, ((e as Error).message ?? String(e)).split('\n')[0]);
       await recordDuration(entry.name, ms).catch(() => {});
       throw e;

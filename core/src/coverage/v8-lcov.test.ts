@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildCoverageReport, v8DirOf } from './coverage-report.js';
+import { COVERAGE_DIR_ENV } from './guest-coverage.js';
+import { framesOf } from './throw-sites.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixtures = join(here, 'fixtures');
+const fixture = join(fixtures, 'line-hits.ts');
+
+/**
+ * Runs fixtures/line-hits.ts under Node and tsx with NODE_V8_COVERAGE, as a `ktstr coverage` test
+ * process does, calling each function the way a test body would; the failed assertion is caught
+ * and recorded by the same call the framework makes when a test body throws. The caller is an
+ * inline script, outside the fixtures directory, as the framework's own code is outside the
+ * user's paths.
+ */
+function runFixture(dir: string): void {
+  const script = `
+    import { recordThrowSite } from ${JSON.stringify(pathToFileURL(join(here, 'throw-sites.ts')).href)};
+    const f = await import(${JSON.stringify(pathToFileURL(fixture).href)});
+    try { f.throwsMidway(1); } catch (e) { recordThrowSite(e); }
+    try { f.assertsMidway(); } catch (e) { recordThrowSite(e); }
+  `;
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], {
+    env: { ...process.env, NODE_V8_COVERAGE: v8DirOf(dir), [COVERAGE_DIR_ENV]: dir, NODE_TEST_CONTEXT: undefined },
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+}
+
+test('lcov lists exactly the executable lines, with none after a throw counted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ktstr-v8-lcov-'));
+  try {
+    runFixture(dir);
+    const report = await buildCoverageReport(dir, [fixtures]);
+    const lines = Object.fromEntries(report.tracefile.get(fixture)?.lines ?? []);
+    assert.deepEqual(lines, {
+      1: 1, //  import assert ...            (line 2 blank, line 3 a comment: absent)
+      4: 1, //  export function throwsMidway: the declaration ran at import
+      5: 1, //    const a = n + 1;
+      6: 1, //    if (a > 100) {
+      7: 0, //      return a;                 (line 8 a closing brace: absent)
+      9: 1, //    throw new Error('midway');
+      10: 0, //   return a * 2;               after the throw (line 11: brace)
+      13: 1, // export function neverCalled
+      14: 0, //   const x = 1;                never called (line 15 blank)
+      16: 0, //   return x + 1;
+      19: 1, // export function assertsMidway
+      20: 1, //   const v = 1;
+      21: 1, //   assert.equal(v, 2);          threw
+      22: 0, //   const w = v + 1;             after the failed assertion
+      23: 0, //   console.log(w);
+    });
+    const file = report.files.find((f) => f.file === fixture);
+    assert.deepEqual(file && { hit: file.linesHit, total: file.linesTotal }, { hit: 9, total: 15 });
+    assert.match(report.lcov, /^DA:22,0$/m);
+    assert.doesNotMatch(report.lcov, /^DA:(2|3|8|11|15),/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('stack frames are read with their file, line and column', () => {
+  const stack = [
+    'AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:',
+    '    at assertsMidway (/w/test/a.test.ts:21:10)',
+    '    at async file:///w/test/b.test.ts:7:3',
+    '    at node:internal/modules/esm/module_job:325:25',
+  ].join('\n');
+  assert.deepEqual(framesOf(stack), [
+    { file: '/w/test/a.test.ts', line: 21, column: 10 },
+    { file: '/w/test/b.test.ts', line: 7, column: 3 },
+  ]);
+});
