@@ -14,7 +14,7 @@ const r = spawnSync(process.execPath, [tsc, '-b', '--verbose', 'tsconfig.json'],
 const text = `${r.stdout ?? ''}${r.stderr ?? ''}`;
 if (r.status !== 0) {
   // --verbose adds a status line per project; the compiler's errors are the rest.
-  process.stderr.write(text.split('\n').filter((l) => !/^\S+ - (Project|Building|Updating|Projects in this build)/.test(l) && !/^ {4}\* /.test(l)).join('\n').replace(/\n{3,}/g, '\n\n'));
+  process.stderr.write(text.split('\n').filter((l) => !/^[\d:]+(?: [AP]M)? - (Project|Building|Updating|Projects in this build)/.test(l) && !/^ {4}\* /.test(l)).join('\n').replace(/\n{3,}/g, '\n\n'));
   process.stderr.write(`\n\`tsc -b tsconfig.json\` failed (${r.error?.message ?? `exit ${r.status}`})\n`);
   process.exit(1);
 }
