@@ -26,6 +26,7 @@ export { parseTopologyArg } from './topology/topology-arg.js';
 export { parseCpulist, formatCpulist } from './topology/cpulist.js';
 export { KtstrError } from './errors.js';
 export { SCX_KTSTR, fixtureDir, guestAgentPath } from './fixture.js';
+export { BUILTIN_MODULE, BUILTIN_SCHEDULERS, type BuiltinScheduler } from './builtin-declarations.js';
 export { resolveKernel, type ResolvedKernel } from './kernel/resolve.js';
 export { fetchKernel, listCachedKernels, findCachedKernel, cleanKernels, type CachedKernel } from './kernel/kernel-cache.js';
 export { missingKernelConfig } from './kernel/config-check.js';

@@ -1,7 +1,7 @@
 /**
  * The server over stdio with a real JSON-RPC client (vscode-jsonrpc): initialize on a fixture
- * workspace, open and edit a file, receive diagnostics and CodeLens, hover, complete, and
- * execute a command.
+ * workspace, open and edit a file, receive diagnostics and CodeLens, hover, complete, ask for
+ * a quick fix, and execute a command.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,7 +25,7 @@ ktstrTest('fair', { scheduler: SIMPLE, minLlcs: 2, maxCpus: 8 }, async (vm) => {
 });
 `;
 
-interface Diag { message: string; code: string; range: { start: { line: number; character: number } } }
+interface Diag { message: string; code: string; severity: number; range: { start: { line: number; character: number }; end: { line: number; character: number } } }
 
 function fixture(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ktstr-lsp-'));
@@ -93,7 +93,33 @@ test('initialize, open, edit, diagnostics, CodeLens, hover, completion, executeC
   const completion = await conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: { line: line + 1, character: TEST_FILE.split('\n')[line + 1]!.indexOf('spinWait') } }) as { label: string }[];
   assert.ok(completion.some((c) => c.label === 'futexPingPong'), JSON.stringify(completion.map((c) => c.label)));
 
+  // A scenario one admitted preset cannot run: a warning on the spec and a quick fix adding the gate.
+  const gauntletUri = pathToFileURL(join(dir, 'tests', 'gauntlet.test.ts')).href;
+  const gauntletText = `import { ktstrTest, cgroup, cpuset, hold, work, SCX_KTSTR } from '@ktstr/core';
+
+ktstrTest('spread', { scheduler: SCX_KTSTR, maxLlcs: 2 }, async (vm) => {
+  await vm.run([cgroup('a', { cpuset: cpuset.llc(1), workers: 2, work: work.spinWait() })], hold.fraction(1));
+});
+`;
+  await conn.sendNotification('textDocument/didOpen', { textDocument: { uri: gauntletUri, languageId: 'typescript', version: 1, text: gauntletText } });
+  const [warning, ...others] = await nextDiagnostics(gauntletUri, 1);
+  assert.deepEqual(others, []);
+  assert.equal(warning!.code, 'scenario');
+  assert.equal(warning!.severity, 2);
+  assert.match(warning!.message, /^On tiny-1llc/);
+  const actions = await conn.sendRequest('textDocument/codeAction', {
+    textDocument: { uri: gauntletUri }, range: warning!.range, context: { diagnostics: [warning] },
+  }) as { title: string; kind: string; isPreferred: boolean; edit: { changes: Record<string, { range: unknown; newText: string }[]> } }[];
+  assert.equal(actions[0]!.title, "Add minLlcs: 2 to the test's gates (2 cells left)");
+  assert.equal(actions[0]!.kind, 'quickfix');
+  assert.equal(actions[0]!.isPreferred, true);
+  const at = { line: 2, character: gauntletText.split('\n')[2]!.indexOf('maxLlcs: 2') + 'maxLlcs: 2'.length };
+  assert.deepEqual(actions[0]!.edit.changes[gauntletUri], [{ range: { start: at, end: at }, newText: ', minLlcs: 2' }]);
+  // core's own scheduler expands like a workspace one: cells, not "computed at run time".
+  const builtinLenses = await conn.sendRequest('textDocument/codeLens', { textDocument: { uri: gauntletUri } }) as { command: { title: string } }[];
+  assert.equal(builtinLenses[0]!.command.title, 'Run (3 cells)');
+
   const listed = await conn.sendRequest('workspace/executeCommand', { command: 'ktstr.server.listTests', arguments: [] }) as { test: string; cells: unknown[]; unresolved?: string }[];
-  assert.deepEqual(listed.map((t) => [t.test, t.cells.length, t.unresolved]), [['fair', 0, 'the gates are invalid']]);
+  assert.deepEqual(listed.map((t) => [t.test, t.cells.length, t.unresolved]).sort(), [['fair', 0, 'the gates are invalid'], ['spread', 3, undefined]]);
   await conn.sendRequest('shutdown');
 });

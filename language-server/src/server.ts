@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
-  createConnection, FileChangeType, type InitializeParams, type InitializeResult, ProposedFeatures, TextDocuments,
+  CodeActionKind, createConnection, FileChangeType, type InitializeParams, type InitializeResult, ProposedFeatures, TextDocuments,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -15,6 +15,7 @@ import { listCachedKernels } from '@ktstr/core';
 import { Workspace } from './analysis/workspace.js';
 import type { AnalysisSettings } from './analysis/types.js';
 import { diagnosticsOf } from './handlers/diagnostics.js';
+import { codeActionsOf } from './handlers/code-actions.js';
 import { codeLensesOf } from './handlers/code-lens.js';
 import { contains, hoverOf } from './handlers/hover.js';
 import { completionsAt } from './handlers/completion.js';
@@ -59,6 +60,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       codeLensProvider: { resolveProvider: false },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       hoverProvider: true,
       completionProvider: { triggerCharacters: ['.', "'", '"', ' '] },
       executeCommandProvider: { commands: [COMMANDS.listTests] },
@@ -104,6 +106,11 @@ connection.onDidChangeWatchedFiles((e) => {
 connection.onCodeLens((p) => {
   const path = toPath(p.textDocument.uri);
   return path ? codeLensesOf(workspace.analyse(path)) : [];
+});
+
+connection.onCodeAction((p) => {
+  const path = toPath(p.textDocument.uri);
+  return path ? codeActionsOf(workspace.analyse(path), p.textDocument.uri, p.range) : [];
 });
 
 connection.onHover((p) => {

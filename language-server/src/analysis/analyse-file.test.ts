@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Workspace } from './workspace.js';
-import type { FileAnalysis } from './types.js';
+import type { FileAnalysis, Fix } from './types.js';
 
 const KERNELS = ['7.2.0'];
 const IMPORTS = "import { declareScheduler, ktstrTest, cgroup, cpuset, hold, work } from '@ktstr/core';\n";
@@ -114,7 +114,7 @@ test('a cpuset that exists only on some gauntlet shapes is a warning naming the 
   const p = a.problems.find((x) => x.code === 'scenario')!;
   assert.equal(p.severity, 'warning');
   assert.match(p.message, /On tiny-1llc .*LLC 1 does not exist/);
-  assert.deepEqual(covered(text, a, 'scenario'), ['cpuset: cpuset.llc(1)']);
+  assert.deepEqual(covered(text, a, 'scenario'), ['cpuset.llc(1)']);
 });
 
 test('values computed at run time are information, and no cells are guessed', () => {
@@ -158,4 +158,122 @@ test('an invalid duration is reported once, as a count', () => {
   const text = `${IMPORTS}ktstrTest('d', { durationMs: 0 }, async () => {});\n`;
   const a = analyse({ 'a.test.ts': text });
   assert.deepEqual(a.problems.map((p) => p.code), ['count']);
+});
+
+/** `text` with a fix's edits applied (last first, so earlier offsets stay valid). */
+function applyFix(text: string, fix: Fix): string {
+  const offset = (p: { line: number; character: number }) => text.split('\n').slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  let out = text;
+  for (const e of [...fix.edits].sort((a, b) => offset(b.range.start) - offset(a.range.start))) {
+    out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
+  }
+  return out;
+}
+
+const fixesOf = (a: FileAnalysis, code: string) => a.problems.find((p) => p.code === code)?.fixes ?? [];
+
+test('a scenario some admitted preset cannot run gets the gates that fix it, the one keeping most cells first', () => {
+  const text = `${SCHED}ktstrTest('t', { scheduler: S, maxLlcs: 2 }, async (vm) => {\n`
+    + "  await vm.run([cgroup('a', { cpuset: cpuset.llc(1), workers: 2, work: work.spinWait() })], hold.fraction(1));\n});\n";
+  const a = analyse({ 'a.test.ts': text });
+  const p = a.problems.find((x) => x.code === 'scenario')!;
+  assert.match(p.message, /On tiny-1llc \(1n1l4c1t, a gauntlet cell\).*minLlcs: 2 would keep the test to shapes where the scenario fits/);
+  // With maxLlcs 2 the shapes are tiny-1llc, tiny-2llc and smt-2llc: minNumaNodes cannot help.
+  assert.deepEqual(p.fixes!.map((f) => [f.title, f.preferred]), [
+    ["Add minLlcs: 2 to the test's gates (2 cells left)", true],
+    ["Add minCpus: 8 to the test's gates (1 cell left)", false],
+    ["Add requiresSmt: true to the test's gates (1 cell left)", false],
+  ]);
+  const fixed = applyFix(text, p.fixes![0]!);
+  assert.match(fixed, /\{ scheduler: S, maxLlcs: 2, minLlcs: 2 \}/);
+  const after = analyse({ 'a.test.ts': fixed });
+  assert.deepEqual(after.problems, []);
+  assert.deepEqual(after.tests[0]!.cells.map((c) => c.preset), ['tiny-2llc', 'smt-2llc']);
+});
+
+test('a scenario that fails on the home topology is an error whose fix moves the home', () => {
+  const text = `${SCHED}ktstrTest('t', { scheduler: S }, async (vm) => {\n`
+    + "  await vm.run([cgroup('a', { cpuset: cpuset.node(1), workers: 1, work: work.spinWait() })], hold.fraction(1));\n});\n";
+  const a = analyse({ 'a.test.ts': text });
+  const p = a.problems.find((x) => x.code === 'scenario')!;
+  assert.equal(p.severity, 'error');
+  assert.match(p.message, /^On tiny-2llc \(1n2l2c1t, the home topology\): .*NUMA node 1 does not exist/);
+  assert.deepEqual(p.fixes!.map((f) => f.title), ["Add minNumaNodes: 2 to the test's gates (5 cells left)"]);
+  const fixed = applyFix(text, p.fixes![0]!);
+  assert.match(fixed, /ktstrTest\('t', \{ scheduler: S, minNumaNodes: 2 \}/);
+  const after = analyse({ 'a.test.ts': fixed });
+  assert.deepEqual(after.problems.filter((x) => x.code === 'scenario'), []);
+  assert.equal(after.tests[0]!.cells.find((c) => c.home)?.preset, 'numa2-4llc');
+});
+
+test('the gate fix replaces a gate already written, and wraps options held in a constant', () => {
+  const body = "async (vm) => {\n  await vm.run([cgroup('a', { cpuset: cpuset.llc(2), workers: 1, work: work.spinWait() })], hold.fraction(1));\n}";
+  const own = `${IMPORTS}ktstrTest('t', {\n  minLlcs: 2,\n}, ${body});\n`;
+  const p = analyse({ 'a.test.ts': own }).problems.find((x) => x.code === 'scenario')!;
+  assert.equal(p.fixes![0]!.title, "Add minLlcs: 3 to the test's gates (21 cells left)");
+  assert.match(applyFix(own, p.fixes![0]!), /\{\n {2}minLlcs: 3,\n\}/);
+  const held = `${IMPORTS}const OPTS = { durationMs: 1000 };\nktstrTest('t', OPTS, ${body});\n`;
+  const q = analyse({ 'a.test.ts': held }).problems.find((x) => x.code === 'scenario')!;
+  const fixed = applyFix(held, q.fixes![0]!);
+  assert.match(fixed, /ktstrTest\('t', \{ \.\.\.OPTS, minLlcs: 3 \}/);
+  assert.deepEqual(analyse({ 'a.test.ts': fixed }).problems, []);
+});
+
+test('a CPU beyond the smallest shapes is fixed by the gate that keeps most cells, whichever gate it is', () => {
+  const text = `${IMPORTS}ktstrTest('t', {}, async (vm) => {\n`
+    + "  await vm.run([cgroup('a', { cpuset: cpuset.exact([0, 5]), workers: 1, work: work.spinWait() })], hold.fraction(1));\n});\n";
+  const p = analyse({ 'a.test.ts': text }).problems.find((x) => x.code === 'scenario')!;
+  assert.match(p.message, /names CPU 5/);
+  // minCpus 6 leaves out the two 4-CPU presets; minLlcs 3 would also drop smt-2llc (8 CPUs).
+  assert.deepEqual(p.fixes!.slice(0, 2).map((f) => f.title), ["Add minCpus: 6 to the test's gates (22 cells left)", "Add minLlcs: 3 to the test's gates (21 cells left)"]);
+  assert.match(applyFix(text, p.fixes![0]!), /ktstrTest\('t', \{ minCpus: 6 \}/);
+});
+
+test('a concrete CPU list in ranOnlyOn is a warning where a cell lacks the CPUs; the fix is the cgroup\'s own cpuset', () => {
+  const text = `${SCHED}ktstrTest('t', { scheduler: S, minLlcs: 2 }, async (vm) => {\n`
+    + "  const r = await vm.run([cgroup('a', { cpuset: cpuset.llc(1), workers: 2, work: work.spinWait() })], hold.fraction(1));\n"
+    + "  r.expect.noStall().ranOnlyOn([4, 5, 6, 7], 'a');\n  r.expect.ranOnlyOn([0, 1], 'a');\n});\n";
+  const a = analyse({ 'a.test.ts': text });
+  assert.deepEqual(covered(text, a, 'cpu-list'), ['[4, 5, 6, 7]']);
+  const p = a.problems.find((x) => x.code === 'cpu-list')!;
+  assert.equal(p.severity, 'warning');
+  assert.match(p.message, /^On tiny-2llc \(1n2l2c1t, the home topology\): CPUs 4-7 do not exist \(4 CPUs\)/);
+  assert.deepEqual(p.fixes!.map((f) => f.title), ["Replace with cpuset.llc(1), cgroup a's cpuset"]);
+  const fixed = applyFix(text, p.fixes![0]!);
+  assert.match(fixed, /ranOnlyOn\(cpuset\.llc\(1\), 'a'\)/);
+  assert.deepEqual(analyse({ 'a.test.ts': fixed }).problems.filter((x) => x.code === 'cpu-list'), []);
+});
+
+test('without a cgroup cpuset, the CPU list becomes the home LLC holding exactly those CPUs, importing cpuset', () => {
+  const text = "import { declareScheduler, ktstrTest, cgroup, hold, work } from '@ktstr/core';\n"
+    + "const W = declareScheduler({ name: 'w', binary: 'w', topology: { numaNodes: 1, llcs: 2, coresPerLlc: 4, threadsPerCore: 1 } });\n"
+    + "ktstrTest('t', { scheduler: W }, async (vm) => {\n"
+    + "  const r = await vm.run([cgroup('b', { workers: 2, work: work.spinWait() })], hold.fraction(1));\n"
+    + "  r.expect.inCgroup('b').ranOnlyOn([4, 5, 6, 7]);\n});\n";
+  const p = analyse({ 'a.test.ts': text }).problems.find((x) => x.code === 'cpu-list')!;
+  assert.match(p.message, /^On tiny-1llc \(1n1l4c1t, a gauntlet cell\): CPUs 4-7 do not exist/);
+  assert.deepEqual(p.fixes!.map((f) => f.title), ['Replace with cpuset.llc(1), the same CPUs on 1n2l4c1t']);
+  const fixed = applyFix(text, p.fixes![0]!);
+  assert.match(fixed, /^import \{ declareScheduler, ktstrTest, cgroup, hold, work, cpuset \} from '@ktstr\/core';/);
+  assert.match(fixed, /ranOnlyOn\(cpuset\.llc\(1\)\)/);
+});
+
+test('core\'s own SCX_KTSTR expands like a workspace scheduler, named or through a namespace', () => {
+  const named = "import { ktstrTest, SCX_KTSTR as K } from '@ktstr/core';\nktstrTest('t', { scheduler: K, maxCpus: 8 }, async () => {});\n";
+  const a = analyse({ 'a.test.ts': named });
+  assert.deepEqual(a.problems, []);
+  const t = a.tests[0]!;
+  assert.equal(t.unresolved, undefined);
+  assert.equal(t.scheduler?.name, 'scx-ktstr');
+  assert.equal(t.scheduler?.binary, 'scx-ktstr');
+  assert.deepEqual(t.cells.map((c) => [c.preset, c.home, c.scheduler]), [['tiny-1llc', false, 'scx-ktstr'], ['tiny-2llc', true, 'scx-ktstr'], ['smt-2llc', false, 'scx-ktstr']]);
+  const ns = "import * as k from '@ktstr/core';\nk.ktstrTest('t', { scheduler: k.SCX_KTSTR, minNumaNodes: 2 }, async () => {});\n";
+  const b = analyse({ 'a.test.ts': ns });
+  assert.equal(b.tests[0]!.scheduler?.name, 'scx-ktstr');
+  assert.ok(b.tests[0]!.cells.length > 0);
+  // Its 1-node default topology is outside minNumaNodes 2, as for any scheduler.
+  assert.deepEqual(b.problems.map((p) => p.code), ['scheduler-topology']);
+  // Re-exported through a workspace file.
+  const re = analyse({ 'index.ts': "export { SCX_KTSTR } from '@ktstr/core';\n", 'a.test.ts': "import { ktstrTest } from '@ktstr/core';\nimport { SCX_KTSTR } from './index.js';\nktstrTest('t', { scheduler: SCX_KTSTR }, async () => {});\n" });
+  assert.equal(re.tests[0]!.cells.find((c) => c.home)?.preset, 'tiny-2llc');
 });

@@ -6,36 +6,26 @@
  */
 import { type CallExpression, Node, SyntaxKind } from 'ts-morph';
 import {
-  declareScheduler, declareTest, expandTest, GATE_FIELDS, gateFailure, gateProblems, KtstrError, topologyLabel, type CgroupDef,
-  type GauntletCell, type Topology, validateTopology, work,
+  BUILTIN_MODULE, declareScheduler, declareTest, expandTest, GATE_FIELDS, gateFailure, gateProblems, KtstrError, topologyLabel, type CgroupDef,
+  type GauntletCell, type TestGates, type Topology, validateTopology, work,
 } from '@ktstr/core';
 import { findPreset, presetNames } from '@ktstr/presets';
-import { calleeName, Evaluator, isSchedulerRef, type ModuleGraph, Unresolved } from './evaluate.js';
+import { type BuiltinSchedulerRef, Evaluator, isBuiltinSchedulerRef, isSchedulerRef, type ModuleGraph, Unresolved } from './evaluate.js';
 import type { FileFacts } from './file-facts.js';
 import { configPairingProblem } from './config-pairing.js';
 import { scenarioProblem } from './scenario-check.js';
-import type { AnalysisSettings, FileAnalysis, Problem, Range, SchedulerSummary, Severity, TestSummary } from './types.js';
+import { rangeOf } from './ranges.js';
+import { Problems } from './problems.js';
+import { type GateFix, gateFixes, type GateFixSearch, remedyHints } from './gate-fix.js';
+import { setOptionEdits } from './fix-edits.js';
+import { type CellShape, checkCpuLists } from './cpu-list-check.js';
+import type { AnalysisSettings, FileAnalysis, SchedulerSummary, Severity, TestSummary } from './types.js';
 
 /** The default a test gets when it sets no durationMs (ktstrTest's own default). */
 const DEFAULT_DURATION_MS = 2000;
 const COUNT_OPTIONS = ['durationMs', 'timeoutMs', 'memoryMiB'] as const;
 
-export function rangeOf(node: Node): Range {
-  const sf = node.getSourceFile();
-  const start = sf.getLineAndColumnAtPos(node.getStart());
-  const end = sf.getLineAndColumnAtPos(node.getEnd());
-  return { start: { line: start.line - 1, character: start.column - 1 }, end: { line: end.line - 1, character: end.column - 1 } };
-}
 
-/** Problems collected for one file; nodes from other files fall back to an anchor in this one. */
-class Problems {
-  readonly list: Problem[] = [];
-  constructor(private readonly path: string) {}
-  add(node: Node, fallback: Node, severity: Severity, code: string, message: string): void {
-    const at = node.getSourceFile().getFilePath() === this.path ? node : fallback;
-    this.list.push({ range: rangeOf(at), severity, code, message });
-  }
-}
 
 /** The node where core's error field `where.a.b` was written, walking evaluated origins. */
 function nodeForField(ev: Evaluator, field: string, where: string, root: unknown, fallback: Node, path: string): Node {
@@ -101,6 +91,18 @@ function readScheduler(call: CallExpression, ev: Evaluator): SchedulerRead {
   return { summary, problems };
 }
 
+/**
+ * A scheduler core declares itself, from core's manifest. Its binary is named by file: `ktstr
+ * shell --scheduler` looks that name up in core's fixture directory like the runner does.
+ */
+function builtinSummary(ref: BuiltinSchedulerRef, at: Node): SchedulerSummary {
+  const d = ref.decl;
+  return {
+    path: BUILTIN_MODULE, range: rangeOf(at), name: d.name, binding: ref.exported, topology: d.topology, binary: d.binaryFile,
+    schedArgs: [...d.schedArgs], hasConfigFile: d.hasConfigFile,
+  };
+}
+
 function standIn(key: string): unknown {
   if (key === 'name') return 'unresolved';
   if (key === 'binary') return 'unresolved';
@@ -151,6 +153,9 @@ function analyseTest(call: CallExpression, facts: FileFacts, ev: Evaluator, sett
       summary.scheduler = read.summary;
       schedulerTopology = read.summary.topology;
       if (read.summary.name === undefined) summary.unresolved = 'the scheduler name is computed at run time';
+    } else if (isBuiltinSchedulerRef(options.scheduler)) {
+      summary.scheduler = builtinSummary(options.scheduler, call);
+      schedulerTopology = summary.scheduler.topology;
     } else {
       out.add(propNode('scheduler'), anchor, 'error', 'scheduler', 'scheduler is not a declareScheduler(...) value. Pass the constant declareScheduler returned.');
       summary.unresolved = 'the scheduler is not a declared scheduler';
@@ -224,18 +229,17 @@ function analyseTest(call: CallExpression, facts: FileFacts, ev: Evaluator, sett
     if (pairing) out.add(options.config !== undefined ? propNode('config') : propNode('scheduler'), anchor, 'error', 'config-pairing', message(pairing, where));
   }
 
-  // The cells: core's expansion, over the configured kernels.
+  // The cells: core's expansion, over the configured kernels. core's declareTest builds what
+  // the planner expands (defaults included), so the cells here are the cells `ktstr test` runs.
+  const expandWith = (gates: TestGates) => expandTest(declareTest(summary.name!, {
+    ...gates,
+    ...(topology ? { topology } : {}),
+    ...(Number.isInteger(options.durationMs) && (options.durationMs as number) > 0 ? { durationMs: options.durationMs as number } : {}),
+    ...(summary.scheduler ? { scheduler: { name: summary.scheduler.name!, topology: schedulerTopology } as never } : {}),
+  }), { kernels: settings.kernels, arch: settings.arch });
   if (summary.unresolved === undefined && gatesKnown && gateErrors.length === 0) {
     try {
-      // core's declareTest builds what the planner expands (defaults included), so the cells
-      // here are the cells `ktstr test` runs.
-      const declared = declareTest(summary.name!, {
-        ...gateInput,
-        ...(topology ? { topology } : {}),
-        ...(Number.isInteger(options.durationMs) && (options.durationMs as number) > 0 ? { durationMs: options.durationMs as number } : {}),
-        ...(summary.scheduler ? { scheduler: { name: summary.scheduler.name!, topology: schedulerTopology } as never } : {}),
-      });
-      const expansion = expandTest(declared, { kernels: settings.kernels, arch: settings.arch });
+      const expansion = expandWith(gateInput);
       summary.cells = expansion.cells;
       summary.excluded = expansion.excluded;
     } catch (e) {
@@ -247,34 +251,77 @@ function analyseTest(call: CallExpression, facts: FileFacts, ev: Evaluator, sett
     summary.unresolved = gatesKnown ? 'the gates are invalid' : 'gates computed at run time';
   }
 
-  // Scenarios in the body, checked on every topology the test runs on.
+  // Scenarios and CPU lists in the body, checked on every topology the test runs on.
   if (bodyArg && summary.cells.length > 0) {
     const durationMs = typeof options.durationMs === 'number' && options.durationMs > 0 ? options.durationMs : DEFAULT_DURATION_MS;
-    checkScenarios(bodyArg, facts.runCalls, ev, summary.cells, durationMs, out);
+    const shapes = cellShapes(summary.cells);
+    // A pinned test has one shape: a gate cannot move it anywhere else.
+    const gateFix: GateFixContext | undefined = topology || !optionsArg ? undefined : {
+      options: optionsArg,
+      search: (fits, hints) => gateFixes({
+        gates: gateInput, arch: settings.arch, fits, hints,
+        expand: (g) => {
+          if (gateProblems(g, where, settings.arch).length > 0) return undefined;
+          try {
+            return expandWith(g).cells;
+          } catch (e) {
+            if (e instanceof KtstrError) return undefined;
+            throw e;
+          }
+        },
+      }),
+    };
+    checkScenarios(bodyArg, facts.runCalls, ev, shapes, durationMs, gateFix, out);
+    checkCpuLists(bodyArg, facts, ev, shapes, out);
   }
   return summary;
 }
 
-/** Each `x.run([...cgroups], ...)` in a test body whose cgroups are static, on every cell shape. */
-function checkScenarios(body: Node, runCalls: readonly CallExpression[], ev: Evaluator, cells: GauntletCell[], durationMs: number, out: Problems): void {
-  // Home shapes first: a scenario that fails where a default run goes is an error; one that
-  // fails only on other gauntlet shapes is a warning (the gates let the test go there).
-  const shapes = new Map<string, { topology: Topology; preset: string; home: boolean }>();
+/** The distinct shapes of a test's cells, home first, then in the cells' (preset table) order. */
+function cellShapes(cells: readonly GauntletCell[]): CellShape[] {
+  const shapes = new Map<string, CellShape>();
   for (const c of [...cells].sort((a, b) => Number(b.home) - Number(a.home))) {
     if (!shapes.has(topologyLabel(c.topology))) shapes.set(topologyLabel(c.topology), { topology: c.topology, preset: c.preset, home: c.home });
   }
+  return [...shapes.values()];
+}
+
+interface GateFixContext {
+  /** The test's options argument, where a gate is added. */
+  options: Node;
+  search: (fits: (t: Topology) => boolean, hints: GateFixSearch['hints']) => GateFix[];
+}
+
+/**
+ * Each `x.run([...cgroups], ...)` in a test body whose cgroups are static, on every cell shape.
+ * A scenario that fails where a default run goes is an error; one that fails only on other
+ * gauntlet shapes is a warning (the gates let the test go there). Either names the first shape
+ * it fails on and offers the gates that would keep the test off every such shape.
+ */
+function checkScenarios(body: Node, runCalls: readonly CallExpression[], ev: Evaluator, shapes: readonly CellShape[], durationMs: number,
+  gateFix: GateFixContext | undefined, out: Problems): void {
   const inBody = (n: Node) => n.getStart() >= body.getStart() && n.getEnd() <= body.getEnd();
   for (const call of runCalls.filter(inBody)) {
     const arg = call.getArguments()[0];
     if (!arg) continue;
     const cgroups = ev.evaluate(arg);
     if (!Array.isArray(cgroups) || cgroups.some((c) => c instanceof Unresolved)) continue;
-    for (const { topology, preset, home } of shapes.values()) {
-      const e = scenarioProblem(cgroups as CgroupDef[], topology, durationMs);
+    const problemOn = (t: Topology) => scenarioProblem(cgroups as CgroupDef[], t, durationMs);
+    for (const { topology, preset, home } of shapes) {
+      const e = problemOn(topology);
       if (!e) continue;
-      const node = nodeForField(ev, e.field.replace(/^cgroups/, 'scenario.'), 'scenario', cgroups, arg, arg.getSourceFile().getFilePath());
+      let node = nodeForField(ev, e.field.replace(/^cgroups/, 'scenario.'), 'scenario', cgroups, arg, arg.getSourceFile().getFilePath());
+      // A cpuset is reported on the spec itself, the thing to change besides the gates.
+      if (Node.isPropertyAssignment(node) && node.getName() === 'cpuset') node = node.getInitializerOrThrow();
+      const fixes = gateFix ? gateFix.search((t) => problemOn(t) === undefined, remedyHints(e.remedy)) : [];
+      const advice = fixes[0] ? ` The gates admit ${preset}; ${fixes[0].field}: ${fixes[0].value} would keep the test to shapes where the scenario fits.` : '';
       out.add(node, arg, home ? 'error' : 'warning', 'scenario',
-        `On ${preset} (${topologyLabel(topology)}${home ? ', the home topology' : ', a gauntlet cell'}): ${e.message}`);
+        `On ${preset} (${topologyLabel(topology)}${home ? ', the home topology' : ', a gauntlet cell'}): ${e.message}${advice}`,
+        fixes.map((f, i) => ({
+          title: `Add ${f.field}: ${f.value} to the test's gates (${f.cells} cell${f.cells === 1 ? '' : 's'} left)`,
+          preferred: i === 0,
+          edits: setOptionEdits(gateFix!.options, f.field, String(f.value)),
+        })));
       break;
     }
   }

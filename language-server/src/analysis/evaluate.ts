@@ -8,7 +8,7 @@
  * with the reason: the analysis reports it as computed at run time and never guesses.
  */
 import { type CallExpression, type Expression, Node, SyntaxKind } from 'ts-morph';
-import { cgroup, cpuset, hold, work } from '@ktstr/core';
+import { BUILTIN_MODULE, BUILTIN_SCHEDULERS, type BuiltinScheduler, cgroup, cpuset, hold, work } from '@ktstr/core';
 import { DECLARE_SCHEDULER, type FileFacts } from './file-facts.js';
 
 export class Unresolved {
@@ -31,6 +31,27 @@ export interface SchedulerRef {
 
 export function isSchedulerRef(v: unknown): v is SchedulerRef {
   return typeof v === 'object' && v !== null && (v as SchedulerRef).kind === 'scheduler-ref';
+}
+
+/**
+ * A scheduler core itself declares (`SCX_KTSTR`): its declaration is outside the workspace and
+ * its binary path is computed at run time, so it is read from core's static manifest.
+ */
+export interface BuiltinSchedulerRef {
+  readonly kind: 'builtin-scheduler-ref';
+  /** The name it is exported under from @ktstr/core. */
+  readonly exported: string;
+  readonly decl: BuiltinScheduler;
+}
+
+export function isBuiltinSchedulerRef(v: unknown): v is BuiltinSchedulerRef {
+  return typeof v === 'object' && v !== null && (v as BuiltinSchedulerRef).kind === 'builtin-scheduler-ref';
+}
+
+/** Core's own declaration `name` when `module` is @ktstr/core and declares one by that name. */
+function builtin(module: string, name: string): BuiltinSchedulerRef | undefined {
+  if (module !== BUILTIN_MODULE || !Object.hasOwn(BUILTIN_SCHEDULERS, name)) return undefined;
+  return { kind: 'builtin-scheduler-ref', exported: name, decl: BUILTIN_SCHEDULERS[name]! };
 }
 
 /** The files of the workspace, as the evaluator needs them. */
@@ -108,8 +129,9 @@ export class Evaluator {
       const target = e.getExpression();
       const facts = this.graph.facts(path);
       if (Node.isIdentifier(target) && facts?.imports.get(target.getText())?.imported === '*') {
-        const module = this.graph.resolveModule(path, facts.imports.get(target.getText())!.module);
-        if (!module) return new Unresolved(`${e.getText()} comes from outside the workspace`, e);
+        const specifier = facts.imports.get(target.getText())!.module;
+        const module = this.graph.resolveModule(path, specifier);
+        if (!module) return builtin(specifier, e.getName()) ?? new Unresolved(`${e.getText()} comes from outside the workspace`, e);
         return this.exported(module, e.getName(), e, depth);
       }
       const obj = this.evaluate(target, depth + 1);
@@ -165,7 +187,7 @@ export class Evaluator {
     const imp = facts?.imports.get(name);
     if (imp && imp.imported !== '*') {
       const module = this.graph.resolveModule(path, imp.module);
-      if (!module) return new Unresolved(`${name} is imported from ${imp.module}, outside the workspace`, node);
+      if (!module) return builtin(imp.module, imp.imported) ?? new Unresolved(`${name} is imported from ${imp.module}, outside the workspace`, node);
       return this.exported(module, imp.imported, node, depth);
     }
     return new Unresolved(`${name} is not a constant`, node);
@@ -186,17 +208,24 @@ export class Evaluator {
       if (imp && imp.imported !== '*') {
         const module = this.graph.resolveModule(path, imp.module);
         if (module) return this.exported(module, imp.imported, at, depth + 1, seen);
+        const core = builtin(imp.module, imp.imported);
+        if (core) return core;
       }
       return new Unresolved(`${name} is not a constant in ${path}`, at);
     }
     const re = facts.reExports.get(name);
     if (re) {
       const module = this.graph.resolveModule(path, re.module);
-      return module ? this.exported(module, re.imported, at, depth + 1, seen) : new Unresolved(`${name} comes from outside the workspace`, at);
+      if (module) return this.exported(module, re.imported, at, depth + 1, seen);
+      return builtin(re.module, re.imported) ?? new Unresolved(`${name} comes from outside the workspace`, at);
     }
     for (const star of facts.starExports) {
       const module = this.graph.resolveModule(path, star);
-      if (!module) continue;
+      if (!module) {
+        const core = builtin(star, name);
+        if (core) return core;
+        continue;
+      }
       const v = this.exported(module, name, at, depth + 1, seen);
       if (!(v instanceof Unresolved) || !v.reason.endsWith('is not exported')) return v;
     }

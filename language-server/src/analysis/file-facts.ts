@@ -36,16 +36,20 @@ export interface FileFacts {
   workCalls: CallExpression[];
   /** `<x>.run(...)` calls: where scenarios are sent. */
   runCalls: CallExpression[];
+  /** Assertions taking a set of CPUs (`r.expect.ranOnlyOn([0, 1], 'a')`). */
+  cpuListCalls: CallExpression[];
 }
 
 /** The API names the analysis looks for, as exported by @ktstr/core. */
 export const DECLARE_SCHEDULER = 'declareScheduler';
 export const KTSTR_TEST = 'ktstrTest';
+/** Expectation methods whose first argument is a set of CPUs. */
+export const CPU_LIST_ASSERTIONS: ReadonlySet<string> = new Set(['ranOnlyOn']);
 
 export function readFileFacts(path: string, sourceFile: SourceFile): FileFacts {
   const facts: FileFacts = {
     path, sourceFile, consts: new Map(), imports: new Map(), exports: new Map(), reExports: new Map(), starExports: [],
-    schedulerCalls: [], testCalls: [], workCalls: [], runCalls: [],
+    schedulerCalls: [], testCalls: [], workCalls: [], runCalls: [], cpuListCalls: [],
   };
   for (const statement of sourceFile.getStatements()) {
     if (Node.isImportDeclaration(statement)) {
@@ -95,6 +99,7 @@ export function readFileFacts(path: string, sourceFile: SourceFile): FileFacts {
           else if ((imp?.imported ?? target.text) === 'work') kept = facts.workCalls;
         }
         if (name === 'run') kept = facts.runCalls;
+        else if (CPU_LIST_ASSERTIONS.has(name)) kept = facts.cpuListCalls;
       }
       if (api === DECLARE_SCHEDULER) kept = facts.schedulerCalls;
       else if (api === KTSTR_TEST) kept = facts.testCalls;

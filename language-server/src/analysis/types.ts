@@ -17,12 +17,28 @@ export interface Range {
 
 export type Severity = 'error' | 'warning' | 'information';
 
+/** A replacement of the text in `range` (an insertion when the range is empty). */
+export interface TextEdit {
+  range: Range;
+  newText: string;
+}
+
+/** A quick fix for a problem: edits to the problem's own file. */
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+  /** The fix to apply when the user asks for "the" fix (at most one per problem). */
+  preferred: boolean;
+}
+
 export interface Problem {
   range: Range;
   severity: Severity;
   message: string;
   /** Stable identifier of the rule, e.g. `gates`, `config-pairing`. */
   code: string;
+  /** Quick fixes, best first; absent when there is none. */
+  fixes?: Fix[];
 }
 
 export interface SchedulerSummary {
