@@ -19,6 +19,8 @@ export class GauntletProgress {
     private readonly eventsFile: string,
     private readonly jobs: number,
     private readonly enabled: boolean,
+    /** Show what each passing cell's body printed as it ends (failed cells' output is in the summary). */
+    private readonly verbose = false,
   ) {}
 
   start(): void {
@@ -42,14 +44,21 @@ export class GauntletProgress {
     const logs = events.filter((e): e is Extract<CellEvent, { event: 'log' }> => e.event === 'log');
     for (const l of logs.slice(this.logsSeen)) process.stderr.write(`${this.tty ? '\r\x1b[K' : ''}ktstr: [pid ${l.pid}] ${l.message}\n`);
     this.logsSeen = logs.length;
-    if (!this.tty) {
+    if (this.verbose) {
       for (const e of ended.slice(this.seen)) {
-        process.stderr.write(`ktstr: [${ended.indexOf(e) + 1}/${this.entries.length}] ${e.status} ${e.name}` +
-          `${e.status === 'skipped' ? ` (${e.reason})` : ` (${(e.durationMs / 1000).toFixed(1)} s)`}\n`);
+        if (e.status === 'passed' && e.output) process.stderr.write(`${this.tty ? '\r\x1b[K' : ''}${outputBlock(e)}`);
+      }
+    }
+    if (!this.tty) {
+      // Skipped cells are not listed one by one: the summary groups them by reason.
+      for (const e of ended.slice(this.seen)) {
+        if (e.status === 'skipped') continue;
+        process.stderr.write(`ktstr: [${ended.indexOf(e) + 1}/${this.entries.length}] ${e.status} ${e.name} (${(e.durationMs / 1000).toFixed(1)} s)\n`);
       }
       this.seen = ended.length;
       return;
     }
+    this.seen = ended.length;
     // What is left of each unfinished cell's estimate; a running cell has spent part of it.
     const startedAt = new Map(events.filter((e) => e.event === 'start').map((e) => [e.name, Date.parse((e as { at: string }).at)]));
     const remainingMs = this.entries.filter((e) => e.status === 'run' && !endedNames.has(e.name))
@@ -60,9 +69,35 @@ export class GauntletProgress {
   }
 }
 
-/** The final table of failed cells and their reasons (empty string when none failed). */
+const indent = (text: string, by: string) => text.trimEnd().split('\n').map((l) => `${by}${l}`).join('\n');
+
+/** What a cell's test body printed, under the cell's name. */
+export function outputBlock(c: CellRecord): string {
+  return `ktstr: output of ${c.name}:\n${indent(c.output ?? '', '  | ')}\n`;
+}
+
+/**
+ * The end-of-run account of failed cells: each cell's name once, its reason, the lines that
+ * explain it (the scheduler's last output and the kernel's sched_ext lines for a scheduler
+ * exit), what its body printed, and the file with the full detail. Empty when none failed.
+ */
 export function failedTable(failed: readonly CellRecord[]): string {
   if (failed.length === 0) return '';
-  const width = Math.max(...failed.map((c) => c.name.length));
-  return ['', `failed cells (${failed.length}):`, ...failed.map((c) => `  ${c.name.padEnd(width)}  ${c.reason ?? ''}`), ''].join('\n') + '\n';
+  const out = ['', `failed cells (${failed.length}):`];
+  for (const c of failed) {
+    out.push(`  ${c.name}`, `    ${c.reason ?? '(no reason recorded)'}`);
+    for (const l of c.detail ?? []) out.push(`    ${l}`);
+    if (c.output) out.push('    output of the test body:', indent(c.output, '      | '));
+    if (c.detailFile) out.push(`    full detail: ${c.detailFile}`);
+  }
+  return `${out.join('\n')}\n\n`;
+}
+
+/** Skipped cells grouped by reason, one line per reason with a count (empty when none). */
+export function skippedSummary(cells: readonly CellRecord[]): string {
+  const byReason = new Map<string, number>();
+  for (const c of cells) {
+    if (c.status === 'skipped') byReason.set(c.reason ?? '', (byReason.get(c.reason ?? '') ?? 0) + 1);
+  }
+  return [...byReason].map(([reason, n]) => `ktstr: skipped ${n} cell${n === 1 ? '' : 's'}: ${reason}\n`).join('');
 }

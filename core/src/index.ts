@@ -60,7 +60,7 @@ export { hostSkipReason, noPerfModeFromEnv, TCG_MAX_VCPUS, tcgMaxVcpus } from '.
 export { planCpus, resolveCpuCap, defaultCpuCap, DEFAULT_CPU_SHARE, type CpuPlan } from './host/cpu-budget.js';
 export { hostArch } from './host/arch.js';
 export { reserveCpus, cpuLockPath, llcLockPath, type CpuReservation, type ReserveOptions } from './locks/index.js';
-export { type CellRecord, type CellStatus, type RunResults, type CellEvent, appendCellEvent, readCellEvents, resultsFromEvents } from './stats/run-results.js';
+export { type CellRecord, type CellStatus, type RunResults, type CellEvent, type CellMetricsRecord, type CellTiming, appendCellEvent, readCellEvents, resultsFromEvents } from './stats/run-results.js';
 export { mergeRuns, summarise, type SummaryRow } from './stats/merge.js';
 export { buildCoverageReport, guestDirOf, v8DirOf, type CoverageReport } from './coverage/coverage-report.js';
 export { COVERAGE_DIR_ENV, GUEST_COVERAGE_DIR, fixtureCoverageBinary } from './coverage/guest-coverage.js';

@@ -8,7 +8,7 @@ import type { Sade } from 'sade';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getAffinity } from '@ktstr/native';
 import {
@@ -17,7 +17,7 @@ import {
   resultsFromEvents, topologyLabel, writeJobPlan, type PlanEntry, type ResolvedKernel, type RunPlan, type RunResults,
 } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
-import { GauntletProgress, failedTable } from '../progress.js';
+import { GauntletProgress, failedTable, skippedSummary } from '../progress.js';
 import { runScenarioCommand } from './test-scenario.js';
 import { DEFAULT_TEST_DIRS, testFilesUnder } from '../test-files.js';
 
@@ -36,6 +36,7 @@ export interface TestFlags {
   'cold-boot'?: boolean;
   scenario?: string;
   scheduler?: string;
+  verbose?: boolean;
 }
 
 export function findTestFiles(paths: readonly string[]): string[] {
@@ -85,6 +86,15 @@ export interface PlannedRun {
   plan: RunPlan;
   files: string[];
   fileOf: Map<string, string>;
+  /** Test files that failed to load (a bad declaration, a syntax error): none of their tests are planned. */
+  errors: { file: string; message: string }[];
+}
+
+/** The declaration errors of a run, one block per file, for stderr. */
+export function declarationErrors(run: PlannedRun): string {
+  if (run.errors.length === 0) return '';
+  return `\n${run.errors.length} test file(s) failed to load; their tests did not run (fix the declaration: the message names the field):\n`
+    + run.errors.map((e) => `  ${relative(process.cwd(), e.file) || e.file}\n    ${e.message.split('\n').join('\n    ')}\n`).join('') + '\n';
 }
 
 /** Discovery and planning, shared by running and `--list`. */
@@ -92,11 +102,8 @@ export function planFromFlags(paths: readonly string[], opts: TestFlags, kernelL
   const files = findTestFiles(paths.length ? paths : DEFAULT_TEST_DIRS.filter((p) => existsSync(p)));
   if (files.length === 0) throw new KtstrError('paths', paths, 'holds no *.test.ts files', 'Point at test files or their directories.');
   if (opts.topology !== undefined) parseTopologyArg(String(opts.topology));
+  // Files that fail to load are reported together at the end; the others still plan and run.
   const found = discoverTests(files, tsLoader());
-  if (found.errors.length > 0) {
-    const e = found.errors[0]!;
-    throw new KtstrError(e.file, 'test file', `failed to load: ${e.message}`, 'Fix the declaration; the message says which field.');
-  }
   const host = readHostTopology('/sys', getAffinity(0));
   const accel = chooseAccel(QEMU_BINARY).accel;
   const plan = planRun(found.tests, {
@@ -112,7 +119,7 @@ export function planFromFlags(paths: readonly string[], opts: TestFlags, kernelL
     noPerfModeEnv: noPerfModeFromEnv(),
   });
   const fileOf = new Map(found.tests.map((t) => [t.name, t.file ?? '']));
-  return { plan, files, fileOf };
+  return { plan, files, fileOf, errors: found.errors };
 }
 
 function printList(run: PlannedRun, json: boolean): void {
@@ -121,9 +128,14 @@ function printList(run: PlannedRun, json: boolean): void {
     status: e.status, reason: e.reason, estimateMs: e.estimateMs, estimateSource: e.estimateSource, home: e.home,
     ...(e.shard ? { shard: e.shard } : {}), file: run.fileOf.get(e.test),
   }));
+  // A listing with files that failed to load still lists the rest, and exits 2.
+  if (run.errors.length > 0) {
+    process.stderr.write(declarationErrors(run));
+    process.exitCode = 2;
+  }
   if (json) {
     printJson({ mode: run.plan.mode, ...(run.plan.budgetMs ? { budgetMs: run.plan.budgetMs } : {}), ...(run.plan.shard ? { shard: run.plan.shard } : {}),
-      tests: [...new Set(rows.map((r) => r.test))], cells: rows });
+      tests: [...new Set(rows.map((r) => r.test))], cells: rows, errors: run.errors });
     return;
   }
   const width = Math.max(4, ...rows.map((r) => r.name.length));
@@ -175,7 +187,8 @@ export function withRunOptions<T extends { option: (flag: string, description: s
     .option('--jobs', 'Cells run at once, each in its own process (default 1)')
     .option('--cpu-cap', 'Host CPUs each job reserves and pins its VMs to (or KTSTR_CPU_CAP; default 30% of allowed, min 1)')
     .option('--reporter', 'A node:test reporter (spec, tap, dot, ...) on stdout instead of the progress display')
-    .option('--cold-boot', 'Boot every cell from scratch instead of restoring the post-boot snapshot');
+    .option('--cold-boot', 'Boot every cell from scratch instead of restoring the post-boot snapshot')
+    .option('--verbose', 'Show what each cell\'s test body printed (failed cells\' output is always shown)');
 }
 
 /** Kernels resolved (and fetched if needed) once here, so parallel jobs do not race to fetch; then the plan and the CPU budget. */
@@ -215,7 +228,7 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
   const kernelsByLabel = Object.fromEntries(kernels.map((k) => [k.label, k]));
   progress(`${active.filter((e) => e.status === 'run').length} cell(s) to run, ${active.filter((e) => e.status === 'skip').length} skipped` +
     ` (mode ${plan.mode}${plan.shard ? `, shard ${plan.shard}` : ''}, ${s.jobs} job(s), ${s.cpuCap} CPU(s) each)`);
-  const display = new GauntletProgress(active, resultsFile, s.jobs, s.opts.reporter === undefined);
+  const display = new GauntletProgress(active, resultsFile, s.jobs, s.opts.reporter === undefined, s.opts.verbose === true);
   const children: ReturnType<typeof spawn>[] = [];
   const forward = (sig: NodeJS.Signals) => children.forEach((c) => c.kill(sig));
   process.on('SIGINT', forward);
@@ -250,14 +263,18 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
   process.off('SIGTERM', forward);
   const results = resultsFromEvents(readCellEvents(resultsFile), startedAt, plan.shard ?? '1/1');
   const failed = results.cells.filter((c) => c.status === 'failed');
-  if (s.opts.json && s.printResults !== false) printJson(results);
+  if (s.opts.json && s.printResults !== false) printJson(run.errors.length ? { ...results, errors: run.errors } : results);
   const summary = `${results.cells.filter((c) => c.status === 'passed').length} passed, ${failed.length} failed, ` +
     `${results.cells.filter((c) => c.status === 'skipped').length} skipped`;
+  process.stderr.write(skippedSummary(results.cells));
   process.stderr.write(failedTable(failed));
-  progress(summary);
-  if (failed.length > 0 || codes.some((c) => c !== 0)) {
-    if (s.opts.reporter === undefined) progress(`node:test reports kept in ${dir}`);
-    return { code: 1, results };
+  process.stderr.write(declarationErrors(run));
+  progress(`${summary}${run.errors.length ? `, ${run.errors.length} test file(s) failed to load` : ''}`);
+  // A file that failed to load is an error of the run (2), whatever its other cells did.
+  const code = run.errors.length > 0 ? 2 : failed.length > 0 || codes.some((c) => c !== 0) ? 1 : 0;
+  if (code !== 0) {
+    if (s.opts.reporter === undefined && active.length > 0) progress(`node:test reports kept in ${dir}`);
+    return { code, results };
   }
   rmSync(dir, { recursive: true, force: true });
   return { code: 0, results };

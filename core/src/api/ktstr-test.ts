@@ -11,6 +11,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import { spawnSync } from 'node:child_process';
+import { dirname } from 'node:path';
 import { getAffinity } from '@ktstr/native';
 import { KtstrError } from '../errors.js';
 import type { SchedulerDecl } from './declare-scheduler.js';
@@ -30,6 +31,9 @@ import { noPerfModeFromEnv } from '../host/capability.js';
 import { pinToCpuBudget } from '../host/process-pinning.js';
 import { recordThrowSite } from '../coverage/throw-sites.js';
 import { appendCellEvent, type CellRecord } from '../stats/run-results.js';
+import { cellMetricsRecord } from '../stats/cell-metrics-record.js';
+import { captureOutput } from '../runner/output-capture.js';
+import { failureReport, writeFailureFile } from '../runner/failure-report.js';
 import { hostArch } from '../host/arch.js';
 import { checkConfigPairing } from './config-pairing.js';
 
@@ -154,12 +158,13 @@ export function ktstrTest(name: string, options: KtstrTestOptions, body: KtstrTe
 
 async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel, options: KtstrTestOptions, body: KtstrTestBody): Promise<void> {
   const results = process.env.KTSTR_RESULTS;
-  const record = (status: CellRecord['status'], durationMs: number, reason?: string) => appendCellEvent(results, {
+  const record = (status: CellRecord['status'], durationMs: number, reason?: string, more: Partial<CellRecord> = {}) => appendCellEvent(results, {
     event: 'end',
     name: entry.name, test: entry.test, preset: entry.preset, kernel: entry.kernel, scheduler: entry.scheduler,
     topology: topologyLabel(entry.topology), status, durationMs,
     ...(reason ? { reason } : {}), ...(entry.shard ? { shard: entry.shard } : {}),
     finishedAt: new Date().toISOString(),
+    ...more,
   });
   if (entry.status === 'skip') {
     record('skipped', 0, entry.reason);
@@ -169,8 +174,20 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
   await t.test(entry.name, { timeout: options.timeoutMs ?? entry.durationMs + 300_000 }, async () => {
     appendCellEvent(results, { event: 'start', name: entry.name, at: new Date().toISOString(), pid: process.pid });
     const started = performance.now();
+    const output = captureOutput();
+    let vm: TestVm | undefined;
+    // What the record says beyond pass/fail: the body's output, the metrics and where the time went.
+    const measured = (ms: number): Partial<CellRecord> => {
+      const out = output.stop();
+      const booted = vm?.vm;
+      return {
+        ...(out ? { output: out } : {}),
+        ...(vm?.lastResult ? { metrics: cellMetricsRecord(vm.lastResult) } : {}),
+        ...(booted ? { timing: { bootMs: Math.round(booted.bootMs), bootedHow: booted.bootedHow, scenarioMs: Math.round(vm?.scenarioMs ?? 0), totalMs: ms } } : {}),
+      };
+    };
     try {
-      const vm = new TestVm({
+      vm = new TestVm({
         name: entry.name,
         kernel,
         topology: entry.topology,
@@ -187,13 +204,15 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
       }
     } catch (e) {
       const ms = Math.round(performance.now() - started);
-      recordThrowSite(e); // under `ktstr coverage`: the lines after it in the body did not run
-      record('failed', ms, ((e as Error).message ?? String(e)).split('\n')[0]);
+      const more = measured(ms);
+      const report = failureReport(e, entry.name);
+      const detailFile = writeFailureFile(results ? dirname(results) : undefined, entry.name, report, more.output ?? '');
+      record('failed', ms, report.reason, { detail: report.detail, ...(detailFile ? { detailFile } : {}), ...more });
       await recordDuration(entry.name, ms).catch(() => {});
       throw e;
     }
     const ms = Math.round(performance.now() - started);
-    record('passed', ms);
+    record('passed', ms, undefined, measured(ms));
     await recordDuration(entry.name, ms).catch((e: Error) => log(`could not record the duration of ${entry.name}: ${e.message}`));
   });
 }

@@ -3,7 +3,7 @@
  * run has been validated against the cell's topology, so a bad scenario fails before any VM
  * starts (with the path of its bad field) instead of after a boot it could not use.
  */
-import { CellVm, type CellPlan, type CommandResult, type CommandSpec, type RunOptions } from './cell-vm.js';
+import { CellVm, SchedulerExitError, type CellPlan, type CommandResult, type CommandSpec, type RunOptions } from './cell-vm.js';
 import type { CellResult } from '../result/cell-result.js';
 import type { CgroupDef } from '../scenario/cgroup.js';
 import type { HoldSpec } from '../scenario/hold.js';
@@ -37,8 +37,24 @@ export class TestVm {
 
   async runScenario(scenario: Scenario, options: RunOptions = {}): Promise<CellResult> {
     validateScenario(scenario, this.plan.topology, { durationMs: this.plan.durationMs });
-    return (await this.boot()).runScenario(scenario, options);
+    const vm = await this.boot();
+    const started = performance.now();
+    try {
+      this.lastResult = await vm.runScenario(scenario, options);
+      return this.lastResult;
+    } catch (e) {
+      // A scheduler exit still measured what ran until then; the cell's record keeps it.
+      if (e instanceof SchedulerExitError) this.lastResult = e.result;
+      throw e;
+    } finally {
+      this.scenarioMs = performance.now() - started;
+    }
   }
+
+  /** The result of the scenario this VM ran, for the cell's record; undefined if none finished. */
+  lastResult: CellResult | undefined;
+  /** Host wall time of the scenario: from sending it to the guest's power-off. */
+  scenarioMs: number | undefined;
 
   async runCommand(command: CommandSpec, onOutput?: (stream: 'stdout' | 'stderr', data: string) => void): Promise<CommandResult> {
     return (await this.boot()).runCommand(command, onOutput);

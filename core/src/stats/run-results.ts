@@ -8,6 +8,7 @@
  * RunResults document at the end.
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import type { CellMetrics } from '../result/metrics.js';
 
 export type CellStatus = 'passed' | 'failed' | 'skipped';
 
@@ -27,6 +28,37 @@ export interface CellRecord {
   /** `K/N` of a sharded run. */
   shard?: string;
   finishedAt: string;
+  /**
+   * For a failed cell: the lines that explain the reason (for a scheduler exit, the kernel's
+   * sched_ext lines and the scheduler's last lines of output), and the file with everything.
+   */
+  detail?: string[];
+  detailFile?: string;
+  /** What the test body printed (console.log, process.stdout/stderr) while the cell ran; the tail, at most 16 KiB. */
+  output?: string;
+  /** The measurements of the cell's scenario, when it ran one (docs/metrics.md). */
+  metrics?: CellMetricsRecord;
+  /** Where the cell's time went, when its VM started. */
+  timing?: CellTiming;
+}
+
+export interface CellMetricsRecord {
+  /** The whole run. */
+  run: CellMetrics;
+  /** Per cgroup, by name. */
+  cgroups: Record<string, CellMetrics>;
+  /** Per step, in order, with the cgroups within the step. */
+  steps: { name: string; metrics: CellMetrics; cgroups: Record<string, CellMetrics> }[];
+}
+
+export interface CellTiming {
+  /** From the boot request to a guest ready for its cell: a restore, or a cold boot. */
+  bootMs: number;
+  bootedHow: string;
+  /** From sending the scenario to the guest's power-off: scheduler attach, holds, reports. */
+  scenarioMs: number;
+  /** The whole cell, boot to teardown (the same as durationMs). */
+  totalMs: number;
 }
 
 export interface RunResults {
