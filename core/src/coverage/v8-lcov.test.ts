@@ -23,6 +23,7 @@ const fixture = join(fixtures, 'line-hits.ts');
 function runFixture(dir: string): void {
   const script = `
     import { recordThrowSite } from ${JSON.stringify(pathToFileURL(join(here, 'throw-sites.ts')).href)};
+    await import(${JSON.stringify(pathToFileURL(join(fixtures, 'no-functions.ts')).href)});
     const f = await import(${JSON.stringify(pathToFileURL(fixture).href)});
     try { f.throwsMidway(1); } catch (e) { recordThrowSite(e); }
     try { f.assertsMidway(); } catch (e) { recordThrowSite(e); }
@@ -60,6 +61,8 @@ test('lcov lists exactly the executable lines, with none after a throw counted',
     const file = report.files.find((f) => f.file === fixture);
     assert.deepEqual(file && { hit: file.linesHit, total: file.linesTotal }, { hit: 9, total: 15 });
     assert.match(report.lcov, /^DA:22,0$/m);
+    // A file with no function of its own: its first line is where the transpiled script starts.
+    assert.deepEqual(Object.fromEntries(report.tracefile.get(join(fixtures, 'no-functions.ts'))?.lines ?? []), { 1: 1, 4: 1 });
     assert.doesNotMatch(report.lcov, /^DA:(2|3|8|11|15),/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });

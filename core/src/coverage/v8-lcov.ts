@@ -53,12 +53,12 @@ interface Range {
 /**
  * The innermost range holding `offset`. A function's own range does not hold the offset it
  * starts at: code there (`function f() {` with nothing before it) is the declaration, which ran
- * when the enclosing code did.
+ * when the enclosing code did. The module's range (from 0) holds its first statement.
  */
 function innermost(ranges: readonly Range[], offset: number): Range | undefined {
   let best: Range | undefined;
   for (const r of ranges) {
-    const holds = (r.isFunction ? r.start < offset : r.start <= offset) && offset < r.end;
+    const holds = (r.isFunction && r.start > 0 ? r.start < offset : r.start <= offset) && offset < r.end;
     if (holds && (!best || r.end - r.start < best.end - best.start)) best = r;
   }
   return best;
