@@ -1,4 +1,6 @@
-// docs/work-types.md's table of parameter ranges is the code's: the host column is what the
+// docs/work-types.md's tables are the code's. The type table names each type's builder and its
+// parameters' defaults as core/src/scenario/work.ts does. In the table of parameter ranges the
+// host column is what the
 // `work.*` builders accept (core/src/scenario/work.ts), the guest column what the agent's parser
 // accepts (native/guest/work_types.c). And no host range reaches past the guest's, or a
 // scenario that passed validation would be refused inside the VM.
@@ -59,4 +61,16 @@ test('no builder accepts a value the guest parser refuses', () => {
       assert.ok(p.min >= min && p.max <= max, `${t.builder}.${p.wire}: ${p.min}..${p.max} is not within the guest's ${min}..${max}`);
     }
   }
+});
+
+test('the work type table of docs/work-types.md names each type, its builder and its defaults as the code does', () => {
+  const text = readFileSync(join(root, 'docs', 'work-types.md'), 'utf8');
+  const rows = text.split('\n').filter((l) => /^\| `\w+` \(`\w+`\) \|/.test(l)).map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+  const doc = rows.map((r) => {
+    const [, type, builder] = /^`(\w+)` \(`(\w+)`\)$/.exec(r[0]!)!;
+    const params = [...r[2]!.matchAll(/`(\w+)` \[(-?\d+)\]/g)].map((m) => `${m[1]}=${m[2]}`);
+    return { type, builder, params };
+  });
+  const code = WORK_TYPE_INFO.map((t) => ({ type: t.type, builder: t.builder, params: t.params.map((p) => `${p.wire}=${p.default}`) }));
+  assert.deepEqual(doc, code);
 });
