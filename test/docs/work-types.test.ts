@@ -1,9 +1,8 @@
 // docs/work-types.md's tables are the code's. The type table names each type's builder and its
-// parameters' defaults as core/src/scenario/work.ts does. In the table of parameter ranges the
-// host column is what the
-// `work.*` builders accept (core/src/scenario/work.ts), the guest column what the agent's parser
-// accepts (native/guest/work_types.c). And no host range reaches past the guest's, or a
-// scenario that passed validation would be refused inside the VM.
+// parameters' defaults as core/src/scenario/work.ts does. In the table of parameter ranges, the
+// host column is what the `work.*` builders accept (core/src/scenario/work.ts) and the guest
+// column what the agent's parser accepts (native/guest/work_types.c). And no host range reaches
+// past the guest's, or a scenario that passed validation would be refused inside the VM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
