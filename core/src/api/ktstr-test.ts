@@ -204,6 +204,7 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
       }
     } catch (e) {
       const ms = Math.round(performance.now() - started);
+      recordThrowSite(e); // under `ktstr coverage`: the lines after it in the body did not run
       const more = measured(ms);
       const report = failureReport(e, entry.name);
       const detailFile = writeFailureFile(results ? dirname(results) : undefined, entry.name, report, more.output ?? '');
