@@ -22,19 +22,36 @@ export interface FailureReport {
 
 const tail = (text: string, n: number) => text.trimEnd().split('\n').filter((l) => l.trim() !== '').slice(-n);
 
+/** Lines that state a problem, in the words programs use for one. */
+const PROBLEM = /error:|unrecognized|invalid|unknown|failed|cannot|can't|couldn't|no such|not found|denied|fatal|panic/i;
+
+/**
+ * The lines of a program's output worth showing: its last lines, and before them the first few
+ * that state a problem. A program refusing an option prints the refusal first and its usage
+ * after it, so the last lines alone would be the usage text without the reason.
+ */
+export function tellingLines(text: string, n: number): string[] {
+  const lines = text.trimEnd().split('\n').filter((l) => l.trim() !== '');
+  if (lines.length <= n) return lines;
+  const tailStart = lines.length - n + Math.min(3, lines.slice(0, lines.length - n).filter((l) => PROBLEM.test(l)).length);
+  const early = lines.slice(0, tailStart).filter((l) => PROBLEM.test(l)).slice(0, 3);
+  return [...early, '...', ...lines.slice(tailStart)];
+}
+
 export function failureReport(error: unknown, cellName: string): FailureReport {
   const message = error instanceof Error ? error.message : String(error);
   const stripName = (line: string) => (line.startsWith(`${cellName}: `) ? line.slice(cellName.length + 2) : line);
-  const sections: string[] = [`${message}`];
-  if (error instanceof Error && error.stack) sections.push(`stack:\n${error.stack}`);
+  // The stack starts with the message; either is the first section, not both.
+  const sections: string[] = [error instanceof Error && error.stack ? error.stack : message];
   if (error instanceof SchedulerExitError) {
     const exit = error.result.schedulerExit!;
-    const out = tail(exit.output, TAIL_LINES);
+    const out = tellingLines(exit.output, TAIL_LINES);
     sections.push(`scheduler output:\n${exit.output}`, `kernel sched_ext lines:\n${exit.dmesg.join('\n')}`, `console:\n${error.result.consoleLog}`);
     return {
       reason: `scheduler ${error.result.scheduler ?? ''} exited during ${exit.phase}: ${exit.reason}`,
       detail: [
-        out.length ? `scheduler output (last ${out.length} lines):` : 'scheduler output: (none)', ...out.map((l) => `  ${l}`),
+        out.length ? `scheduler output (${out.includes('...') ? 'the lines stating a problem, then the last lines' : 'all of it'}):` : 'scheduler output: (none)',
+        ...out.map((l) => `  ${l}`),
         exit.dmesg.length ? 'kernel sched_ext lines:' : 'kernel sched_ext lines: (none)', ...exit.dmesg.map((l) => `  ${l}`),
       ],
       full: sections.join('\n\n'),
