@@ -16,6 +16,8 @@ const out = join(nativeRoot, 'build');
 const addon = join(out, 'Release', 'ktstr_native.node');
 const log = join(out, 'cmake.log');
 const say = (line) => process.stderr.write(`    ${line}\n`);
+// Paths in messages are relative to the repository, wherever npm runs this from.
+const shown = (p) => relative(join(nativeRoot, '..'), p);
 
 /** Every file under addon/ (CMakeLists.txt, package.json, src/): what the build reads. */
 function inputs(dir) {
@@ -24,7 +26,7 @@ function inputs(dir) {
 
 const newest = Math.max(...inputs(sources).map((f) => statSync(f).mtimeMs));
 if (existsSync(addon) && statSync(addon).mtimeMs >= newest) {
-  say(`up to date: ${relative(process.cwd(), addon) || addon}`);
+  say(`up to date: ${shown(addon)}`);
   process.exit(0);
 }
 
@@ -44,4 +46,4 @@ if (r.status !== 0) {
 // sending an edit that changed nothing (a comment in package.json) back to cmake on every run.
 const now = new Date();
 utimesSync(addon, now, now);
-say(`built ${relative(process.cwd(), addon) || addon} in ${((Date.now() - started) / 1000).toFixed(1)} s (cmake output in ${relative(process.cwd(), log)})`);
+say(`built ${shown(addon)} in ${((Date.now() - started) / 1000).toFixed(1)} s (cmake output in ${shown(log)})`);
