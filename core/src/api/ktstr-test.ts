@@ -19,7 +19,7 @@ import { type Topology, topologyLabel, validateTopology } from '../topology/topo
 import { TestVm } from '../runner/test-vm.js';
 import { type ResolvedKernel, resolveKernel } from '../kernel/resolve.js';
 import { QEMU_BINARY } from '../vm/qemu-backend.js';
-import { chooseAccel } from '../vm/accel.js';
+import { type Accel, chooseAccel } from '../vm/accel.js';
 import { checkGates, GATE_FIELDS, type PerfModeOptions, type TestGates } from '../gauntlet/gates.js';
 import { budgetFromEnv, type DeclaredTest, type PlanEntry, planRun } from '../gauntlet/plan.js';
 import { discoveryMode, recordDeclaration } from '../gauntlet/registry.js';
@@ -68,6 +68,18 @@ const log = (line: string) => {
   process.stderr.write(`ktstr: ${line}\n`);
   appendCellEvent(process.env.KTSTR_RESULTS, { event: 'log', message: line, pid: process.pid });
 };
+
+let accelSaid = false;
+/**
+ * The acceleration of this process's VMs, said once with why: what `ktstr test` says once per
+ * run, for a test file run by a plain `node --test`, where TCG makes every cell much slower.
+ */
+function accelSaidOnce(): Accel {
+  const c = chooseAccel(QEMU_BINARY);
+  if (!accelSaid) log(`acceleration ${c.accel} (${c.reason})`);
+  accelSaid = true;
+  return c.accel;
+}
 
 let kernelOnce: Promise<ResolvedKernel> | undefined;
 function sharedKernel(): Promise<ResolvedKernel> {
@@ -146,7 +158,7 @@ export function ktstrTest(name: string, options: KtstrTestOptions, body: KtstrTe
       gauntlet: process.env.KTSTR_GAUNTLET === '1',
       budgetSecs: budgetFromEnv(undefined),
       durations: readDurations(),
-      host: { topology: readHostTopology('/sys', getAffinity(0)), accel: chooseAccel(QEMU_BINARY).accel },
+      host: { topology: readHostTopology('/sys', getAffinity(0)), accel: accelSaidOnce() },
       noPerfModeEnv: noPerfModeFromEnv(),
     });
     if (plan.entries.some((e) => e.status === 'run')) await pinToCpuBudget(log);
