@@ -42,6 +42,15 @@ test('unknown commands, missing and surplus arguments exit 2 with what to do', (
   assert.equal(ktstr([]).status, 2);
 });
 
+test('flags of the other mode of ktstr test are refused, not ignored', () => {
+  const r = ktstr(['test', '--scenario', 'cpuset/disjoint', '--gauntlet', '--filter', 'x']);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--scenario: runs one canned scenario and takes no --filter, --gauntlet/);
+  const s = ktstr(['test', 'examples', '--scheduler', 'scx-ktstr', '--list']);
+  assert.equal(s.status, 2);
+  assert.match(s.stderr, /--scheduler: is only for --scenario/);
+});
+
 test('known options, --no- negations, = values and anything after -- pass', () => {
   const r = ktstr(['presets', '--arch=aarch64', '--json', '--', '--not-ours']);
   assert.equal(r.status, 0, r.stderr);

@@ -159,8 +159,9 @@ export function registerTestCommand(prog: Sade): void {
     .example('test examples --kernel 7.2 --kernel 7.3 --budget 600 --shard 1/4 --json > shard1.json')
     .example('test --scenario cpuset/disjoint --scheduler scx-ktstr')
     .action(action(async (first: string | undefined, opts: TestFlags & { _: string[] }) => {
-      if (opts.scenario) return runScenarioCommand({ ...opts, kernel: Array.isArray(opts.kernel) ? opts.kernel[0] : opts.kernel });
       const paths = [first, ...opts._].filter((p): p is string => typeof p === 'string');
+      checkScenarioFlags(opts, paths);
+      if (opts.scenario) return runScenarioCommand({ ...opts, kernel: Array.isArray(opts.kernel) ? opts.kernel[0] : opts.kernel });
       const kernelSpecs = asList(opts.kernel);
       if (opts.list) {
         printList(planFromFlags(paths, opts, kernelLabelsForListing(kernelSpecs)), opts.json === true);
@@ -170,6 +171,27 @@ export function registerTestCommand(prog: Sade): void {
       const { code } = await runPlan(run, kernels, { jobs, cpuCap, opts });
       process.exitCode = code;
     }));
+}
+
+/** Flags of a planned run that a single `--scenario` cell has no use for. */
+const NOT_FOR_SCENARIO = ['filter', 'gauntlet', 'budget', 'shard', 'jobs', 'cpu-cap', 'list', 'reporter', 'verbose'] as const;
+
+/** `--scenario` runs one cell, test files run planned cells: a flag of the other mode would be silently ignored. */
+function checkScenarioFlags(opts: TestFlags, paths: readonly string[]): void {
+  if (!opts.scenario) {
+    if (opts.scheduler !== undefined) {
+      throw new KtstrError('--scheduler', opts.scheduler, 'is only for --scenario', 'A test file\'s tests declare their scheduler; drop --scheduler or add --scenario GROUP/NAME.');
+    }
+    return;
+  }
+  const extra = NOT_FOR_SCENARIO.filter((f) => opts[f] !== undefined);
+  if (extra.length > 0 || paths.length > 0) {
+    throw new KtstrError('--scenario', opts.scenario, `runs one canned scenario and takes no ${[...extra.map((f) => `--${f}`), ...(paths.length ? ['test paths'] : [])].join(', ')}`,
+      'Drop them, or run test files without --scenario.');
+  }
+  if (Array.isArray(opts.kernel) && opts.kernel.length > 1) {
+    throw new KtstrError('--kernel', opts.kernel, 'is given more than once; --scenario runs one cell on one kernel', 'Give one --kernel.');
+  }
 }
 
 /**
