@@ -6,11 +6,20 @@
  *
  * The words are split the way sade's parser (mri) splits them, so the command and the options
  * found here are the ones sade would act on: `--name value` takes the next word unless it
- * starts with `-`, `--name=value` and `--no-name` are one word, `-abc` is three short options.
+ * starts with `-` or the option is a switch, `--name=value` and `--no-name` are one word,
+ * `-abc` is three short options.
  */
 import type { Sade } from 'sade';
 import { commands, globalFlags, resolveAlias, type CommandInfo } from './command-tree.js';
 import { closest } from './suggest.js';
+
+/**
+ * Options that are switches wherever they appear. sade cannot declare an option's type, and its
+ * parser gives any option the next word as its value: `ktstr test --list examples` would set
+ * list to "examples" and plan the default paths. Named here, they are parsed as switches
+ * (bin.ts hands them to sade) and never take the word after them.
+ */
+export const SWITCHES = ['list', 'json', 'gauntlet', 'cold-boot', 'verbose', 'markdown', 'all'];
 
 /** A mistake in the command line itself; the CLI prints it and exits 2. */
 export class UsageError extends Error {
@@ -43,7 +52,8 @@ function split(args: readonly string[]): Words {
     else out.short.push(...name);
     // mri gives the next word to a flag without `=` when it does not look like a flag itself.
     const negated = dashes === 2 && name.startsWith('no-');
-    if (eq < 0 && !negated && i + 1 < args.length && !args[i + 1]!.startsWith('-')) i++;
+    const isSwitch = dashes === 2 && SWITCHES.includes(name);
+    if (eq < 0 && !negated && !isSwitch && i + 1 < args.length && !args[i + 1]!.startsWith('-')) i++;
   }
   return out;
 }

@@ -17,7 +17,7 @@ import { registerLocksCommand } from './commands/locks.js';
 import { registerShellCommand } from './commands/shell.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerScenariosCommand } from './commands/scenarios.js';
-import { UsageError, checkArgv } from './argv-check.js';
+import { SWITCHES, UsageError, checkArgv } from './argv-check.js';
 
 // A reader that stops early (`ktstr presets | head`) is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -42,7 +42,7 @@ registerCacheCommands(prog);
 // sade would run a command with the options it does not know silently dropped; refuse instead.
 try {
   checkArgv(prog, process.argv.slice(2));
-  prog.parse(process.argv);
+  prog.parse(process.argv, { boolean: SWITCHES });
 } catch (e) {
   if (!(e instanceof UsageError)) throw e;
   process.stderr.write(`ktstr: error: ${e.message}\n`);

@@ -59,6 +59,12 @@ test('known options, --no- negations, = values and anything after -- pass', () =
   assert.equal(ktstr(['test', '--help']).status, 0);
 });
 
+test('a switch does not take the word after it: ktstr test --list FILE lists FILE', () => {
+  const r = ktstr(['test', '--list', '--json', join(root, 'examples/eevdf-baseline.test.ts'), '--kernel', 'k']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout).tests, ['eevdf keeps pinned cgroups on their LLC']);
+});
+
 test('ktstr shell without a terminal and without --exec refuses before booting', () => {
   const r = ktstr(['shell', '--topology', '1n1l2c1t']);
   assert.equal(r.status, 2);
