@@ -27,6 +27,7 @@ function runFixture(dir: string): void {
     const f = await import(${JSON.stringify(pathToFileURL(fixture).href)});
     try { f.throwsMidway(1); } catch (e) { recordThrowSite(e); }
     try { f.assertsMidway(); } catch (e) { recordThrowSite(e); }
+    try { f.throwsInLongCall(); } catch (e) { recordThrowSite(e); }
   `;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], {
     env: { ...process.env, NODE_V8_COVERAGE: v8DirOf(dir), [COVERAGE_DIR_ENV]: dir, NODE_TEST_CONTEXT: undefined },
@@ -57,13 +58,22 @@ test('lcov lists exactly the executable lines, with none after a throw counted',
       21: 1, //   assert.equal(v, 2);          threw
       22: 0, //   const w = v + 1;             after the failed assertion
       23: 0, //   console.log(w);
+      26: 1, // export function throwsInLongCall
+      27: 1, //   const n = 1;
+      28: 1, //   check(                       threw in check(), called from here
+      29: 1, //     n,                         arguments: evaluated before the call
+      30: 1, //     2,                         (line 31, `);`, absent)
+      32: 0, //   const after = n;             after the statement that threw
+      33: 0, //   console.log(after);
+      36: 1, // function check
+      37: 1, //   assert.equal(a, b);          threw (its own frame)
     });
     const file = report.files.find((f) => f.file === fixture);
-    assert.deepEqual(file && { hit: file.linesHit, total: file.linesTotal }, { hit: 9, total: 15 });
+    assert.deepEqual(file && { hit: file.linesHit, total: file.linesTotal }, { hit: 16, total: 24 });
     assert.match(report.lcov, /^DA:22,0$/m);
     // A file with no function of its own: its first line is where the transpiled script starts.
     assert.deepEqual(Object.fromEntries(report.tracefile.get(join(fixtures, 'no-functions.ts'))?.lines ?? []), { 1: 1, 4: 1 });
-    assert.doesNotMatch(report.lcov, /^DA:(2|3|8|11|15),/m);
+    assert.doesNotMatch(report.lcov, /^DA:(2|3|8|11|15|31),/m);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -21,6 +21,7 @@ import v8ToIstanbul from 'v8-to-istanbul';
 import libCoverage from 'istanbul-lib-coverage';
 import { emptyFileCoverage, mergeTracefiles, type FileCoverage, type Tracefile } from './lcov.js';
 import { decodeSegments, type Segment } from './source-map-segments.js';
+import { statementEndLine } from './statement-end.js';
 import type { ThrowFrame } from './throw-sites.js';
 
 interface SourceMapCacheEntry {
@@ -99,8 +100,10 @@ export function mappedScriptCoverage(
       const at = throwOffset(segments, frame.line - 1, frame.column - 1);
       if (at === undefined) continue;
       const fn = innermost(functions, at);
+      // The rest of the throwing statement (its arguments on later lines) ran before the call.
+      const last = statementEndLine(text, frame.line - 1, frame.column - 1);
       for (const [line, seg] of starts) {
-        if (line <= frame.line - 1 || innermost(functions, seg.offset) !== fn) continue;
+        if (line <= last || innermost(functions, seg.offset) !== fn) continue;
         const r = innermost(ranges, seg.offset);
         // The range was entered on the way to the throw, so its count includes a pass that
         // never reached this line. Ranges that do not hold the throw counted only real entries;
