@@ -1,15 +1,12 @@
 /**
- * Where ktstr keeps what outlives a run: kernels, toolchains, recorded durations.
- * KTSTR_CACHE_DIR overrides; else the XDG cache directory.
+ * Where ktstr keeps what outlives a run: kernels, toolchains, recorded durations, and (installed
+ * from npm) the native parts built on this machine. KTSTR_CACHE_DIR overrides; else the XDG cache
+ * directory. The rule lives in @ktstr/native, whose addon build needs it before core loads.
  */
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheRoot } from '@ktstr/native';
 
-export function cacheRoot(): string {
-  if (process.env.KTSTR_CACHE_DIR) return process.env.KTSTR_CACHE_DIR;
-  const xdg = process.env.XDG_CACHE_HOME;
-  return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'ktstr');
-}
+export { cacheRoot };
 
 export const kernelsDir = (): string => join(cacheRoot(), 'kernels');
 export const locksDir = (): string => join(cacheRoot(), 'locks');

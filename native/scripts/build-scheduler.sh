@@ -26,6 +26,8 @@
 #
 # Environment:
 #   KTSTR_VMLINUX   see above
+#   KTSTR_NATIVE_OUT  output directory (default native/out); an installed
+#                   package builds into the cache instead of node_modules
 #   KTSTR_FORCE=1   rebuild even if the stamp says nothing changed
 #   CLANG, CC       compilers (default clang-19, cc)
 #   XDG_CACHE_HOME  cache root (default ~/.cache), also for build-toolchain.sh
@@ -54,7 +56,7 @@ fi
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 native_dir="$(dirname "$script_dir")"
 src_dir="$native_dir/scheduler"
-out_dir="$native_dir/out"
+out_dir="${KTSTR_NATIVE_OUT:-$native_dir/out}"
 name="scx-ktstr${coverage:+-cov}"
 out_bin="$out_dir/$name"
 stamp="$out_dir/$name.stamp"

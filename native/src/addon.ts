@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { nativeRoot } from './paths.js';
+import { addonPath, buildAddon } from './addon-build.js';
+import { isCheckout } from './paths.js';
 
-/** Where `npm run build:addon -w @ktstr/native` (cmake-js) puts the compiled addon. */
-export const addonPath: string = join(nativeRoot, 'build', 'Release', 'ktstr_native.node');
+export { addonPath };
 
 export type FlockMode = 'shared' | 'exclusive';
 
@@ -20,14 +19,19 @@ interface NativeAddon {
 let loaded: NativeAddon | undefined;
 
 // Loaded on first use rather than at import, so that code which only needs `nativeArtifacts`
-// (or type information) keeps working before the addon has been compiled.
+// (or type information) keeps working before the addon has been compiled. Installed from npm,
+// the first use builds it (into the cache), so `npm install` alone is enough to start; in a
+// checkout the bootstrap builds it and a missing one is an error naming the command.
 function addon(): NativeAddon {
   if (loaded) return loaded;
   if (!existsSync(addonPath)) {
-    throw new Error(
-      `The ktstr native addon is not built (${addonPath} is missing). ` +
-        'Run `npm run build -w @ktstr/native` from the repository root (needs cmake and a C++ compiler).',
-    );
+    if (isCheckout) {
+      throw new Error(
+        `The ktstr native addon is not built (${addonPath} is missing). ` +
+          'Run `npm run bootstrap` (or `npm run build:addon -w @ktstr/native`) from the repository root (needs cmake and a C++ compiler).',
+      );
+    }
+    buildAddon();
   }
   const require = createRequire(import.meta.url);
   loaded = require(addonPath) as NativeAddon;

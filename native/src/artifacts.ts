@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { nativeRoot } from './paths.js';
+import { buildRoot, nativeRoot } from './paths.js';
 
 /**
- * Binaries built by the native/ build scripts (not by this package's TypeScript or addon build):
- * - `guestAgent`: the static agent that runs as init inside every test VM;
- * - `fixtureScheduler`: the sched_ext scheduler used as a known-good fixture in ktstr's own tests.
+ * The native binaries:
+ * - `guestAgent`: the static agent that runs as init inside every test VM. Static, so it ships
+ *   prebuilt in the package (out/ktstr-guest) and is built in place in a checkout;
+ * - `fixtureScheduler`: the sched_ext scheduler used as a known-good fixture. It is built on the
+ *   user's machine against the kernel's BTF (scripts/build-scheduler.sh), so it lives in native/out
+ *   in a checkout and in the cache when installed (see buildRoot()).
  */
 export type NativeArtifactName = 'guestAgent' | 'fixtureScheduler';
 
@@ -16,9 +19,12 @@ export interface NativeArtifacts extends Readonly<Record<NativeArtifactName, str
   missing(): NativeArtifactName[];
 }
 
+/** The directory build-scheduler.sh writes the fixture scheduler (and its coverage build) into. */
+export const fixtureOutDir: string = join(buildRoot(), 'out');
+
 const paths: Readonly<Record<NativeArtifactName, string>> = {
   guestAgent: join(nativeRoot, 'out', 'ktstr-guest'),
-  fixtureScheduler: join(nativeRoot, 'out', 'scx-ktstr'),
+  fixtureScheduler: join(fixtureOutDir, 'scx-ktstr'),
 };
 
 /** Absolute paths of the native binaries, plus presence checks. */

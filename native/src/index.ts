@@ -1,5 +1,6 @@
 export { addonPath, isAddonBuilt, flock, funlock, setAffinity, getAffinity, mapFileReadOnly } from './addon.js';
 export type { FlockMode } from './addon.js';
-export { nativeArtifacts } from './artifacts.js';
+export { addonSourceHash, addonState, buildAddon, type AddonState } from './addon-build.js';
+export { nativeArtifacts, fixtureOutDir } from './artifacts.js';
 export type { NativeArtifactName, NativeArtifacts } from './artifacts.js';
-export { nativeRoot } from './paths.js';
+export { buildRoot, cacheRoot, isCheckout, nativeRoot, nativeVersion } from './paths.js';

@@ -27,6 +27,7 @@ import type { DoneMessage, ExecExitMessage, GuestMessage, HelloMessage, SchedExi
 import { CellResult, type SchedulerExit, schedulerExitFrom } from '../result/cell-result.js';
 import { analyzeMessages } from '../result/scenario-analysis.js';
 import { fixtureDir } from '../fixture.js';
+import { ensureFixtureScheduler } from '../setup/fixture-build.js';
 import { checkConfigPairing, configArgs, configContent } from '../api/config-pairing.js';
 import { saveCollectedFiles, schedulerBinaryForRun, withCoverageDirectives } from '../coverage/guest-coverage.js';
 
@@ -109,6 +110,7 @@ export class CellVm {
   static async boot(plan: CellPlan): Promise<CellVm> {
     // Before anything boots: a missing or unwanted config is the test's mistake, not the VM's.
     checkConfigPairing(plan.scheduler, plan.config, plan.name);
+    ensureFixtureScheduler(plan.scheduler?.binary, plan.kernel.vmlinuz);
     const schedulerHost = plan.scheduler ? schedulerBinaryForRun(plan.scheduler, resolveSchedulerBinary(plan.scheduler, [fixtureDir()])) : undefined;
     const payload = cellPayload({ scheduler: schedulerHost, includeFiles: plan.includeFiles ?? [] });
     const base = baseImage();

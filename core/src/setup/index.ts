@@ -1,0 +1,6 @@
+/** @ktstr/core/setup: the machine checks behind `ktstr doctor`, `ktstr setup` and the repository's bootstrap. */
+export { aptPackages, missingAptPackages, installAptPackages, type AptPackage, type AptScope } from './apt.js';
+export type { ItemStatus, Log, SetupItem } from './item.js';
+export { setupItems, isRoot } from './items.js';
+export { buildFixtureScheduler, ensureFixtureScheduler } from './fixture-build.js';
+export { doctor, runSetup, type DoctorItem, type DoctorReport, type SetupOutcome } from './run.js';
