@@ -20,6 +20,7 @@ import { action, printJson, progress } from '../output.js';
 import { GauntletProgress, failedTable, skippedSummary } from '../progress.js';
 import { runScenarioCommand } from './test-scenario.js';
 import { DEFAULT_TEST_DIRS, testFilesUnder } from '../test-files.js';
+import { loadFailureHint } from '../load-failure.js';
 
 export interface TestFlags {
   kernel?: string | string[];
@@ -93,8 +94,8 @@ export interface PlannedRun {
 /** The declaration errors of a run, one block per file, for stderr. */
 export function declarationErrors(run: PlannedRun): string {
   if (run.errors.length === 0) return '';
-  return `\n${run.errors.length} test file(s) failed to load; their tests did not run (fix the declaration: the message names the field):\n`
-    + run.errors.map((e) => `  ${relative(process.cwd(), e.file) || e.file}\n    ${e.message.split('\n').join('\n    ')}\n`).join('') + '\n';
+  return `\n${run.errors.length} test file(s) failed to load; their tests did not run:\n`
+    + run.errors.map((e) => `  ${relative(process.cwd(), e.file) || e.file}\n    ${e.message.split('\n').join('\n    ')}\n    ${loadFailureHint(e.file, e.message)}\n`).join('') + '\n';
 }
 
 /** Discovery and planning, shared by running and `--list`. */
