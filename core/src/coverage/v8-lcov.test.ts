@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildCoverageReport, v8DirOf } from './coverage-report.js';
 import { COVERAGE_DIR_ENV } from './guest-coverage.js';
+import { vmUnavailableReason } from '../api/ktstr-test.js';
 import { framesOf } from './throw-sites.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -74,6 +75,30 @@ test('lcov lists exactly the executable lines, with none after a throw counted',
     // A file with no function of its own: its first line is where the transpiled script starts.
     assert.deepEqual(Object.fromEntries(report.tracefile.get(join(fixtures, 'no-functions.ts'))?.lines ?? []), { 1: 1, 4: 1 });
     assert.doesNotMatch(report.lcov, /^DA:(2|3|8|11|15|31),/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a ktstrTest body that fails records where, so its later lines read as not run', { skip: vmUnavailableReason() ?? false }, async () => {
+  // The body fails before it uses its VM, so no VM boots: what is tested is ktstrTest's own
+  // recording of the error under a coverage run, and the conversion of what it wrote.
+  const body = join(fixtures, 'ktstr-body.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'ktstr-v8-lcov-'));
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', body], {
+      env: { ...process.env, NODE_V8_COVERAGE: v8DirOf(dir), [COVERAGE_DIR_ENV]: dir, NODE_TEST_CONTEXT: undefined },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 1, `the fixture's test fails:\n${r.stdout}${r.stderr}`);
+    const report = await buildCoverageReport(dir, [body]);
+    assert.deepEqual(Object.fromEntries(report.tracefile.get(body)?.lines ?? []), {
+      1: 1, 2: 1, 4: 1, // the imports and the ktstrTest call
+      5: 1, //  const expected = 2;
+      6: 1, //  assert.equal(1, expected);   threw
+      7: 0, //  const after = expected;
+      8: 0, //  assert.ok(after);
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
