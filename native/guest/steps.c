@@ -1,5 +1,5 @@
-/* The steps of a scenario, in order: apply the ops (one `event` each), send
- * `step` start, hold while the session watches the scheduler and the host
+/* The steps of a scenario, in order: apply the ops (one `event` each), open
+ * the step's window for per-step CPUs and gaps, send `step` start, hold while the session watches the scheduler and the host
  * (re-applying the ops every loop_ms), send `step` end with every running
  * worker's cumulative state. */
 #include <stdio.h>
@@ -74,6 +74,9 @@ enum scenario_end scenario_run(struct scenario *sc, scenario_wait_fn wait, void 
 		workers_step_begin(sc->workers, s);
 		if (!apply_ops(sc, step))
 			return SCENARIO_OP_FAILED;
+		/* Only now: a worker the ops confine must not have the CPUs it
+		 * was on before them counted in this step. */
+		workers_step_window_open(sc->workers);
 		msg_step_start(s, step->name);
 		start = clock_now_ns();
 		end = hold(sc, step, wait, ctx);

@@ -12,17 +12,11 @@
 
 #include "clock.h"
 #include "futex.h"
+#include "iteration_end.h"
 
 /* Work types keep little on the stack; 1024 threads of 1 MiB stay within a
  * small guest's address space comfortably. */
 #define THREAD_STACK (1024 * 1024)
-
-static void set_bit_once(struct cpu_mask *mask, int cpu)
-{
-	/* Read first: the mask rarely changes and stores dirty the line. */
-	if (cpu >= 0 && !cpu_mask_test(mask, cpu))
-		cpu_mask_set(mask, cpu);
-}
 
 static void wait_for(uint32_t *word)
 {
@@ -93,28 +87,6 @@ static int configure(const struct worker_plan *plan, char *note, size_t note_siz
 	return 0;
 }
 
-/* The per-step gap counts from the later of the previous iteration's end
- * and the step's start. */
-static void note_step_gap(struct worker_slot *slot, const struct worker_shared_header *hdr,
-			  uint32_t *epoch, uint64_t *step_max, uint64_t prev, uint64_t now)
-{
-	uint32_t current = __atomic_load_n(&hdr->step_epoch, __ATOMIC_ACQUIRE);
-	uint64_t step_start = __atomic_load_n(&hdr->step_start_ns, __ATOMIC_RELAXED);
-	uint64_t ref = prev > step_start ? prev : step_start;
-	uint64_t gap = now > ref ? now - ref : 0;
-
-	if (current != *epoch) {
-		*epoch = current;
-		*step_max = 0;
-		memset(&slot->step_cpus, 0, sizeof(slot->step_cpus));
-	}
-	if (gap > *step_max) {
-		*step_max = gap;
-		__atomic_store_n(&slot->step_max_gap_ns, gap, __ATOMIC_RELAXED);
-	}
-	__atomic_store_n(&slot->step_epoch, current, __ATOMIC_RELEASE);
-}
-
 /* One worker, in its process or thread: wait to be placed, configure, init
  * the work, wait for the batch's release, iterate until stopped, park. */
 static void run_worker(const struct worker_plan *plan)
@@ -129,8 +101,7 @@ static void run_worker(const struct worker_plan *plan)
 		.stop = &slot->stop,
 		.self = slot,
 	};
-	uint64_t prev, step_max = 0;
-	uint32_t epoch = 0;
+	struct iteration_clock clock = { 0 };
 	int err;
 
 	set_comm(plan->def);
@@ -155,24 +126,11 @@ static void run_worker(const struct worker_plan *plan)
 	__atomic_store_n(&slot->ready, WORKER_READY, __ATOMIC_RELEASE);
 	wait_for(&slot->start);
 
-	prev = __atomic_load_n(&slot->start_ns, __ATOMIC_RELAXED);
+	clock.prev = __atomic_load_n(&slot->start_ns, __ATOMIC_RELAXED);
 	while (!__atomic_load_n(&slot->stop, __ATOMIC_RELAXED)) {
-		uint64_t now, gap;
-		int cpu;
-
 		if (!work_iteration(&ctx))
 			break;
-		now = clock_now_ns();
-		gap = now > prev ? now - prev : 0;
-		if (gap > slot->max_gap_ns)
-			__atomic_store_n(&slot->max_gap_ns, gap, __ATOMIC_RELAXED);
-		note_step_gap(slot, plan->header, &epoch, &step_max, prev, now);
-		prev = now;
-		__atomic_store_n(&slot->last_end_ns, now, __ATOMIC_RELAXED);
-		__atomic_store_n(&slot->iterations, slot->iterations + 1, __ATOMIC_RELEASE);
-		cpu = sched_getcpu();
-		set_bit_once(&slot->cpus_seen, cpu);
-		set_bit_once(&slot->step_cpus, cpu);
+		iteration_end(slot, plan->header, &clock, clock_now_ns(), sched_getcpu);
 	}
 	work_worker_fini(&ctx);
 	keep_note(slot, ctx.note);

@@ -18,10 +18,11 @@
 #define WORKER_NOTE_MAX 128
 
 struct worker_shared_header {
-	/* Bumped by the agent when a step begins; a worker that sees a new
-	 * value starts its per-step longest gap afresh. */
+	/* Bumped by the agent when a step's window opens (after its ops); a
+	 * worker that sees a new value starts its per-step CPUs and longest
+	 * gap afresh (iteration_end.h). */
 	_Alignas(CACHE_LINE) uint32_t step_epoch;
-	uint64_t step_start_ns; /* CLOCK_MONOTONIC ns when the step began */
+	uint64_t step_start_ns; /* CLOCK_MONOTONIC ns when the window opened */
 };
 
 /* What a worker tells the agent about its init (slot.ready). */

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "cpu_layout.h"
 #include "futex.h"
+#include "iteration_end.h"
 #include "log.h"
 #include "work_types.h"
 #include "worker_main.h"
@@ -102,6 +103,13 @@ struct workers *workers_create(const struct cell *cell)
 void workers_step_begin(struct workers *w, int step)
 {
 	w->step = step;
+}
+
+void workers_step_window_open(struct workers *w)
+{
+	/* After the ops: every cpuset, affinity and cgroup write they made
+	 * has returned, so the kernel has already moved each worker onto the
+	 * CPUs it now allows (iteration_end.c relies on this order). */
 	__atomic_store_n(&w->header->step_start_ns, clock_now_ns(), __ATOMIC_RELAXED);
 	__atomic_add_fetch(&w->header->step_epoch, 1, __ATOMIC_RELEASE);
 }
@@ -595,10 +603,7 @@ void workers_state(struct workers *w, int i, bool read_stats, struct worker_stat
 		uint64_t life = __atomic_load_n(&slot->max_gap_ns, __ATOMIC_ACQUIRE);
 		uint64_t step = 0, open;
 
-		if (__atomic_load_n(&slot->step_epoch, __ATOMIC_ACQUIRE) == w->header->step_epoch) {
-			step = __atomic_load_n(&slot->step_max_gap_ns, __ATOMIC_RELAXED);
-			out->step_cpus = slot->step_cpus;
-		}
+		iteration_step_window(slot, w->header, &out->step_cpus, &step);
 		open = open_gap(slot, 0, now);
 		if (open > life)
 			life = open;

@@ -36,7 +36,7 @@ struct worker_state {
 	uint64_t iterations;
 	struct proc_sched_stats stats;
 	struct cpu_mask cpus_seen;
-	struct cpu_mask step_cpus; /* within the current step (empty before its first iteration in it) */
+	struct cpu_mask step_cpus; /* within the current step's window (empty before an iteration ends in it) */
 	uint64_t max_gap_us; /* over its life (so far) */
 	uint64_t step_max_gap_us; /* within the current step */
 	bool has_wake_latency;
@@ -52,8 +52,12 @@ struct worker_state {
 struct workers *workers_create(const struct cell *cell);
 void workers_free(struct workers *w);
 
-/* A step begins: the per-step longest gap restarts from now. */
+/* A step begins: workers started or stopped from now on belong to it. */
 void workers_step_begin(struct workers *w, int step);
+
+/* The step's ops are all applied: its window opens now, and the per-step
+ * CPUs and longest gap of every worker start afresh (iteration_end.h). */
+void workers_step_window_open(struct workers *w);
 
 /* Start a batch of count workers of definition def (its cgroup exists).
  * Returns 0 once they run, or -errno with what failed in what (the batch's

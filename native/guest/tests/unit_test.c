@@ -2,8 +2,9 @@
  * emitter (and its UTF-8 helpers), base64, the cpulist parser, the latency
  * histogram, the payloads of the request frames, placing files (in a
  * temporary directory), what the cell parser makes of a scenario (the
- * error messages are checked by tests/check-cells.sh) and the /proc
- * parsers. Run by `make check`. */
+ * error messages are checked by tests/check-cells.sh), the /proc
+ * parsers and the per-step attribution of a worker's CPUs. Run by
+ * `make check`. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "../file_io.h"
 #include "../frame_payload.h"
 #include "../guest_files.h"
+#include "../iteration_end.h"
 #include "../json.h"
 #include "../latency_hist.h"
 #include "../proc_stats.h"
@@ -438,6 +440,69 @@ static void test_proc_parsers(void)
 	CHECK(!proc_stats_field(status, "missing", &v));
 }
 
+/* The per-step CPUs and gap of one worker across the boundaries of a step's
+ * window. The fake sched_getcpu() can play the agent opening the next
+ * window in the middle of the worker's bookkeeping. */
+static struct worker_shared_header *window_hdr;
+static int fake_cpu;
+static uint64_t open_window_at; /* nonzero: open the next window during the CPU read */
+
+static void open_window(struct worker_shared_header *hdr, uint64_t now)
+{
+	hdr->step_start_ns = now;
+	__atomic_add_fetch(&hdr->step_epoch, 1, __ATOMIC_RELEASE);
+}
+
+static int read_fake_cpu(void)
+{
+	if (open_window_at) {
+		open_window(window_hdr, open_window_at);
+		open_window_at = 0;
+	}
+	return fake_cpu;
+}
+
+static void test_iteration_end(void)
+{
+	static struct worker_shared_header hdr;
+	static struct worker_slot slot;
+	struct iteration_clock c = { .prev = 1000 };
+	struct cpu_mask m;
+	uint64_t gap = 0;
+
+	window_hdr = &hdr;
+	/* While step 0's ops run (its window not open yet) the worker is on CPU 2. */
+	fake_cpu = 2;
+	iteration_end(&slot, &hdr, &c, 2000, read_fake_cpu);
+	open_window(&hdr, 3000);
+	CHECK(!iteration_step_window(&slot, &hdr, &m, &gap)); /* nothing ended in it yet */
+	fake_cpu = 0;
+	iteration_end(&slot, &hdr, &c, 3500, read_fake_cpu);
+	fake_cpu = 1;
+	iteration_end(&slot, &hdr, &c, 4500, read_fake_cpu);
+	CHECK(iteration_step_window(&slot, &hdr, &m, &gap));
+	CHECK(cpu_mask_test(&m, 0) && cpu_mask_test(&m, 1) && !cpu_mask_test(&m, 2));
+	/* 500 from the window's start (not 1500 from the iteration before it), then 1000. */
+	CHECK(gap == 1000);
+	CHECK(cpu_mask_test(&slot.cpus_seen, 2) && slot.max_gap_ns == 1500 && slot.iterations == 3);
+
+	/* Step 1's window opens while the worker reads its CPU: that CPU (1, where
+	 * it may have been before step 1's ops) goes to step 0, whose report is
+	 * out, and not to step 1. */
+	fake_cpu = 1;
+	open_window_at = 5100;
+	iteration_end(&slot, &hdr, &c, 5200, read_fake_cpu);
+	CHECK(hdr.step_epoch == 2);
+	CHECK(!iteration_step_window(&slot, &hdr, &m, &gap));
+	fake_cpu = 3;
+	iteration_end(&slot, &hdr, &c, 6000, read_fake_cpu);
+	CHECK(iteration_step_window(&slot, &hdr, &m, &gap));
+	CHECK(cpu_mask_test(&m, 3) && !cpu_mask_test(&m, 1) && !cpu_mask_test(&m, 0));
+	CHECK(gap == 800);
+	CHECK(cpu_mask_test(&slot.cpus_seen, 1) && cpu_mask_test(&slot.cpus_seen, 3));
+	CHECK(slot.iterations == 5);
+}
+
 int main(void)
 {
 	test_base64();
@@ -453,6 +518,7 @@ int main(void)
 	test_cell_scenario();
 	test_cell_rules();
 	test_proc_parsers();
+	test_iteration_end();
 	if (failures) {
 		fprintf(stderr, "%d unit check(s) failed\n", failures);
 		return 1;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "iteration_end.h"
 #include "work/host_env.h"
 #include "work_types.h"
 #include "worker_shared.h"
@@ -44,48 +45,17 @@ static void *stop_at_deadline(void *arg)
 	return NULL;
 }
 
-static void set_bit_once(struct cpu_mask *mask, int cpu)
-{
-	if (cpu >= 0 && !cpu_mask_test(mask, cpu))
-		cpu_mask_set(mask, cpu);
-}
-
-/* The runtime's loop (worker_main.c), statement for statement in cost: the
- * stop check, the iteration, the whole-life and per-step gaps, the counters
- * and the CPUs seen. */
+/* The runtime's loop (worker_main.c): the stop check, the iteration and the
+ * same bookkeeping at its end. */
 static uint64_t run_loop(struct loop_region *r, struct work_ctx *ctx)
 {
 	struct worker_slot *slot = &r->slot;
-	uint64_t prev = clock_now_ns(), step_max = 0;
-	uint32_t epoch = 0;
+	struct iteration_clock clock = { .prev = clock_now_ns() };
 
 	while (!__atomic_load_n(&slot->stop, __ATOMIC_RELAXED)) {
-		uint64_t now, gap, step_start, ref, step_gap;
-		uint32_t current;
-
 		if (!work_iteration(ctx))
 			break;
-		now = clock_now_ns();
-		gap = now > prev ? now - prev : 0;
-		if (gap > slot->max_gap_ns)
-			__atomic_store_n(&slot->max_gap_ns, gap, __ATOMIC_RELAXED);
-		current = __atomic_load_n(&r->header.step_epoch, __ATOMIC_ACQUIRE);
-		step_start = __atomic_load_n(&r->header.step_start_ns, __ATOMIC_RELAXED);
-		ref = prev > step_start ? prev : step_start;
-		step_gap = now > ref ? now - ref : 0;
-		if (current != epoch) {
-			epoch = current;
-			step_max = 0;
-		}
-		if (step_gap > step_max) {
-			step_max = step_gap;
-			__atomic_store_n(&slot->step_max_gap_ns, step_gap, __ATOMIC_RELAXED);
-		}
-		__atomic_store_n(&slot->step_epoch, current, __ATOMIC_RELEASE);
-		prev = now;
-		__atomic_store_n(&slot->last_end_ns, now, __ATOMIC_RELAXED);
-		__atomic_store_n(&slot->iterations, slot->iterations + 1, __ATOMIC_RELEASE);
-		set_bit_once(&slot->cpus_seen, sched_getcpu());
+		iteration_end(slot, &r->header, &clock, clock_now_ns(), sched_getcpu);
 	}
 	return slot->iterations;
 }
