@@ -23,5 +23,9 @@ export function testFilesUnder(dir: string): string[] {
   return out;
 }
 
-/** Where `ktstr test` looks when given no paths. */
-export const DEFAULT_TEST_DIRS = ['test', 'examples'];
+/**
+ * Where `ktstr test` looks when given no paths: the whole current directory (node_modules and
+ * dot-directories aside), because tests live in the scheduler's own repository wherever its
+ * authors put them. Files without ktstr tests cost a discovery import and contribute nothing.
+ */
+export const DEFAULT_TEST_DIRS = ['.'];

@@ -11,6 +11,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { COVERAGE_DIR_ENV, KtstrError, buildCoverageReport, v8DirOf, type CoverageReport } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
 import { prepareRun, runPlan, withRunOptions, type TestFlags } from './test.js';
+import { DEFAULT_TEST_DIRS } from '../test-files.js';
 
 interface CoverageFlags extends TestFlags {
   lcov?: string;
@@ -49,7 +50,7 @@ export function registerCoverageCommand(prog: Sade): void {
           env: { NODE_V8_COVERAGE: v8DirOf(dir), [COVERAGE_DIR_ENV]: dir },
         });
         // Host coverage is of the user's files: those under the paths the run was given.
-        const roots = paths.length ? paths : ['test', 'examples'].filter((p) => existsSync(p));
+        const roots = paths.length ? paths : DEFAULT_TEST_DIRS.filter((p) => existsSync(p));
         const report = await buildCoverageReport(dir, roots);
         mkdirSync(dirname(lcovPath), { recursive: true });
         writeFileSync(lcovPath, report.lcov);
