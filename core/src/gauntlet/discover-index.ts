@@ -55,6 +55,10 @@ function identity(file: string): { mtimeMs: number; size: number } | undefined {
 export function recordTestNames(files: readonly string[], tests: readonly { name: string; file?: string }[]): void {
   try {
     const index = readIndex();
+    // Files deleted since they were indexed would otherwise stay in it forever.
+    for (const known of Object.keys(index.files)) {
+      if (!identity(known)) delete index.files[known];
+    }
     for (const f of files) {
       const abs = resolve(f);
       const id = identity(abs);
