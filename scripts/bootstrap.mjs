@@ -1,43 +1,22 @@
 #!/usr/bin/env node
 // Sets up everything ktstr needs on a fresh Debian bookworm machine, installing only what is
-// missing: apt packages, npm packages, the TypeScript build, the native addon, the guest agent,
-// the default kernel, the kernel-source toolchain and the fixture scheduler. Safe to run again:
-// each step checks first and says whether it ran. Plain JavaScript with no dependencies,
-// because it runs before `npm install`.
+// missing: apt packages, npm packages, the TypeScript build, then what `ktstr setup` installs
+// (the native addon, the guest agent, the default kernel, the kernel-source toolchain and the
+// fixture scheduler) through the same code. Safe to run again: each step checks first and says
+// whether it ran. Plain JavaScript with no dependencies, because it runs before `npm install`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const started = Date.now();
 
-/** Debian packages and what needs them. */
-const APT_PACKAGES = {
-  'qemu-system-x86': 'the VM backend',
-  'busybox-static': 'the guest userland',
-  'util-linux': 'setpriv (QEMU dies with its parent) and flock',
-  'clang-19': 'BPF and the fixture scheduler',
-  'llvm-19': 'llvm-strip for BPF objects',
-  'lld-19': 'linking BPF skeletons',
-  'libelf-dev': 'libbpf and bpftool',
-  'zlib1g-dev': 'libbpf and bpftool',
-  'libzstd-dev': 'libbpf',
-  'libcap-dev': 'bpftool',
-  'pkg-config': 'native builds',
-  'make': 'native builds',
-  'gcc': 'the static guest agent; gcov and the coverage build of the fixture loader (ktstr coverage)',
-  'g++': 'the host addon',
-  'cmake': 'the host addon (cmake-js)',
-  'ninja-build': 'the host addon (cmake-js)',
-  'libc6-dev': 'static linking of the guest agent',
-  'zstd': 'unpacking Debian kernel images',
-  'xz-utils': 'unpacking kernel sources',
-  'lz4': 'checking initramfs archives in tests',
-  'cpio': 'checking initramfs archives in tests',
-  'libkrb5-dev': 'the editor end-to-end test (code-server\'s kerberos module)', 'ripgrep': 'the editor end-to-end test (code-server search)', 'chromium': 'the editor end-to-end test (the browser)',
-  'zsh': 'the zsh completion test', 'fish': 'the fish completion test',
-};
+// The one list of Debian packages, shared with `ktstr setup` (core/src/setup/apt.ts). The
+// bootstrap also installs those only this repository's own tests need (scope "repository").
+const APT_PACKAGES = Object.fromEntries(
+  Object.entries(JSON.parse(readFileSync(join(root, 'core', 'apt-packages.json'), 'utf8')).packages).map(([name, p]) => [name, p.why]),
+);
 
 function step(n, total, what) {
   process.stderr.write(`ktstr bootstrap [${n}/${total}] ${what}\n`);
@@ -59,7 +38,7 @@ function output(cmd, args) {
 }
 const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
 
-const TOTAL = 7;
+const TOTAL = 4;
 
 step(1, TOTAL, 'apt packages');
 const missing = Object.keys(APT_PACKAGES).filter((p) => output('dpkg-query', ['-W', '-f=${Status}', p]) !== 'install ok installed');
@@ -83,29 +62,12 @@ else run('npm', ['install', '--no-audit', '--no-fund']);
 step(3, TOTAL, 'TypeScript build');
 run(process.execPath, ['scripts/build-ts.mjs']);
 
-step(4, TOTAL, 'native host addon');
-run('npm', ['run', '--silent', 'build:addon', '-w', '@ktstr/native']);
-
-step(5, TOTAL, 'guest agent');
-// `make -q` answers whether anything would be rebuilt, so an unchanged agent says so.
-if (spawnSync('make', ['-q', '-C', 'native/guest'], { cwd: root, stdio: 'ignore' }).status === 0) note('up to date');
-else {
-  run('make', ['-s', '-C', 'native/guest']);
-  note('built native/out/ktstr-guest');
-}
-
-step(6, TOTAL, 'default kernel');
-const kernelJson = spawnSync(process.execPath, [join(root, 'cli/dist/bin.js'), 'kernel', 'path', '--json'], {
-  cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8',
-});
-if (kernelJson.status !== 0) process.exit(1);
-const kernel = JSON.parse(kernelJson.stdout);
-note(`${/fetched/.test(kernel.how) ? '' : 'up to date: '}${kernel.label} (${kernel.how})`);
-
-step(7, TOTAL, 'kernel-source toolchain and fixture scheduler');
-const vmlinux = join(dirname(kernel.vmlinuz), 'vmlinux');
-run('bash', ['native/scripts/build-scheduler.sh'], { env: { ...process.env, KTSTR_VMLINUX: vmlinux } });
-// The gcov-instrumented loader `ktstr coverage` loads instead (docs/coverage.md); seconds to build.
-run('bash', ['native/scripts/build-scheduler.sh', '--coverage'], { env: { ...process.env, KTSTR_VMLINUX: vmlinux } });
+// The rest is what a project that installs ktstr from npm gets from `npx ktstr setup`, and is
+// that same code (core/src/setup): the addon, the guest agent, the kernel, the toolchain and the
+// fixture scheduler, each checked first and built only when missing or stale.
+step(4, TOTAL, 'machine set-up (the same as `npx ktstr setup`)');
+const { runSetup } = await import(pathToFileURL(join(root, 'core', 'dist', 'setup', 'index.js')).href);
+const setup = await runSetup({ log: note, aptScope: 'repository' });
+if (!setup.ok) process.exit(1);
 
 process.stderr.write(`ktstr bootstrap: ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

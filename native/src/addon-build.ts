@@ -1,6 +1,6 @@
 /**
  * Builds the host addon with cmake-js (Node-API mode, offline: see addon/CMakeLists.txt). In a
- * checkout it builds in place (native/build/Release), as `npm run build:addon` does; installed from
+ * checkout it builds in place (native/build/Release) with `npm run build:addon`'s script; installed from
  * npm it builds into the cache, because node_modules may be read-only and is replaced by the next
  * `npm ci`. A stamp beside the result holds a hash of the sources, so a check can tell a stale
  * build from a current one without invoking cmake.
@@ -45,18 +45,23 @@ function cmakeJs(): string {
 }
 
 /**
- * Builds the addon; `log` gets a line when it starts and one when it is done, cmake's own output
- * goes to cmake.log beside the result.
- * Throws with the command and what to install when the build fails. Installed builds go to a
- * private directory first and are renamed into place, so concurrent first uses never load a
- * half-written file.
+ * Builds the addon. Installed: into the cache, `log` getting a line when it starts and one when
+ * it is done, cmake's own output going to cmake.log beside the result. In a checkout: in place,
+ * through native/scripts/build-addon.mjs. Throws with the command and what to do when it fails.
  */
 export function buildAddon(log: (line: string) => void = (l) => process.stderr.write(`ktstr: ${l}\n`)): string {
-  const out = isCheckout ? join(nativeRoot, 'build') : undefined;
+  if (isCheckout) {
+    // The repository's own build script: it compares the result with its sources by mtime and
+    // says "up to date" without starting cmake (what the bootstrap's e2e test checks).
+    const script = join(nativeRoot, 'scripts', 'build-addon.mjs');
+    const r = spawnSync(process.execPath, [script], { stdio: ['ignore', process.stderr, process.stderr] });
+    if (r.status !== 0) throw new Error(`building the native addon failed (\`node ${script}\` ${r.error ? r.error.message : `exited ${r.status}`}); the lines above say why`);
+    return addonPath;
+  }
   mkdirSync(dirname(addonPath), { recursive: true });
-  const work = out ?? mkdtempSync(join(dirname(addonPath), '.build-'));
+  const work = mkdtempSync(join(dirname(addonPath), '.build-'));
   const started = Date.now();
-  log(`building the native addon with cmake-js into ${isCheckout ? work : dirname(addonPath)} (a minute or so, once)`);
+  log(`building the native addon with cmake-js into ${dirname(addonPath)} (under a minute, once)`);
   try {
     const args = [cmakeJs(), 'build', '--directory', addonSources, '--out', work, '--parallel', '1'];
     // cmake prints a screenful even when all is well; it goes to a log shown only on failure.
@@ -69,14 +74,13 @@ export function buildAddon(log: (line: string) => void = (l) => process.stderr.w
           'It needs cmake, ninja-build and g++: run `npx ktstr doctor` to see what is missing and `npx ktstr setup` to install it.',
       );
     }
-    if (!isCheckout) {
-      const tmp = `${addonPath}.${process.pid}`;
-      copyFileSync(join(work, 'Release', 'ktstr_native.node'), tmp);
-      renameSync(tmp, addonPath);
-    }
+    // Copied beside the final name and renamed: concurrent first uses never load a half-written file.
+    const tmp = `${addonPath}.${process.pid}`;
+    copyFileSync(join(work, 'Release', 'ktstr_native.node'), tmp);
+    renameSync(tmp, addonPath);
     writeFileSync(stampPath, `${addonSourceHash()}\n`);
   } finally {
-    if (!isCheckout) rmSync(work, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
   log(`native addon built in ${((Date.now() - started) / 1000).toFixed(1)} s: ${addonPath}`);
   return addonPath;

@@ -142,6 +142,8 @@ export function setupItems(opts: { aptScope?: AptScope } = {}): SetupItem[] {
     {
       id: 'addon',
       title: 'native addon',
+      // In a checkout the build script compares the result with its sources itself (by mtime).
+      refresh: isCheckout,
       why: 'flocks, CPU affinity and guest-memory mapping for the host side (C++ through node-addon-api); built for this machine with cmake-js',
       check() {
         const state = addonState();
