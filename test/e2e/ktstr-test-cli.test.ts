@@ -89,3 +89,24 @@ test('skipped cells with the same reason are one line with a count', { skip: ski
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a run with bad test files still runs the good ones, lists every bad one and exits 2', { skip: skipReason, timeout: 240_000 }, () => {
+  const dir = mkdtempSync(join(root, 'test', 'e2e', '.decl-run-'));
+  try {
+    // The good test's only cell is skipped on any ordinary host, so nothing boots.
+    writeFileSync(join(dir, 'good.test.ts'), `import { ktstrTest } from '@ktstr/core';\n`
+      + `ktstrTest('good but big', { topology: { numaNodes: 2, llcs: 8, coresPerLlc: 4, threadsPerCore: 2 } }, async () => {});\n`);
+    writeFileSync(join(dir, 'bad-a.test.ts'), `import { ktstrTest } from '@ktstr/core';\nktstrTest('bad a', { maxCpus: 0 }, async () => {});\n`);
+    writeFileSync(join(dir, 'bad-b.test.ts'), `import { ktstrTest } from '@ktstr/core';\nktstrTest('bad b', { durationMs: 0 }, async () => {});\n`);
+    const r = spawnSync(process.execPath, [join(root, 'cli/bin/ktstr.js'), 'test', dir, '--json'], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+    assert.equal(r.status, 2, r.stderr.slice(-3000));
+    const doc = JSON.parse(r.stdout);
+    assert.deepEqual(doc.cells.map((c: { test: string; status: string }) => [c.test, c.status]), [['good but big', 'skipped']]);
+    assert.deepEqual(doc.errors.map((e: { file: string }) => e.file.split('/').pop()).sort(), ['bad-a.test.ts', 'bad-b.test.ts']);
+    assert.match(r.stderr, /bad-a\.test\.ts\n\s+ktstrTest\("bad a"\)\.maxCpus/);
+    assert.match(r.stderr, /bad-b\.test\.ts\n\s+ktstrTest\("bad b"\)\.durationMs/);
+    assert.match(r.stderr, /0 passed, 0 failed, 1 skipped, 2 test file\(s\) failed to load/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
