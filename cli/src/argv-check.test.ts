@@ -43,6 +43,7 @@ test('unknown options, commands and arguments are refused with a suggestion', ()
   assert.match(refused(['kernel', 'fetch', '7.2', '7.3'])!, /unexpected argument 7\.3/);
   assert.match(refused(['stats', 'merge', '-x'])!, /unknown option -x/);
   assert.match(refused([])!, /no command given/);
+  assert.match(refused(['test', '--topology', '-1'])!, /-1 is read as an option, not a value.*--budget=-1/);
 });
 
 test('what sade understands passes: values, =, --no-, aliases, help, variadic paths, anything after --', () => {

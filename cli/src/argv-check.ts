@@ -102,6 +102,10 @@ export function checkArgv(prog: Sade, args: readonly string[]): void {
     throw new UsageError(`unknown option --${name} for ktstr ${cmd.name}; ${guess ? `did you mean --${guess}? ` : ''}`
       + `(\`ktstr ${cmd.name} --help\` lists its options; put arguments meant for something else after --)`);
   }
+  const negative = args.slice(0, args.includes('--') ? args.indexOf('--') : args.length).find((a) => /^-\d/.test(a));
+  if (negative !== undefined) {
+    throw new UsageError(`${negative} is read as an option, not a value: a value starting with - must follow its option with =, e.g. --budget=${negative}`);
+  }
   for (const c of words.short) {
     if ([...cmd.shortFlags, ...global.short].includes(c)) continue;
     throw new UsageError(`unknown option -${c} for ktstr ${cmd.name}; \`ktstr ${cmd.name} --help\` lists its options`);
