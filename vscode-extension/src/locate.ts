@@ -1,25 +1,31 @@
 /**
  * Where the extension finds the language server and the `ktstr` CLI: an explicit setting, else
- * the workspace's own node_modules (the versions the project's tests use), else PATH for the
- * CLI. No `vscode` import, so it is unit-tested under plain node.
+ * the node_modules of the workspace folder or of a directory above it (the versions the
+ * project's tests use: `npm install --save-dev @ktstr/core ktstr @ktstr/language-server` in the
+ * scheduler's repository, which may be opened at a subfolder), else PATH for the CLI. No
+ * `vscode` import, so it is unit-tested under plain node.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
-export function findServer(setting: string | undefined, folders: readonly string[]): string | undefined {
-  if (setting) return existsSync(setting) ? setting : undefined;
+/** `rel` under node_modules of each folder or its nearest ancestor that has it. */
+function installed(folders: readonly string[], rel: readonly string[]): string | undefined {
   for (const f of folders) {
-    const p = join(f, 'node_modules', '@ktstr', 'language-server', 'dist', 'server.js');
-    if (existsSync(p)) return p;
+    for (let dir = resolve(f); ; dir = dirname(dir)) {
+      const p = join(dir, 'node_modules', ...rel);
+      if (existsSync(p)) return p;
+      if (dirname(dir) === dir) break;
+    }
   }
   return undefined;
 }
 
+export function findServer(setting: string | undefined, folders: readonly string[]): string | undefined {
+  if (setting) return existsSync(setting) ? setting : undefined;
+  return installed(folders, ['@ktstr', 'language-server', 'dist', 'server.js']);
+}
+
 export function findCli(setting: string | undefined, folders: readonly string[]): string {
   if (setting) return setting;
-  for (const f of folders) {
-    const p = join(f, 'node_modules', '.bin', 'ktstr');
-    if (existsSync(p)) return p;
-  }
-  return 'ktstr';
+  return installed(folders, ['.bin', 'ktstr']) ?? 'ktstr';
 }
