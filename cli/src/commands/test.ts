@@ -6,7 +6,7 @@
  */
 import type { Sade } from 'sade';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -247,7 +247,10 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
   const active = plan.entries.filter((e) => e.status !== 'left-out');
   const startedAt = new Date().toISOString();
   const dir = mkdtempSync(join(tmpdir(), 'ktstr-run-'));
-  const resultsFile = join(dir, 'events.jsonl');
+  // KTSTR_EVENTS: a caller that follows the run as it goes (the editor extension) names the file
+  // the cells' start and end events go to; stdout keeps its one document for --json.
+  const resultsFile = process.env.KTSTR_EVENTS || join(dir, 'events.jsonl');
+  if (process.env.KTSTR_EVENTS) writeFileSync(resultsFile, '');
   const kernelsByLabel = Object.fromEntries(kernels.map((k) => [k.label, k]));
   progress(`${active.filter((e) => e.status === 'run').length} cell(s) to run, ${active.filter((e) => e.status === 'skip').length} skipped` +
     ` (mode ${plan.mode}${plan.shard ? `, shard ${plan.shard}` : ''}, ${s.jobs} job(s), ${s.cpuCap} CPU(s) each)`);
