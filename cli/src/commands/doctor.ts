@@ -21,7 +21,7 @@ export function registerDoctorCommand(prog: Sade): void {
       }
       const w = (line: string) => process.stdout.write(`${line}\n`);
       for (const item of report.items) {
-        w(`${item.ok ? 'ok     ' : 'MISSING'} ${item.title}: ${item.detail}`);
+        w(`${item.ok ? 'ok     ' : item.optional ? 'absent ' : 'MISSING'} ${item.title}: ${item.detail}${!item.ok && item.optional ? ' (optional)' : ''}`);
         if (item.ok) continue;
         w(`        why: ${item.why}`);
         if (item.action) w(`        setup would: ${item.action}${item.needsRoot ? ' (needs root)' : ''}`);

@@ -24,6 +24,8 @@ export interface SetupItem {
   why: string;
   /** Reported, never installed, and never makes the machine "not ready" (e.g. KVM vs TCG). */
   informational?: boolean;
+  /** Setup installs it, but its absence does not make the machine "not ready" (only some commands use it). */
+  optional?: boolean;
   /**
    * Setup runs install even when the check passes, because the build is idempotent and knows
    * better whether it is stale (the fixture scheduler in a checkout, whose sources change).

@@ -66,6 +66,7 @@ export function setupItems(opts: { aptScope?: AptScope } = {}): SetupItem[] {
       // In a checkout the sources change under a present binary, so setup lets the build script
       // decide (it answers "up to date" from its stamp in well under a second).
       refresh: isCheckout,
+      optional: coverage,
       title: coverage ? 'fixture scheduler, coverage build' : 'fixture scheduler',
       why: coverage
         ? 'the gcov-instrumented scx-ktstr loader that `ktstr coverage` runs instead'

@@ -12,14 +12,16 @@ export interface DoctorItem extends ItemStatus {
   title: string;
   why: string;
   informational: boolean;
+  /** Installed by setup, but not needed for the machine to be ready. */
+  optional: boolean;
 }
 
 export interface DoctorReport {
-  /** Every non-informational item is ok: `ktstr test` can run cells here. */
+  /** Every item that is neither informational nor optional is ok: `ktstr test` can run cells here. */
   ready: boolean;
   root: boolean;
   items: DoctorItem[];
-  /** The ids of the items that are not ok. */
+  /** The ids of the items that are not ok and keep the machine from being ready. */
   missing: string[];
 }
 
@@ -33,9 +35,10 @@ function checkItem(item: SetupItem): ItemStatus {
 
 export function doctor(opts: { aptScope?: AptScope; items?: SetupItem[] } = {}): DoctorReport {
   const items = (opts.items ?? setupItems(opts)).map((item): DoctorItem => ({
-    id: item.id, title: item.title, why: item.why, informational: item.informational === true, ...checkItem(item),
+    id: item.id, title: item.title, why: item.why, informational: item.informational === true, optional: item.optional === true,
+    ...checkItem(item),
   }));
-  const missing = items.filter((i) => !i.ok && !i.informational).map((i) => i.id);
+  const missing = items.filter((i) => !i.ok && !i.informational && !i.optional).map((i) => i.id);
   return { ready: missing.length === 0, root: isRoot(), items, missing };
 }
 
