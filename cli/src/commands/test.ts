@@ -21,6 +21,7 @@ import { GauntletProgress, failedTable, skippedSummary } from '../progress.js';
 import { runScenarioCommand } from './test-scenario.js';
 import { DEFAULT_TEST_DIRS, testFilesUnder } from '../test-files.js';
 import { loadFailureHint } from '../load-failure.js';
+import { ensureFixtureForRun } from '@ktstr/core/setup';
 
 export interface TestFlags {
   kernel?: string | string[];
@@ -228,6 +229,7 @@ export async function prepareRun(paths: readonly string[], opts: TestFlags): Pro
   const accel = chooseAccel(QEMU_BINARY);
   progress(`acceleration ${accel.accel} (${accel.reason})`);
   const run = planFromFlags(paths, opts, kernels.map((k) => k.label));
+  ensureFixtureForRun(run.plan.entries.filter((e) => e.status === 'run').map((e) => e.scheduler), kernels[0]!.vmlinuz, progress);
   const cpuCap = resolveCpuCap(readHostTopology('/sys', getAffinity(0)), opts['cpu-cap']);
   return { run, kernels, jobs, cpuCap };
 }

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fixtureOutDir, nativeArtifacts, nativeRoot } from '@ktstr/native';
 import { KtstrError } from '../errors.js';
+import { SCX_KTSTR } from '../fixture.js';
 import type { Log } from './item.js';
 
 export const buildSchedulerScript = (): string => join(nativeRoot, 'scripts', 'build-scheduler.sh');
@@ -43,4 +44,14 @@ export function buildFixtureScheduler(vmlinux: string, opts: { coverage?: boolea
 export function ensureFixtureScheduler(binary: string | undefined, vmlinuz: string): void {
   if (binary !== nativeArtifacts.fixtureScheduler || nativeArtifacts.exists('fixtureScheduler')) return;
   buildFixtureScheduler(join(dirname(vmlinuz), 'vmlinux'));
+}
+
+/**
+ * Before a run starts its test processes: when any cell to run uses scx-ktstr and it is not built
+ * (a fresh install that skipped `ktstr setup`), build it here, where its progress is shown,
+ * rather than inside the first cell's process. A no-op otherwise.
+ */
+export function ensureFixtureForRun(schedulers: readonly string[], vmlinuz: string, log?: Log): void {
+  if (!schedulers.includes(SCX_KTSTR.name) || nativeArtifacts.exists('fixtureScheduler')) return;
+  buildFixtureScheduler(join(dirname(vmlinuz), 'vmlinux'), log ? { log } : {});
 }

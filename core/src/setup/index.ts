@@ -2,5 +2,5 @@
 export { aptPackages, missingAptPackages, installAptPackages, type AptPackage, type AptScope } from './apt.js';
 export type { ItemStatus, Log, SetupItem } from './item.js';
 export { setupItems, isRoot } from './items.js';
-export { buildFixtureScheduler, ensureFixtureScheduler } from './fixture-build.js';
+export { buildFixtureScheduler, ensureFixtureForRun, ensureFixtureScheduler } from './fixture-build.js';
 export { doctor, runSetup, type DoctorItem, type DoctorReport, type SetupOutcome } from './run.js';
