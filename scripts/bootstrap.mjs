@@ -67,7 +67,8 @@ run(process.execPath, ['scripts/build-ts.mjs']);
 // fixture scheduler, each checked first and built only when missing or stale.
 step(4, TOTAL, 'machine set-up (the same as `npx ktstr setup`)');
 const { runSetup } = await import(pathToFileURL(join(root, 'core', 'dist', 'setup', 'index.js')).href);
-const setup = await runSetup({ log: note, aptScope: 'repository' });
+// sudoUser: undefined: under sudo the bootstrap still does everything, as it always has.
+const setup = await runSetup({ log: note, aptScope: 'repository', sudoUser: undefined });
 if (!setup.ok) process.exit(1);
 
 process.stderr.write(`ktstr bootstrap: ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

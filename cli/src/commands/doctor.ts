@@ -32,6 +32,6 @@ export function registerDoctorCommand(prog: Sade): void {
         return;
       }
       const rootNeeded = report.items.some((i) => !i.ok && i.needsRoot) && !report.root;
-      w(`not ready (${report.missing.join(', ')}): run \`${rootNeeded ? 'sudo ' : ''}npx ktstr setup\`.`);
+      w(`not ready (${report.missing.join(', ')}): run ${rootNeeded ? '`sudo npx ktstr setup` (what needs root), then ' : ''}\`npx ktstr setup\`.`);
     }));
 }

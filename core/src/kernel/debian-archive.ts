@@ -8,7 +8,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const SOURCES_DIR = '/etc/apt/sources.list.d';
-const OUR_SOURCES = `${SOURCES_DIR}/ktstr-sid.sources`;
+/** The sources entry ensureSidSource writes; its presence means kernels can be fetched without root. */
+export const OUR_SOURCES = `${SOURCES_DIR}/ktstr-sid.sources`;
 const OUR_PIN = '/etc/apt/preferences.d/ktstr-sid';
 
 /** The URI of the machine's Debian archive, read from its own sources. */

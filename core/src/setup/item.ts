@@ -22,6 +22,11 @@ export interface SetupItem {
   title: string;
   /** Why ktstr needs it. */
   why: string;
+  /**
+   * Installed system-wide, as root (Debian packages, the apt source). Under sudo, setup does
+   * only these, so that the rest is built into the invoking user's cache rather than root's.
+   */
+  system?: boolean;
   /** Reported, never installed, and never makes the machine "not ready" (e.g. KVM vs TCG). */
   informational?: boolean;
   /** Setup installs it, but its absence does not make the machine "not ready" (only some commands use it). */

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { addonPath, addonState, buildAddon, isCheckout, nativeArtifacts, nativeRoot } from '@ktstr/native';
 import { findCachedKernel } from '../kernel/kernel-cache.js';
 import { resolveKernel } from '../kernel/resolve.js';
+import { OUR_SOURCES, aptUpdate, ensureSidSource } from '../kernel/debian-archive.js';
 import { chooseAccel } from '../vm/accel.js';
 import { QEMU_BINARY } from '../vm/qemu-backend.js';
 import { hostArch } from '../host/arch.js';
@@ -87,6 +88,7 @@ export function setupItems(opts: { aptScope?: AptScope } = {}): SetupItem[] {
     {
       id: 'apt',
       title: 'Debian packages',
+      system: true,
       why: 'QEMU, busybox, compilers and libraries: the VM backend, the guest userland and the native builds',
       check() {
         const missing = missingAptPackages(apt.map((p) => p.name));
@@ -104,6 +106,26 @@ export function setupItems(opts: { aptScope?: AptScope } = {}): SetupItem[] {
       },
     },
     {
+      id: 'apt-source',
+      title: 'apt source for kernels',
+      why: 'Debian\'s sched_ext kernels and their source packages come from sid, through a pinned apt entry (docs/kernels.md)',
+      system: true,
+      check() {
+        if (existsSync(OUR_SOURCES)) return { ok: true, detail: OUR_SOURCES };
+        if (localKernel() && builtToolchains().length > 0) return { ok: true, detail: 'not needed: a kernel and a toolchain are here already' };
+        return {
+          ok: false,
+          detail: `${OUR_SOURCES} does not exist`,
+          action: 'add a Debian sid entry pinned at priority 100 (nothing else upgrades from it) and run apt-get update',
+          needsRoot: true,
+        };
+      },
+      async install(log) {
+        ensureSidSource(log);
+        aptUpdate(log);
+      },
+    },
+    {
       id: 'kernel',
       title: 'kernel',
       why: 'every cell boots a real kernel with sched_ext and BTF (docs/kernels.md)',
@@ -116,8 +138,7 @@ export function setupItems(opts: { aptScope?: AptScope } = {}): SetupItem[] {
         return {
           ok: false,
           detail: 'no kernel in the cache',
-          action: 'fetch Debian\'s newest sched_ext cloud kernel into the cache (about 60 MB; adds a pinned sid entry to the apt sources)',
-          needsRoot: true,
+          action: 'fetch Debian\'s newest sched_ext cloud kernel into the cache (about 60 MB)',
         };
       },
       async install(log) {

@@ -53,15 +53,22 @@ export interface SetupOutcome {
  * items build on earlier ones). `log` gets one line per item and the builds' summaries; the
  * builds' own output streams to stderr. Never throws: the outcome says what happened.
  */
-export async function runSetup(opts: { log: Log; aptScope?: AptScope; items?: SetupItem[] }): Promise<{ ok: boolean; outcomes: SetupOutcome[] }> {
+export async function runSetup(opts: { log: Log; aptScope?: AptScope; items?: SetupItem[]; sudoUser?: string | undefined }): Promise<{ ok: boolean; outcomes: SetupOutcome[] }> {
   const { log } = opts;
   const items = opts.items ?? setupItems(opts);
   const outcomes: SetupOutcome[] = [];
+  // Under sudo, root's part only: the cache belongs to the user who asked, not to root.
+  const sudoUser = 'sudoUser' in opts ? opts.sudoUser : process.env.SUDO_USER;
+  const systemOnly = isRoot() && sudoUser !== undefined && sudoUser !== '' && sudoUser !== 'root';
   let failed = false;
   for (const [i, item] of items.entries()) {
     const n = `[${i + 1}/${items.length}] ${item.title}`;
     if (failed) {
       outcomes.push({ id: item.id, result: 'skipped', detail: 'an earlier item failed' });
+      continue;
+    }
+    if (systemOnly && !item.system) {
+      outcomes.push({ id: item.id, result: 'skipped', detail: `under sudo: built into ${sudoUser}'s cache by their own \`npx ktstr setup\`` });
       continue;
     }
     const status = checkItem(item);
@@ -76,8 +83,8 @@ export async function runSetup(opts: { log: Log; aptScope?: AptScope; items?: Se
       failed = true;
       continue;
     }
-    if (!status.ok && status.needsRoot && !isRoot()) {
-      log(`${n}: ${status.detail}. This needs root: run \`sudo npx ktstr setup\`${status.action ? `, or yourself: ${status.action}` : ''}.`);
+    if (!status.ok && item.system && !isRoot()) {
+      log(`${n}: ${status.detail}. This needs root: run \`sudo npx ktstr setup\` (under sudo it does only what needs root${status.action ? `, here: ${status.action}` : ''}), then \`npx ktstr setup\` again.`);
       outcomes.push({ id: item.id, result: 'failed', detail: `${status.detail} (needs root)` });
       failed = true;
       continue;
@@ -97,5 +104,6 @@ export async function runSetup(opts: { log: Log; aptScope?: AptScope; items?: Se
       failed = true;
     }
   }
+  if (systemOnly && !failed) log(`what needs root is set up; now run \`npx ktstr setup\` as ${sudoUser}, without sudo, for the rest (it goes to ${sudoUser}'s cache)`);
   return { ok: !failed, outcomes };
 }
