@@ -2,7 +2,8 @@
  * The editor end to end, in a real VS Code: code-server on localhost with the packaged .vsix
  * installed, driven through Debian's chromium by playwright-core. It opens a test file, sees the
  * CodeLens and a diagnostic on a bad gate, runs one cell on a chosen topology (a real VM), sees it
- * pass, opens "Debug cell…", whose terminal boots the cell with `ktstr shell` and shows its
+ * pass and the Test Results panel show the cell's start and its metrics, opens "Debug cell…",
+ * whose terminal boots the cell with `ktstr shell` and shows its
  * prompt, and runs a scx-ktstr test with coverage, after which the Testing API's coverage view
  * lists the test file and the scheduler's loader. Screenshots go to test/e2e/artifacts/.
  *
@@ -177,6 +178,23 @@ test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen
     await shot('4-cell-passed');
     assert.ok(await passed.isVisible(), `the run did not pass: ${await page.locator('.notifications-toasts').innerText().catch(() => '?')}`);
 
+    // The Test Results panel holds the cell's output, streamed from the run's events as the cell
+    // started and ended, instead of "The test run did not record any output".
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget input', { timeout: 30_000 });
+    await page.keyboard.type('Test: Show Output');
+    await page.locator('.quick-input-list .monaco-list-row:has-text("Test: Show Output")').first().click();
+    const results = page.locator('.xterm-rows:has-text("metrics: ")');
+    await results.first().waitFor({ timeout: 60_000 });
+    await shot('4b-test-results');
+    const output = (await results.first().innerText()).replace(/\u00a0/g, ' ');
+    assert.match(output, /▶ editor smoke\/tiny-1llc\/\S+: started/);
+    assert.match(output, /✔ editor smoke\/tiny-1llc\/\S+: passed in [\d.]+ s \(boot [\d.]+ s/);
+    assert.match(output, /metrics: [\d,]+ iterations, worst spread [\d.]+%, worst gap [\d.]+ ms/);
+    assert.equal(await page.locator('.xterm-rows:has-text("did not record any output")').count(), 0);
+    // The outcome is also attached to the test's line, where the editor shows it inline.
+    await page.locator('.monaco-editor .view-lines:has-text("passed in")').first().waitFor({ timeout: 30_000 });
+
     // Debug cell…: pick the home cell; a terminal boots it with `ktstr shell` and shows the prompt.
     await page.locator('.codelens-decoration a:has-text("Debug cell")').click();
     const home = page.locator('.quick-input-list .monaco-list-row:has-text("home")');
@@ -198,8 +216,8 @@ test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen
     await page.locator('.explorer-folders-view .monaco-list-row:has-text("covered.test.ts")').first().click();
     await page.waitForSelector('.tab.active:has-text("covered.test.ts")', { timeout: 30_000 });
     await page.locator('.monaco-editor .view-lines').first().click();
-    // SCX_KTSTR's binary is computed at run time, so the server says so instead of guessing cells.
-    await page.locator('.codelens-decoration a:has-text("Run (cells at run time")').waitFor({ timeout: 60_000 });
+    // SCX_KTSTR comes from core's static manifest, so the server knows this test's one cell.
+    await page.locator('.codelens-decoration a:has-text("Run (1 cell)")').waitFor({ timeout: 60_000 });
     await page.keyboard.press('F1');
     await page.waitForSelector('.quick-input-widget input', { timeout: 30_000 });
     await page.keyboard.type('Run Tests with Coverage in Current File');

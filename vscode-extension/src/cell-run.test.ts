@@ -53,3 +53,14 @@ test('coverage runs the same cells through ktstr coverage, writing lcov', async 
   assert.deepEqual(coverageCommandArgs('/w/a.test.ts', 'fair', [cell('fair/smt-2llc/7.2')], '/tmp/c.lcov'),
     ['coverage', '/w/a.test.ts', '--json', '--gauntlet', '--filter', '^(?:fair/smt-2llc/7\\.2)$', '--lcov', '/tmp/c.lcov']);
 });
+
+test('a record keeps what explains it: detail, detail file, body output, metrics, timing; wrong types are dropped', async () => {
+  const { outcomeFromRecord } = await import('./cell-run.js');
+  const o = outcomeFromRecord({ name: 't/a/7.2', status: 'failed', reason: 'stall', detail: ['a', 3, 'b'], detailFile: '/tmp/d.log',
+    output: 'hi\n', metrics: { run: { totalIterations: 5 }, cgroups: {}, steps: [] }, timing: { bootMs: 1, bootedHow: 'cold', scenarioMs: 2, totalMs: 3 } })!;
+  assert.deepEqual([o.detail, o.detailFile, o.output, o.metrics?.run.totalIterations, o.timing?.totalMs], [['a', 'b'], '/tmp/d.log', 'hi\n', 5, 3]);
+  const bad = outcomeFromRecord({ name: 't/a/7.2', status: 'passed', detail: 'x', detailFile: 1, output: '', metrics: [1], timing: 'soon' })!;
+  assert.deepEqual([bad.detail, bad.detailFile, bad.output, bad.metrics, bad.timing], [undefined, undefined, undefined, undefined, undefined]);
+  assert.equal(outcomeFromRecord({ status: 'passed' }), undefined);
+  assert.equal(outcomeFromRecord(null), undefined);
+});

@@ -4,6 +4,7 @@
  * the `vscode` module so it is unit-tested under plain node.
  */
 import type { CellArg } from '@ktstr/language-server/dist/handlers/commands.js';
+import type { CellMetricsRecord, CellTiming } from '@ktstr/core';
 
 export interface CellOutcome {
   /** The node:test name, which for a ktstr cell is (or contains) the cell name. */
@@ -13,6 +14,15 @@ export interface CellOutcome {
   /** The failure: scheduler exit reason or failing assertion, as the runner reported it. */
   error: string | undefined;
   skipReason: string | undefined;
+  /** A failed cell's explaining lines: the scheduler's last output and sched_ext lines, or the console's tail. */
+  detail?: string[] | undefined;
+  /** The file with a failed cell's whole error, scheduler output and console log. */
+  detailFile?: string | undefined;
+  /** What the test body printed (its tail). */
+  output?: string | undefined;
+  /** The scenario's measurements (docs/metrics.md), when the cell ran one. */
+  metrics?: CellMetricsRecord | undefined;
+  timing?: CellTiming | undefined;
 }
 
 function escapeRegExp(s: string): string {
@@ -48,6 +58,32 @@ export function coverageCommandArgs(file: string, test: string | undefined, cell
 }
 
 /**
+ * One cell record, from the results document or a cell's `end` event (docs/cli.md), as an
+ * outcome; undefined for anything without a name. Fields of the wrong type are left out rather
+ * than trusted: the CLI may be another version than the extension.
+ */
+export function outcomeFromRecord(c: unknown): CellOutcome | undefined {
+  if (typeof c !== 'object' || c === null) return undefined;
+  const r = c as Record<string, unknown>;
+  if (typeof r.name !== 'string') return undefined;
+  const status = r.status === 'passed' || r.status === 'skipped' ? r.status : 'failed';
+  const reason = typeof r.reason === 'string' ? r.reason : undefined;
+  const object = (v: unknown) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? v : undefined);
+  return {
+    name: r.name,
+    status,
+    durationMs: typeof r.durationMs === 'number' ? r.durationMs : undefined,
+    error: status === 'failed' ? reason : undefined,
+    skipReason: status === 'skipped' ? reason : undefined,
+    detail: Array.isArray(r.detail) ? r.detail.filter((l): l is string => typeof l === 'string') : undefined,
+    detailFile: typeof r.detailFile === 'string' ? r.detailFile : undefined,
+    output: typeof r.output === 'string' && r.output !== '' ? r.output : undefined,
+    metrics: object(r.metrics) as CellMetricsRecord | undefined,
+    timing: object(r.timing) as CellTiming | undefined,
+  };
+}
+
+/**
  * The outcomes in what `ktstr test --json` prints: one results document
  * (`{ version: 1, cells: [{ name, status, reason, durationMs, ... }] }`), or undefined when
  * the output holds none (the run failed before planning; its stderr says why).
@@ -63,22 +99,11 @@ export function parseRunResults(stdout: string): CellOutcome[] | undefined {
     return undefined;
   }
   if (!Array.isArray(doc.cells)) return undefined;
-  return doc.cells.filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null && typeof (c as { name?: unknown }).name === 'string')
-    .map((c) => {
-      const status = c.status === 'passed' || c.status === 'skipped' ? c.status : 'failed';
-      const reason = typeof c.reason === 'string' ? c.reason : undefined;
-      return {
-        name: c.name as string,
-        status,
-        durationMs: typeof c.durationMs === 'number' ? c.durationMs : undefined,
-        error: status === 'failed' ? reason : undefined,
-        skipReason: status === 'skipped' ? reason : undefined,
-      };
-    });
+  return doc.cells.map(outcomeFromRecord).filter((o): o is CellOutcome => o !== undefined);
 }
 
-/** The cell an outcome belongs to: its name equals the cell name, or carries it. */
-export function matchCell<T extends { name: string }>(outcome: CellOutcome, cells: readonly T[]): T | undefined {
+/** The cell an outcome or a start event belongs to: its name equals the cell name, or carries it. */
+export function matchCell<T extends { name: string }>(outcome: { name: string }, cells: readonly T[]): T | undefined {
   return cells.find((c) => c.name === outcome.name) ?? cells.find((c) => outcome.name.includes(c.name));
 }
 

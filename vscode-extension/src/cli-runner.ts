@@ -1,11 +1,17 @@
 /**
  * Spawns `ktstr test FILE --gauntlet --filter CELLS --json`, streams its progress (stderr) to the
- * output channel and a notification, and reports each cell's outcome from the results document.
+ * output channel and a notification, and reports each cell as it starts and ends from the events
+ * file (KTSTR_EVENTS); the results document at the end covers cells the events did not (a CLI
+ * that predates KTSTR_EVENTS writes none).
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CellArg } from '@ktstr/language-server/dist/handlers/commands.js';
 import { type CellOutcome, coverageCommandArgs, LineSplitter, parseRunResults, testCommandArgs } from './cell-run.js';
+import { EventsFile } from './cell-events.js';
 import { findCli } from './locate.js';
 import { workspaceFolders } from './language-client.js';
 
@@ -17,8 +23,16 @@ export interface RunRequest {
   lcovFile?: string | undefined;
 }
 
+export interface CellListener {
+  onStart(name: string): void;
+  onOutcome(o: CellOutcome): void;
+}
+
+/** How often the events file is read while cells run: a cell takes seconds to minutes. */
+const EVENTS_POLL_MS = 500;
+
 export async function runCells(req: RunRequest, log: vscode.OutputChannel, token: vscode.CancellationToken,
-  onOutcome: (o: CellOutcome) => void): Promise<number | null> {
+  listener: CellListener): Promise<number | null> {
   const config = vscode.workspace.getConfiguration('ktstr');
   const folders = workspaceFolders();
   const cli = findCli(config.get<string>('cliPath') || undefined, folders);
@@ -30,7 +44,22 @@ export async function runCells(req: RunRequest, log: vscode.OutputChannel, token
     title: `ktstr: running ${req.cells.length > 0 ? `${req.cells.length} cell${req.cells.length === 1 ? '' : 's'}` : req.test ?? req.file}`,
     cancellable: true,
   }, (progress, progressToken) => new Promise<number | null>((resolve) => {
-    const child = spawn(cli, args, { cwd, env: process.env });
+    const eventsDir = mkdtempSync(join(tmpdir(), 'ktstr-events-'));
+    const events = new EventsFile(join(eventsDir, 'events.jsonl'));
+    const reported = new Set<string>();
+    const drain = () => {
+      for (const e of events.read()) {
+        if (e.kind === 'start') listener.onStart(e.name);
+        else if (!reported.has(e.outcome.name)) report(e.outcome);
+      }
+    };
+    const report = (o: CellOutcome) => {
+      reported.add(o.name);
+      log.appendLine(`${o.name}: ${o.status}${o.error ? ` — ${o.error}` : ''}${o.skipReason ? ` (${o.skipReason})` : ''}`);
+      listener.onOutcome(o);
+    };
+    const poll = setInterval(drain, EVENTS_POLL_MS);
+    const child = spawn(cli, args, { cwd, env: { ...process.env, KTSTR_EVENTS: events.path } });
     const cancel = () => child.kill('SIGINT');
     token.onCancellationRequested(cancel);
     progressToken.onCancellationRequested(cancel);
@@ -42,20 +71,24 @@ export async function runCells(req: RunRequest, log: vscode.OutputChannel, token
         if (line.trim()) progress.report({ message: line.trim().slice(0, 120) });
       }
     };
+    const finish = () => {
+      clearInterval(poll);
+      rmSync(eventsDir, { recursive: true, force: true });
+    };
     child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
     child.stderr.setEncoding('utf8').on('data', (c: string) => onErr(err.push(c)));
     child.on('error', (e) => {
+      finish();
       log.appendLine(`ktstr: cannot run ${cli}: ${e.message}. Install the ktstr CLI in the workspace or set ktstr.cliPath.`);
       resolve(null);
     });
     child.on('close', (code) => {
+      drain();
+      finish();
       onErr(err.end());
       const outcomes = parseRunResults(stdout);
       if (outcomes === undefined && stdout.trim()) log.appendLine(stdout.trim());
-      for (const o of outcomes ?? []) {
-        log.appendLine(`${o.name}: ${o.status}${o.error ? ` — ${o.error}` : ''}${o.skipReason ? ` (${o.skipReason})` : ''}`);
-        onOutcome(o);
-      }
+      for (const o of outcomes ?? []) if (!reported.has(o.name)) report(o);
       log.appendLine(`ktstr: exit ${code}`);
       resolve(code);
     });

@@ -1,7 +1,8 @@
 /**
  * The Testing view: files -> tests -> cells, from the language server's static analysis, with
- * a run profile (ktstr test) and a debug profile (ktstr shell on the cell's topology). Failures
- * carry the runner's message (scheduler exit reason, failing assertion) at the test's line.
+ * a run profile (ktstr test) and a debug profile (ktstr shell on the cell's topology). Each cell's
+ * start and outcome (metrics, or the failure with its scheduler output) go to the run's output
+ * at the test's line, and failures carry the runner's message there too.
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
@@ -10,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { matchCell } from './cell-run.js';
+import { cellOutcomeText, cellStartText, failureMessageText } from './cell-report.js';
 import { type LcovFile, parseLcov } from './lcov.js';
 import { runCells } from './cli-runner.js';
 
@@ -128,21 +130,32 @@ export class TestExplorer implements vscode.Disposable {
         const seen = new Set<vscode.TestItem>();
         const lcovDir = withCoverage ? mkdtempSync(join(tmpdir(), 'ktstr-lcov-')) : undefined;
         const lcovFile = lcovDir ? join(lcovDir, 'coverage.lcov') : undefined;
-        const code = await runCells({ file: g.test.file, test: g.test.test, cells: g.cells, lcovFile }, this.log, token, (o) => {
-          const item = matchCell(o, g.cellItems.map((c) => ({ name: c.id, item: c })))?.item ?? (g.cells.length === 0 ? testItem : undefined);
-          if (!item) return;
-          seen.add(item);
-          counts[o.status]++;
-          const ms = o.durationMs;
-          if (o.status === 'passed') run.passed(item, ms);
-          else if (o.status === 'skipped') {
-            run.skipped(item);
-            run.appendOutput(`${o.name}: skipped (${o.skipReason ?? 'no reason given'})\r\n`, undefined, item);
-          } else {
-            const msg = new vscode.TestMessage(o.error ?? 'failed (see the ktstr output channel)');
-            msg.location = new vscode.Location(vscode.Uri.file(g.test.file), new vscode.Position(g.test.line, 0));
-            run.failed(item, msg, ms);
-          }
+        const location = new vscode.Location(vscode.Uri.file(g.test.file), new vscode.Position(g.test.line, 0));
+        // A test whose cells are only known at run time has no cell items: its test item takes them.
+        const itemOf = (name: string) => matchCell({ name }, g.cellItems.map((c) => ({ name: c.id, item: c })))?.item ??
+          (g.cells.length === 0 ? testItem : undefined);
+        const code = await runCells({ file: g.test.file, test: g.test.test, cells: g.cells, lcovFile }, this.log, token, {
+          onStart: (name) => {
+            const item = itemOf(name);
+            if (!item) return;
+            if (item !== testItem) run.started(item);
+            // No location: the editor shows a line's first output inline, which should be the outcome.
+            run.appendOutput(cellStartText(name), undefined, item);
+          },
+          onOutcome: (o) => {
+            const item = itemOf(o.name);
+            if (!item) return;
+            seen.add(item);
+            counts[o.status]++;
+            run.appendOutput(cellOutcomeText(o), location, item);
+            if (o.status === 'passed') run.passed(item, o.durationMs);
+            else if (o.status === 'skipped') run.skipped(item);
+            else {
+              const msg = new vscode.TestMessage(failureMessageText(o));
+              msg.location = location;
+              run.failed(item, msg, o.durationMs);
+            }
+          },
         });
         for (const c of g.cellItems) {
           if (!seen.has(c)) run.errored(c, new vscode.TestMessage(code === null ? 'ktstr could not be run (see the ktstr output channel)' : `no result for this cell (ktstr exit ${code})`));
