@@ -90,7 +90,7 @@ function sharedKernel(): Promise<ResolvedKernel> {
 /** Why this machine cannot run VM cells at all, or undefined when it can. */
 export function vmUnavailableReason(): string | undefined {
   const r = spawnSync(QEMU_BINARY, ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return `${QEMU_BINARY} is not runnable here (${r.error?.message ?? r.stderr.trim()}); run npm run bootstrap`;
+  if (r.error || r.status !== 0) return `${QEMU_BINARY} is not runnable here (${r.error?.message ?? r.stderr.trim()}); run \`npx ktstr setup\` (in a clone of ktstr: npm run bootstrap)`;
   return undefined;
 }
 

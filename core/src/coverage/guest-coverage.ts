@@ -25,7 +25,7 @@ export function coverageDir(): string | undefined {
   return process.env[COVERAGE_DIR_ENV] || undefined;
 }
 
-/** `native/out/scx-ktstr-cov`: the gcov build of the fixture scheduler's loader. */
+/** `scx-ktstr-cov` beside the fixture scheduler: the gcov build of its loader. */
 export function fixtureCoverageBinary(): string {
   return `${nativeArtifacts.fixtureScheduler}-cov`;
 }
@@ -42,7 +42,7 @@ export function schedulerBinaryForRun(decl: SchedulerDecl, resolved: string): st
   if (wanted === undefined) return resolved;
   if (!existsSync(wanted)) {
     throw new KtstrError(where, wanted, 'does not exist',
-      wanted === fixtureCoverageBinary() ? 'Build it: native/scripts/build-scheduler.sh --coverage (npm run bootstrap does).' : 'Build the scheduler with --coverage first or fix the path.');
+      wanted === fixtureCoverageBinary() ? 'Build it: `npx ktstr setup` does (in a clone of ktstr: npm run bootstrap).' : 'Build the scheduler with --coverage first or fix the path.');
   }
   return wanted;
 }

@@ -17,7 +17,7 @@ function viaCli(cmd: string, args: string[]) {
   return (data: Buffer): Buffer | undefined => {
     // Trailing bytes after the stream make these CLIs complain but still write the output.
     const r = spawnSync(cmd, args, { input: data, maxBuffer: 1 << 30 });
-    if (r.error) throw new Error(`${cmd} is needed to unpack the kernel image: ${r.error.message}. Run npm run bootstrap.`);
+    if (r.error) throw new Error(`${cmd} is needed to unpack the kernel image: ${r.error.message}. Run \`npx ktstr setup\` (in a clone of ktstr: npm run bootstrap).`);
     return r.stdout && r.stdout.length > 0 ? r.stdout : undefined;
   };
 }
