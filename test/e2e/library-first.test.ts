@@ -6,7 +6,7 @@
 // The editor extension's lookup must find the installed language server and CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -50,13 +50,34 @@ function sh(cmd: string, args: readonly string[], cwd: string, timeout = 600_000
 // `--no`: never fetch ktstr from the registry, only run the installed one.
 const ktstr = (dir: string, ...args: string[]) => sh('npx', ['--no', 'ktstr', ...args], dir);
 
+/** The installed language server's answer to `initialize` over stdio. */
+function lspInitialize(server: string, rootDir: string): Promise<{ capabilities?: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [server, '--stdio'], { cwd: rootDir });
+    const timer = setTimeout(() => { child.kill(); reject(new Error('no answer to initialize within 30 s')); }, 30_000);
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      const body = /Content-Length: (\d+)\r\n\r\n/.exec(out);
+      if (!body) return;
+      const start = body.index + body[0].length;
+      if (Buffer.byteLength(out.slice(start)) < Number(body[1])) return;
+      clearTimeout(timer);
+      child.kill();
+      resolve((JSON.parse(out.slice(start)) as { result: { capabilities?: Record<string, unknown> } }).result);
+    });
+    const msg = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: null, rootUri: `file://${rootDir}`, capabilities: {} } });
+    child.stdin.write(`Content-Length: ${Buffer.byteLength(msg)}\r\n\r\n${msg}`);
+  });
+}
+
 function noNpm(): string | false {
   return spawnSync('npm', ['--version']).status === 0 ? false : 'npm is not on PATH';
 }
 
 test('a project outside the repository installs ktstr as dev-dependencies and runs its own tests', {
   skip: skipReason || noNpm(), timeout: 1_200_000,
-}, (t) => {
+}, async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'ktstr-library-first-'));
   t.after(() => rmSync(work, { recursive: true, force: true }));
   const project = join(work, 'my-scheduler');
@@ -129,8 +150,18 @@ test('a project outside the repository installs ktstr as dev-dependencies and ru
   assert.match(run.stderr, /deliberately wrong: one worker ran, not 99/);
   assert.match(run.stderr, /1 passed, 1 failed/);
 
+  // A test file where @ktstr/core cannot be imported is told to install it, not to fix a declaration.
+  mkdirSync(join(work, 'stray'));
+  writeFileSync(join(work, 'stray', 'stray.test.ts'), FAILING);
+  const stray = ktstr(project, 'test', join(work, 'stray', 'stray.test.ts'), '--list');
+  assert.equal(stray.status, 2, stray.stderr);
+  assert.match(stray.stderr, /@ktstr\/core is not installed where .*stray\.test\.ts can import it: run `npm install --save-dev @ktstr\/core ktstr`/);
+  assert.doesNotMatch(stray.stderr, /declaration/);
+
   // The editor extension finds the installed language server and CLI in the project.
   assert.equal(findServer(undefined, [project]), join(project, 'node_modules', '@ktstr', 'language-server', 'dist', 'server.js'));
   assert.equal(findCli(undefined, [project]), join(project, 'node_modules', '.bin', 'ktstr'));
   assert.equal(findCli(undefined, [join(project, 'tests')]), join(project, 'node_modules', '.bin', 'ktstr'), 'from a folder inside the project too');
+  const init = await lspInitialize(findServer(undefined, [project])!, project);
+  assert.ok(init.capabilities?.codeLensProvider, `the installed language server answers initialize: ${JSON.stringify(init)}`);
 });
