@@ -37,7 +37,8 @@ export { cleanBaseImages, baseImage } from './initramfs/guest-image.js';
 export { listSnapshots, cleanSnapshots, snapshotsDir, type SnapshotMeta } from './snapshot/snapshot-store.js';
 export { cacheRoot } from './paths.js';
 export { listLocks, describeHolder, withLock, acquireLock, type LockStatus } from './locks/index.js';
-export { observeTopology, compareTopology, type GuestCpu, type ObservedTopology } from './topology/guest-check.js';
+export { observeTopology, compareTopology, compareHmat, type GuestCpu, type GuestNode, type ObservedTopology } from './topology/guest-check.js';
+export { expectedAccess0, hmatEntries, type HmatEntry, type NodeAccess, LOCAL_DISTANCE, REMOTE_DISTANCE } from './topology/hmat.js';
 export {
   type TestGates, type PerfModeOptions, type ResolvedGates, DEFAULT_GATES, GATE_FIELDS,
   gateProblems, checkGates, resolveGates, gateFailure, topologyPasses, presetPasses, presetsPassing,

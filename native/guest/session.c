@@ -69,6 +69,7 @@ static void send_hello(void)
 	json_kv_string(&j, "kernel", uts.release);
 	json_kv_uint(&j, "uptime_ms", clock_boot_ms());
 	topology_append_cpus(&j);
+	topology_append_nodes(&j);
 	msg_send(&j);
 }
 

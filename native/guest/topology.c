@@ -112,3 +112,74 @@ void topology_append_cpus(struct json *j)
 	}
 	json_array_end(j);
 }
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The numbers N of the "nodeN" entries of a directory, ascending; returns how
+ * many (at most max). */
+static int node_entries(const char *path, int *out, int max)
+{
+	DIR *dir = opendir(path);
+	struct dirent *de;
+	int n = 0;
+
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir)) != NULL && n < max) {
+		int node;
+		char rest;
+
+		if (sscanf(de->d_name, "node%d%c", &node, &rest) == 1)
+			out[n++] = node;
+	}
+	closedir(dir);
+	qsort(out, n, sizeof(*out), cmp_int);
+	return n;
+}
+
+#define MAX_NODES 128
+
+void topology_append_nodes(struct json *j)
+{
+	static const char *const values[] = { "read_latency", "write_latency", "read_bandwidth", "write_bandwidth" };
+	int nodes[MAX_NODES];
+	int n = node_entries(NODE_SYSFS, nodes, MAX_NODES);
+
+	json_key(j, "nodes");
+	json_array_begin(j);
+	for (int i = 0; i < n; i++) {
+		char path[160];
+		int initiators[MAX_NODES];
+		int k;
+
+		json_object_begin(j);
+		json_kv_int(j, "node", nodes[i]);
+		snprintf(path, sizeof(path), NODE_SYSFS "/node%d/access0/initiators", nodes[i]);
+		k = node_entries(path, initiators, MAX_NODES);
+		if (k < 0) {
+			/* No HMAT (or no HMEM_REPORTING): the kernel made no access classes. */
+			json_kv_null(j, "access0");
+		} else {
+			json_key(j, "access0");
+			json_object_begin(j);
+			json_key(j, "initiators");
+			json_array_begin(j);
+			for (int x = 0; x < k; x++)
+				json_int(j, initiators[x]);
+			json_array_end(j);
+			for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
+				char file[200];
+				long value;
+
+				snprintf(file, sizeof(file), "%s/%s", path, values[v]);
+				json_kv_int(j, values[v], read_long(file, &value) == 0 ? value : -1);
+			}
+			json_object_end(j);
+		}
+		json_object_end(j);
+	}
+	json_array_end(j);
+}

@@ -2,7 +2,7 @@
  * Messages the guest agent sends (docs/guest-protocol.md). The agent is C; these types are the
  * host's reading of its JSON, checked at the boundary by `parseGuestMessage`.
  */
-import type { GuestCpu } from '../topology/guest-check.js';
+import type { GuestCpu, GuestNode } from '../topology/guest-check.js';
 
 interface Base {
   t_ms: number;
@@ -13,6 +13,8 @@ export interface HelloMessage extends Base {
   kernel: string;
   uptime_ms?: number;
   cpus: GuestCpu[];
+  /** Per NUMA node, what the kernel read from HMAT; absent from agents older than the report. */
+  nodes?: GuestNode[];
 }
 export interface SchedStartedMessage extends Base {
   type: 'sched_started';

@@ -130,7 +130,8 @@ export class CellVm {
     });
     const { vm, hello } = started;
     try {
-      const diffs = compareTopology(plan.topology, observeTopology(hello.cpus));
+      // An agent without the node report fails a multi-node cell: its HMAT would go unchecked.
+      const diffs = compareTopology(plan.topology, observeTopology(hello.cpus, hello.nodes ?? []));
       if (diffs.length > 0) {
         throw new CellError(`${plan.name}: the guest's topology differs from ${topologyLabel(plan.topology)}:\n  ${diffs.join('\n  ')}`, vm.consoleLog());
       }

@@ -6,9 +6,13 @@
  *  - one NUMA node = one socket, one LLC = one die: QEMU gives each die its own L3 only with an
  *    Intel-vendor CPU model (AMD-vendor models ignore dies and share L3 per socket);
  *  - guest RAM is one shared file per NUMA node so the host can map the same pages (monitor,
- *    snapshots); with one node the machine's whole memory is that single backend.
+ *    snapshots); with one node the machine's whole memory is that single backend;
+ *  - several nodes get SLIT distances (`-numa dist`) and an HMAT with each node's CPUs as the
+ *    initiator of its memory and latency/bandwidth for every initiator/target pair derived from
+ *    those distances (topology/hmat.ts); without HMAT the guest has no nodeN/access0.
  */
 import { type Topology, totalCpus } from '../topology/topology.js';
+import { hmatEntries, REMOTE_DISTANCE } from '../topology/hmat.js';
 import type { Accel } from './accel.js';
 
 export interface MachineSpec {
@@ -72,7 +76,7 @@ export function qemuArgs(spec: MachineSpec): string[] {
   const args: string[] = [
     '-name', 'ktstr',
     '-nodefaults', '-no-user-config', '-no-reboot', '-display', 'none',
-    '-machine', nodes === 1 ? 'q35,memory-backend=ram-node0' : 'q35',
+    '-machine', nodes === 1 ? 'q35,memory-backend=ram-node0' : 'q35,hmat=on',
     '-accel', spec.accel === 'kvm' ? 'kvm' : `tcg,thread=${tcgThreading()}`,
     '-cpu', GUEST_CPU_MODEL,
     '-m', `${perNode * nodes}M`,
@@ -89,14 +93,21 @@ export function qemuArgs(spec: MachineSpec): string[] {
   }
   if (nodes > 1) {
     for (let n = 0; n < nodes; n++) {
-      args.push('-numa', `node,nodeid=${n},memdev=ram-node${n}`);
+      // hmat=on needs every node's initiator: its own CPUs (one socket per node).
+      args.push('-numa', `node,nodeid=${n},memdev=ram-node${n},initiator=${n}`);
       args.push('-numa', `cpu,node-id=${n},socket-id=${n}`);
     }
-    const remote = spec.remoteDistance ?? 20;
+    const remote = spec.remoteDistance ?? REMOTE_DISTANCE;
     for (let a = 0; a < nodes; a++) {
       for (let b = 0; b < nodes; b++) {
         if (a !== b) args.push('-numa', `dist,src=${a},dst=${b},val=${remote}`);
       }
+    }
+    for (const e of hmatEntries(nodes, remote)) {
+      const pair = `hmat-lb,initiator=${e.initiator},target=${e.target},hierarchy=memory`;
+      args.push('-numa', `${pair},data-type=access-latency,latency=${e.latencyNs}`);
+      // QEMU takes bytes per second; the M suffix is MiB.
+      args.push('-numa', `${pair},data-type=access-bandwidth,bandwidth=${e.bandwidthMiBps}M`);
     }
   }
   args.push(
