@@ -2,7 +2,7 @@
  * bench/completion: what one Tab after `--filter` costs. The old way ran a discovery
  * (`ktstr test --list --json`, which imports every test file under the TypeScript loader) and
  * picked the test names out of it; completion now reads the index of test names discovery
- * keeps (cli/src/complete-tests.ts). Both run in the repository root (test/ and examples/),
+ * keeps (cli/src/complete-tests.ts). Both run in the repository root, on the default paths,
  * ROUNDS times each after one untimed run that fills the index, and the medians are printed
  * with their ratio. Target: the index path under 200 ms.
  *
