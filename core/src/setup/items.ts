@@ -1,12 +1,12 @@
 /**
  * What ktstr needs on the machine, in the order setup installs it (each item may need the ones
- * before it: the toolchain needs clang from apt and the sid source the kernel fetch adds; the
- * fixture scheduler needs both the kernel and the toolchain).
+ * before it: the kernel and the toolchain come through the sid apt source, the toolchain needs
+ * clang from apt, the fixture scheduler needs both the kernel and the toolchain).
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { addonPath, addonState, buildAddon, isCheckout, nativeArtifacts, nativeRoot } from '@ktstr/native';
 import { findCachedKernel } from '../kernel/kernel-cache.js';
 import { resolveKernel } from '../kernel/resolve.js';
@@ -34,7 +34,11 @@ function builtToolchains(): string[] {
 /** The kernel a run would use without --kernel, if it is here already (nothing is fetched). */
 function localKernel(): { label: string; vmlinux?: string } | undefined {
   const env = process.env.KTSTR_KERNEL;
-  if (env && (env.includes('/') || existsSync(env))) return existsSync(env) ? { label: `KTSTR_KERNEL=${env}` } : undefined;
+  if (env && (env.includes('/') || existsSync(env))) {
+    // A kernel image or its directory (docs/kernels.md); the BTF to build against sits beside it.
+    if (!existsSync(env)) return undefined;
+    return { label: `KTSTR_KERNEL=${env}`, vmlinux: join(statSync(env).isDirectory() ? env : dirname(env), 'vmlinux') };
+  }
   const k = findCachedKernel(env || undefined);
   return k ? { label: `${k.release} (${k.dir})`, vmlinux: k.vmlinux } : undefined;
 }
@@ -78,7 +82,7 @@ export function setupItems(opts: { aptScope?: AptScope } = {}): SetupItem[] {
       },
       async install(log) {
         const vmlinux = kernelFor();
-        if (!vmlinux) throw new Error('no cached kernel to build against: the kernel item must be set up first');
+        if (!vmlinux) throw new Error('no kernel to build against: the kernel item must be set up first');
         buildFixtureScheduler(vmlinux, { coverage, log });
       },
     };
