@@ -16,7 +16,7 @@ import { configPairingProblem } from './config-pairing.js';
 import { scenarioProblem } from './scenario-check.js';
 import { rangeOf } from './ranges.js';
 import { Problems } from './problems.js';
-import { type GateFix, gateFixes, type GateFixSearch, remedyHints } from './gate-fix.js';
+import { type GateFix, gateFixes, type GateFixSearch, errorHints } from './gate-fix.js';
 import { setOptionEdits } from './fix-edits.js';
 import { type CellShape, checkCpuLists } from './cpu-list-check.js';
 import type { AnalysisSettings, FileAnalysis, SchedulerSummary, Severity, TestSummary } from './types.js';
@@ -313,7 +313,7 @@ function checkScenarios(body: Node, runCalls: readonly CallExpression[], ev: Eva
       let node = nodeForField(ev, e.field.replace(/^cgroups/, 'scenario.'), 'scenario', cgroups, arg, arg.getSourceFile().getFilePath());
       // A cpuset is reported on the spec itself, the thing to change besides the gates.
       if (Node.isPropertyAssignment(node) && node.getName() === 'cpuset') node = node.getInitializerOrThrow();
-      const fixes = gateFix ? gateFix.search((t) => problemOn(t) === undefined, remedyHints(e.remedy)) : [];
+      const fixes = gateFix ? gateFix.search((t) => problemOn(t) === undefined, errorHints(e)) : [];
       const advice = fixes[0] ? ` The gates admit ${preset}; ${fixes[0].field}: ${fixes[0].value} would keep the test to shapes where the scenario fits.` : '';
       out.add(node, arg, home ? 'error' : 'warning', 'scenario',
         `On ${preset} (${topologyLabel(topology)}${home ? ', the home topology' : ', a gauntlet cell'}): ${e.message}${advice}`,

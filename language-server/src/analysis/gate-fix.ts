@@ -31,10 +31,17 @@ export interface GateFixSearch {
   hints?: Partial<Record<GateFix['field'], number>>;
 }
 
-/** The gate values a validator remedy names, e.g. `requires: { minCpus: 6 }`. */
-export function remedyHints(remedy: string): Partial<Record<GateFix['field'], number>> {
+const HINTED = ['minLlcs', 'minCpus', 'minNumaNodes'] as const;
+
+/**
+ * The gate values a validator error names as the need: its `gate` when it carries one (core's
+ * does-not-fit errors), else what its remedy text says, e.g. `requires: { minCpus: 6 }`.
+ */
+export function errorHints(e: { remedy: string; gate?: unknown }): Partial<Record<GateFix['field'], number>> {
   const hints: Partial<Record<GateFix['field'], number>> = {};
-  for (const m of remedy.matchAll(/\b(minLlcs|minCpus|minNumaNodes):\s*(\d+)/g)) hints[m[1] as 'minLlcs'] = Number(m[2]);
+  for (const m of e.remedy.matchAll(/\b(minLlcs|minCpus|minNumaNodes):\s*(\d+)/g)) hints[m[1] as 'minLlcs'] = Number(m[2]);
+  const gate = typeof e.gate === 'object' && e.gate !== null ? e.gate as Record<string, unknown> : {};
+  for (const f of HINTED) if (Number.isInteger(gate[f])) hints[f] = gate[f] as number;
   return hints;
 }
 

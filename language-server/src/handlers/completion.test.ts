@@ -22,10 +22,11 @@ test('a preset name in a topology string completes to the preset shape literal',
   assert.ok(!arm.some((i) => i.label === 'smt-2llc'), 'aarch64 has no SMT presets');
 });
 
-test('scheduler constants after scheduler:, options only inside ktstrTest options', () => {
+test('scheduler constants after scheduler: (the workspace\'s and core\'s own), options only inside ktstrTest options', () => {
   const sched = { path: '/w/s.ts', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } }, name: 'simple', binding: 'SIMPLE', topology: undefined, binary: 'b', schedArgs: [], hasConfigFile: false };
   const line = '  { scheduler: SI';
-  assert.deepEqual(completionsAt({ ...base, schedulers: [sched], lineText: line, pos: { line: 0, character: line.length } }).map((i) => i.label), ['SIMPLE']);
+  const items = completionsAt({ ...base, schedulers: [sched], lineText: line, pos: { line: 0, character: line.length } });
+  assert.deepEqual(items.map((i) => [i.label, i.detail]), [['SIMPLE', 'scheduler simple (/w/s.ts)'], ['SCX_KTSTR', 'scheduler scx-ktstr (@ktstr/core)']]);
   const opt = '  { min';
   assert.deepEqual(completionsAt({ ...base, lineText: opt, pos: { line: 0, character: opt.length } }), []);
   assert.ok(completionsAt({ ...base, inTestOptions: true, lineText: opt, pos: { line: 0, character: opt.length } }).some((i) => i.label === 'minLlcs'));

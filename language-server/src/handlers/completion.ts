@@ -5,7 +5,7 @@
  * code that does not parse yet.
  */
 import { type CompletionItem, CompletionItemKind, type Position } from 'vscode-languageserver';
-import { GATE_FIELDS, work } from '@ktstr/core';
+import { BUILTIN_MODULE, BUILTIN_SCHEDULERS, GATE_FIELDS, work } from '@ktstr/core';
 import { PRESETS } from '@ktstr/presets';
 import type { SchedulerSummary } from '../analysis/types.js';
 
@@ -40,9 +40,15 @@ export function completionsAt({ lineText, pos, inTestOptions, schedulers, arch }
     }));
   }
   if (/\bscheduler\s*:\s*\w*$/.test(before)) {
-    return schedulers.filter((s) => s.binding).map((s) => ({
-      label: s.binding!, kind: CompletionItemKind.Constant, detail: `scheduler ${s.name ?? '?'} (${s.path})`,
-    }));
+    return [
+      ...schedulers.filter((s) => s.binding).map((s) => ({
+        label: s.binding!, kind: CompletionItemKind.Constant, detail: `scheduler ${s.name ?? '?'} (${s.path})`,
+      })),
+      // Core's own, importable from @ktstr/core in any workspace.
+      ...Object.entries(BUILTIN_SCHEDULERS).map(([binding, d]) => ({
+        label: binding, kind: CompletionItemKind.Constant, detail: `scheduler ${d.name} (${BUILTIN_MODULE})`,
+      })),
+    ];
   }
   if (inTestOptions && /(^|[{,])\s*\w*$/.test(before)) {
     return TEST_OPTIONS.map((o) => ({ label: o, kind: CompletionItemKind.Property, detail: 'ktstrTest option' }));
