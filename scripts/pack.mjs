@@ -7,7 +7,8 @@
 // are pinned to the exact versions packed together, which is checked here, so the tarballs
 // resolve among themselves and never from the registry.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,6 +33,23 @@ for (const [dir, m] of manifests) {
   for (const [dep, range] of Object.entries(m.dependencies ?? {})) {
     if (versions.has(dep) && range !== versions.get(dep)) {
       fail(`${dir}/package.json: dependencies.${dep} is "${range}"; pin it to "${versions.get(dep)}", the version packed with it`);
+    }
+  }
+}
+// What the compiled code imports must be a declared dependency: in a project, unlike in this
+// workspace, nothing else is guaranteed to sit in node_modules beside it.
+const IMPORT = /^\s*(?:import|export)\b[^;'"]*?\bfrom\s*['"]([^'"]+)['"]|^\s*import\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm;
+function jsFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? jsFiles(join(dir, e.name)) : e.name.endsWith('.js') ? [join(dir, e.name)] : []));
+}
+for (const [dir, m] of manifests) {
+  const declared = new Set([m.name, ...Object.keys(m.dependencies ?? {})]);
+  for (const file of jsFiles(join(root, dir, 'dist'))) {
+    for (const match of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      const spec = match[1] ?? match[2] ?? match[3];
+      if (spec.startsWith('.') || spec.startsWith('/') || spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0])) continue;
+      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+      if (!declared.has(name)) fail(`${file.slice(root.length + 1)} imports ${name}, which ${dir}/package.json does not list in dependencies; add it there`);
     }
   }
 }
