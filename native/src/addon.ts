@@ -14,6 +14,7 @@ interface NativeAddon {
   setAffinity(pid: number, cpus: number[]): void;
   getAffinity(pid: number): number[];
   mapFileReadOnly(path: string, offset: bigint | number, length: number): Buffer;
+  mapFileShared(path: string, offset: bigint | number, length: number, writable: boolean): Buffer;
 }
 
 let loaded: NativeAddon | undefined;
@@ -89,4 +90,16 @@ export function getAffinity(pid: number): number[] {
  */
 export function mapFileReadOnly(path: string, offset: bigint | number, length: number): Readonly<Buffer> {
   return addon().mapFileReadOnly(path, offset, length);
+}
+
+/**
+ * Maps `length` bytes of the regular file at `path` from `offset` (a multiple of the page size)
+ * with mmap(MAP_SHARED) and returns them as a Buffer without copying; with `writable` the mapping
+ * is PROT_READ | PROT_WRITE (the file is opened O_RDWR), so writes through the Buffer reach the
+ * file, and a running guest whose RAM it is, at once. Without `writable` it is the same as
+ * `mapFileReadOnly`. The range must lie inside the file; the mapping goes when the Buffer is
+ * garbage collected. Used by the monitor's guest memory (core/src/monitor/guest-mem.ts).
+ */
+export function mapFileShared(path: string, offset: bigint | number, length: number, writable: boolean): Buffer {
+  return addon().mapFileShared(path, offset, length, writable);
 }

@@ -1,4 +1,4 @@
-export { addonPath, isAddonBuilt, flock, funlock, setAffinity, getAffinity, mapFileReadOnly } from './addon.js';
+export { addonPath, isAddonBuilt, flock, funlock, setAffinity, getAffinity, mapFileReadOnly, mapFileShared } from './addon.js';
 export type { FlockMode } from './addon.js';
 export { addonSourceHash, addonState, buildAddon, type AddonState } from './addon-build.js';
 export { nativeArtifacts, fixtureOutDir } from './artifacts.js';

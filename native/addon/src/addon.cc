@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ktstr::RegisterFlock(env, exports);
   ktstr::RegisterAffinity(env, exports);
   ktstr::RegisterMapFile(env, exports);
+  ktstr::RegisterMapFileShared(env, exports);
   return exports;
 }
 
