@@ -21,6 +21,10 @@ export type { CellMetrics, WorkerResult, WorkerSample } from './result/metrics.j
 export { analyzeMessages, type CgroupResult, type StepResult, type ScenarioAnalysis } from './result/scenario-analysis.js';
 export type { TimelineEvent, TimelineKind } from './result/timeline.js';
 export { Expectation } from './result/expect.js';
+export type { StepCpusets, CgroupCpuset } from './result/step-cpusets.js';
+export { ScenarioDoesNotFitError, isScenarioDoesNotFit, SCENARIO_DOES_NOT_FIT } from './scenario/does-not-fit.js';
+export { probeScenario, type ProbeVerdict } from './gauntlet/scenario-probe.js';
+export { declaredBody } from './gauntlet/registry.js';
 export { type Topology, validateTopology, totalCpus, topologyLabel, topologyLayout } from './topology/topology.js';
 export { parseTopologyArg } from './topology/topology-arg.js';
 export { parseCpulist, formatCpulist } from './topology/cpulist.js';

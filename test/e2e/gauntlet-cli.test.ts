@@ -30,7 +30,7 @@ test('a default run is one home cell per test; --gauntlet expands and says why c
   ]);
   const g = list('--gauntlet');
   assert.equal(g.mode, 'gauntlet');
-  assert.equal(g.cells.length, 25, 'one pinned cell plus 24 presets');
+  assert.equal(g.cells.length, 24, 'one pinned cell plus the 23 presets with 2 LLCs or more (the test gates on minLlcs: 2)');
   assert.ok(g.cells.filter((c) => c.status === 'skip').every((c) => c.reason.startsWith('host: ')));
 });
 

@@ -18,6 +18,7 @@ import {
 } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
 import { GauntletProgress, failedTable, skippedSummary } from '../progress.js';
+import { doesNotFit, doesNotFitSummary } from '../not-fit-summary.js';
 import { runScenarioCommand } from './test-scenario.js';
 import { DEFAULT_TEST_DIRS, testFilesUnder } from '../test-files.js';
 import { loadFailureHint } from '../load-failure.js';
@@ -295,7 +296,8 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
   const summary = `${results.cells.filter((c) => c.status === 'passed').length} passed, ${failed.length} failed, ` +
     `${results.cells.filter((c) => c.status === 'skipped').length} skipped`;
   process.stderr.write(skippedSummary(results.cells));
-  process.stderr.write(failedTable(failed));
+  process.stderr.write(failedTable(failed.filter((c) => !doesNotFit(c))));
+  process.stderr.write(doesNotFitSummary(failed));
   process.stderr.write(declarationErrors(run));
   progress(`${summary}${run.errors.length ? `, ${run.errors.length} test file(s) failed to load` : ''}`);
   // A file that failed to load is an error of the run (2), whatever its other cells did.

@@ -22,7 +22,7 @@ import { QEMU_BINARY } from '../vm/qemu-backend.js';
 import { type Accel, chooseAccel } from '../vm/accel.js';
 import { checkGates, GATE_FIELDS, type PerfModeOptions, type TestGates } from '../gauntlet/gates.js';
 import { budgetFromEnv, type DeclaredTest, type PlanEntry, planRun } from '../gauntlet/plan.js';
-import { discoveryMode, recordDeclaration } from '../gauntlet/registry.js';
+import { discoveryMode, recordBody, recordDeclaration } from '../gauntlet/registry.js';
 import { currentJobPlan } from '../gauntlet/plan-file.js';
 import { exitWhenOrphaned } from '../gauntlet/orphan-watch.js';
 import { readDurations, recordDuration } from '../gauntlet/durations.js';
@@ -134,6 +134,7 @@ export function ktstrTest(name: string, options: KtstrTestOptions, body: KtstrTe
   const decl = declareTest(name, options ?? {});
   if (discoveryMode()) {
     recordDeclaration(decl);
+    recordBody(name, body);
     return;
   }
   const job = currentJobPlan();
@@ -220,7 +221,7 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
       const more = measured(ms);
       const report = failureReport(e, entry.name);
       const detailFile = writeFailureFile(results ? dirname(results) : undefined, entry.name, report, more.output ?? '');
-      record('failed', ms, report.reason, { detail: report.detail, ...(detailFile ? { detailFile } : {}), ...more });
+      record('failed', ms, report.reason, { detail: report.detail, ...(detailFile ? { detailFile } : {}), ...(report.kind ? { kind: report.kind, gate: report.gate } : {}), ...more });
       await recordDuration(entry.name, ms).catch(() => {});
       throw e;
     }

@@ -19,6 +19,21 @@ export function recordDeclaration(test: DeclaredTest): void {
   (g[KEY] ??= []).push(test);
 }
 
+const BODIES = Symbol.for('ktstr.declaredBodies');
+type BodyHolder = { [BODIES]?: Map<string, unknown> };
+
+/**
+ * Keeps a declared test's body in this process (never written out), for a probe that runs it
+ * against a stand-in VM to see whether its scenario fits a topology (scenario-probe.ts).
+ */
+export function recordBody(name: string, body: unknown): void {
+  ((globalThis as BodyHolder)[BODIES] ??= new Map()).set(name, body);
+}
+
+export function declaredBody(name: string): unknown {
+  return (globalThis as BodyHolder)[BODIES]?.get(name);
+}
+
 export function takeDeclarations(): DeclaredTest[] {
   const g = globalThis as Holder;
   const out = g[KEY] ?? [];

@@ -4,6 +4,7 @@ import type { GuestMessage, SchedExitMessage } from '../channel/messages.js';
 import type { CellMetrics, WorkerResult } from './metrics.js';
 import type { CgroupResult, StepResult } from './scenario-analysis.js';
 import type { TimelineEvent } from './timeline.js';
+import type { StepCpusets } from './step-cpusets.js';
 import { Expectation } from './expect.js';
 
 export interface SchedulerExit {
@@ -34,6 +35,12 @@ export interface CellResultData {
   steps: StepResult[];
   /** Every stimulus event with the cumulative iterations of each worker at that moment. */
   timeline: TimelineEvent[];
+  /**
+   * Per step, in order: the cpuset each present cgroup was confined to, as the scenario declared
+   * it, resolved on this cell's topology (the host resolves it; the guest does not report it).
+   * Absent from results made without the scenario at hand (e.g. recorded fixtures).
+   */
+  cpusets?: StepCpusets[];
   schedulerExit: SchedulerExit | null;
   messages: GuestMessage[];
   consoleLog: string;
@@ -54,6 +61,7 @@ export class CellResult implements CellResultData {
   cgroups!: Record<string, CgroupResult>;
   steps!: StepResult[];
   timeline!: TimelineEvent[];
+  cpusets?: StepCpusets[];
   schedulerExit!: SchedulerExit | null;
   messages!: GuestMessage[];
   consoleLog!: string;

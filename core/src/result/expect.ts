@@ -4,6 +4,12 @@
  * and cgroup in scope, the worker that broke the bound, and the numbers on both sides.
  */
 import type { CellResult } from './cell-result.js';
+import { KtstrError } from '../errors.js';
+import { type CpusetSpec, resolveCpuset } from '../scenario/cpuset.js';
+import { isScenarioDoesNotFit, ScenarioDoesNotFitError, gateText } from '../scenario/does-not-fit.js';
+import { topologyName } from '../scenario/topology-name.js';
+import { cpusetLabel } from './cpuset-label.js';
+import type { CgroupCpuset } from './step-cpusets.js';
 import { computeMetrics, spreadOf, type CellMetrics, type WorkerResult, type WorkerSample } from './metrics.js';
 
 export class ExpectationError extends Error {
@@ -189,19 +195,101 @@ export class Expectation {
   }
 
   /**
-   * Every worker in scope (or of `cgroup`) ran only on `cpus`: in a step, on the CPUs it was
-   * seen on within that step (docs/metrics.md says where a step's CPUs begin and end).
+   * Every worker in scope (or of `cgroup`) ran only on `cpus`: CPU numbers, or a cpuset spec
+   * (`cpuset.llc(0)`, `cpuset.node(1)`, ...) resolved on this cell's topology, so one assertion
+   * holds on every shape of the gauntlet. In a step, on the CPUs it was seen on within that
+   * step (docs/metrics.md says where a step's CPUs begin and end).
    */
-  ranOnlyOn(cpus: readonly number[], cgroup?: string): this {
-    const ws = this.samples().filter((w) => cgroup === undefined || w.cgroup === cgroup);
-    // Nothing to check is not a pass: a misspelt cgroup or a step its workers never reached
-    // would otherwise hide every placement bug.
-    if (ws.length === 0) this.fail(`no workers${cgroup !== undefined ? ` of cgroup ${cgroup}` : ''} reported to check CPUs of`);
-    for (const w of ws) {
-      if (w.cpusFromWholeRun) this.fail(`${this.who(w)}: this step's report has no CPUs (an agent from before per-step CPU lists), so its whole-run CPUs cannot stand in; drop .inStep()`);
-      const outside = w.cpus.filter((c) => !cpus.includes(c));
-      if (outside.length > 0) this.fail(`${this.who(w)} ran on CPUs ${outside.join(',')} outside ${cpus.join(',')}`);
-    }
+  ranOnlyOn(cpus: readonly number[] | CpusetSpec, cgroup?: string): this {
+    const allowed = this.allowedCpus(cpus);
+    for (const w of this.cpuSamples(cgroup)) this.checkCpus(w, allowed.cpus, allowed.label);
     return this;
+  }
+
+  /**
+   * Every worker in scope (or of `cgroup`) ran only on its own cgroup's cpuset as the scenario
+   * declared it, resolved on this cell's topology: the cpuset in force in each step (set, clear
+   * and swap ops change it), or in the scoped step. Without a cgroup: every cgroup on its own.
+   */
+  ranOnlyOnItsCpuset(cgroup?: string): this {
+    const table = this.r.cpusets;
+    if (!table) {
+      this.fail('this result carries no per-step cpusets (only results of vm.run and vm.runScenario do), so there is no cpuset to compare with; use ranOnlyOn(cpuset.llc(0), ...) instead');
+    }
+    const on = `on ${topologyName(this.r.topology)}`;
+    const its = (c: CgroupCpuset) => `its cpuset ${c.spec} = CPUs ${c.cpus.join(',') || 'none'} ${on}`;
+    const inStep = (step: string, name: string): CgroupCpuset => {
+      const c = table.find((t) => t.step === step)?.cgroups[name];
+      if (!c) this.fail(`cgroup ${name} reported workers in step ${step}, where the scenario has no such cgroup present`);
+      return c;
+    };
+    if (this.scope.step !== undefined) {
+      const step = this.scope.step;
+      for (const w of this.cpuSamples(cgroup)) {
+        const c = inStep(step, w.cgroup);
+        this.checkCpus(w, c.cpus, its(c));
+      }
+      return this;
+    }
+    const perStep = this.r.steps.length > 0 && this.r.steps.every((s) => s.workers.every((w) => !w.cpusFromWholeRun));
+    if (!perStep) {
+      // An agent without per-step CPU lists: the whole run against every cpuset the cgroup had.
+      for (const w of this.cpuSamples(cgroup)) {
+        const had = table.map((t) => t.cgroups[w.cgroup]).filter((c): c is CgroupCpuset => c !== undefined);
+        const spec = [...new Set(had.map((c) => c.spec))].join(' or ');
+        this.checkCpus(w, [...new Set(had.flatMap((c) => c.cpus))].sort((a, b) => a - b), `the cpusets it had over the run, ${spec || 'none'} = CPUs ${[...new Set(had.flatMap((c) => c.cpus))].sort((a, b) => a - b).join(',') || 'none'} ${on}`);
+      }
+      return this;
+    }
+    let checked = 0;
+    for (const s of this.r.steps) {
+      for (const w of s.workers) {
+        if ((cgroup !== undefined && w.cgroup !== cgroup) || (this.scope.cgroup !== undefined && w.cgroup !== this.scope.cgroup)) continue;
+        const c = inStep(s.name, w.cgroup);
+        const outside = w.cpus.filter((x) => !c.cpus.includes(x));
+        if (outside.length > 0) this.fail(`in step ${s.name}, ${this.who({ ...w, pid: this.pidOf(w) })} ran on CPUs ${outside.join(',')} outside ${its(c)}`);
+        checked++;
+      }
+    }
+    if (checked === 0) this.fail(`no workers${cgroup !== undefined ? ` of cgroup ${cgroup}` : ''} reported to check CPUs of`);
+    return this;
+  }
+
+  private pidOf(w: { cgroup: string; index: number }): number | undefined {
+    return this.r.workers.find((x) => x.cgroup === w.cgroup && x.index === w.index)?.pid;
+  }
+
+  /** The workers ranOnlyOn* judge; nothing to check is not a pass. */
+  private cpuSamples(cgroup: string | undefined): (WorkerSample & { pid?: number })[] {
+    const ws = this.samples().filter((w) => cgroup === undefined || w.cgroup === cgroup);
+    // A misspelt cgroup or a step its workers never reached would otherwise hide every placement bug.
+    if (ws.length === 0) this.fail(`no workers${cgroup !== undefined ? ` of cgroup ${cgroup}` : ''} reported to check CPUs of`);
+    return ws;
+  }
+
+  private checkCpus(w: WorkerSample & { pid?: number }, allowed: readonly number[], label: string): void {
+    if (w.cpusFromWholeRun) this.fail(`${this.who(w)}: this step's report has no CPUs (an agent from before per-step CPU lists), so its whole-run CPUs cannot stand in; drop .inStep()`);
+    const outside = w.cpus.filter((c) => !allowed.includes(c));
+    if (outside.length > 0) this.fail(`${this.who(w)} ran on CPUs ${outside.join(',')} outside ${label}`);
+  }
+
+  /** CPU numbers as given, or a spec resolved on this cell's topology and shown with what it resolved to. */
+  private allowedCpus(cpus: readonly number[] | CpusetSpec): { cpus: readonly number[]; label: string } {
+    if (Array.isArray(cpus)) return { cpus, label: cpus.join(',') };
+    const spec = cpus as CpusetSpec;
+    const label = cpusetLabel(spec);
+    const name = topologyName(this.r.topology);
+    try {
+      const resolved = resolveCpuset(spec, this.r.topology, `ranOnlyOn(${label})`);
+      return { cpus: resolved, label: `${label} = CPUs ${resolved.join(',')} on ${name}` };
+    } catch (e) {
+      // An LLC or node this shape lacks: the test needs a gate, whatever the scheduler did.
+      if (isScenarioDoesNotFit(e)) {
+        throw new ScenarioDoesNotFitError(`${this.where()}: ranOnlyOn(${label})`, e.value, e.problem,
+          `Gate the test with ${gateText(e.gate)} so the gauntlet leaves out shapes without it.`, e.gate, name);
+      }
+      if (e instanceof KtstrError) this.fail(`ranOnlyOn(${label}): ${e.message.replace(/^[^:]*: /, '')}`);
+      throw e;
+    }
   }
 }

@@ -26,6 +26,7 @@ import { validateScenario } from '../scenario/validate.js';
 import type { DoneMessage, ExecExitMessage, GuestMessage, HelloMessage, SchedExitMessage } from '../channel/messages.js';
 import { CellResult, type SchedulerExit, schedulerExitFrom } from '../result/cell-result.js';
 import { analyzeMessages } from '../result/scenario-analysis.js';
+import { type StepCpusets, stepCpusets } from '../result/step-cpusets.js';
 import { fixtureDir } from '../fixture.js';
 import { ensureFixtureScheduler } from '../setup/fixture-build.js';
 import { checkConfigPairing, configArgs, configContent } from '../api/config-pairing.js';
@@ -206,9 +207,12 @@ export class CellVm {
   async runScenario(scenario: Scenario, options: RunOptions = {}): Promise<CellResult> {
     let description: string;
     let durationMs: number;
+    let cpusets: StepCpusets[];
     try {
       const resolved = validateScenario(scenario, this.plan.topology, { durationMs: this.plan.durationMs });
       durationMs = resolved.totalHoldMs;
+      // The guest reports where workers ran, not their cpusets: the result carries them from here.
+      cpusets = stepCpusets(scenario, this.plan.topology);
       description = encodeScenarioCell(resolved, { scheduler: this.schedulerLaunch(), schedTimeoutMs: this.plan.scheduler?.attachTimeoutMs ?? 0 });
       // Under `ktstr coverage`: the loader's gcov environment and `collect` (core/src/coverage/).
       description = withCoverageDirectives(description, this.schedulerLaunch() !== undefined);
@@ -219,7 +223,7 @@ export class CellVm {
     // The holds, plus time for workers to stop, report and the guest to power off.
     const { done, readyMs, log } = await this.exchange(description, durationMs + 60_000);
     saveCollectedFiles(this.plan.name, this.vm.channel.received);
-    const result = this.resultFrom(this.vm.channel.received, readyMs, durationMs, log);
+    const result = this.resultFrom(this.vm.channel.received, readyMs, durationMs, log, cpusets);
     if (result.schedulerExit && !options.allowSchedulerExit) throw new SchedulerExitError(result);
     if (!done.ok && !result.schedulerExit) {
       throw new CellError(`${this.plan.name}: the guest agent reported failure: ${this.agentErrors() || 'no detail'}`, log);
@@ -296,7 +300,7 @@ export class CellVm {
     await this.vm.destroy();
   }
 
-  private resultFrom(messages: GuestMessage[], readyMs: number, durationMs: number, consoleLog: string): CellResult {
+  private resultFrom(messages: GuestMessage[], readyMs: number, durationMs: number, consoleLog: string, cpusets: StepCpusets[]): CellResult {
     const { workers, metrics, cgroups, steps, timeline } = analyzeMessages(messages);
     const exit = messages.find((m): m is SchedExitMessage => m.type === 'sched_exit');
     const ready = messages.find((m) => m.type === 'ready');
@@ -315,6 +319,7 @@ export class CellVm {
       cgroups,
       steps,
       timeline,
+      cpusets,
       schedulerExit: exit ? schedulerExitFrom(exit) : null,
       messages: [...messages],
       consoleLog,

@@ -9,6 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { CellError, SchedulerExitError } from './cell-vm.js';
+import { isScenarioDoesNotFit, SCENARIO_DOES_NOT_FIT } from '../scenario/does-not-fit.js';
+import type { TestGates } from '../gauntlet/gates.js';
 
 /** Lines of the scheduler's output and of the console shown in the summary; the file has all. */
 const TAIL_LINES = 10;
@@ -18,6 +20,12 @@ export interface FailureReport {
   detail: string[];
   /** Everything known about the failure, for the detail file. */
   full: string;
+  /**
+   * Set when the cell's scenario (or an assertion) asked the topology for something it lacks:
+   * the test's mistake, fixed by `gate` on the test, not a failure of the scheduler.
+   */
+  kind?: typeof SCENARIO_DOES_NOT_FIT;
+  gate?: TestGates;
 }
 
 const tail = (text: string, n: number) => text.trimEnd().split('\n').filter((l) => l.trim() !== '').slice(-n);
@@ -68,6 +76,9 @@ export function failureReport(error: unknown, cellName: string): FailureReport {
   }
   // Assertions and other errors: their message is the explanation; node's diff lines included.
   const lines = message.split('\n');
+  if (isScenarioDoesNotFit(error)) {
+    return { reason: stripName(lines[0] ?? ''), detail: lines.slice(1), full: sections.join('\n\n'), kind: SCENARIO_DOES_NOT_FIT, gate: { ...error.gate } };
+  }
   if (error !== null && typeof error === 'object' && !(error instanceof Error)) sections.push(inspect(error, { depth: 3 }));
   return { reason: stripName(lines[0] ?? ''), detail: lines.slice(1).filter((l) => l.trim() !== '').slice(0, 20), full: sections.join('\n\n') };
 }

@@ -6,6 +6,7 @@
 import { KtstrError } from '../errors.js';
 import { type Topology, topologyLayout, totalCpus } from '../topology/topology.js';
 import { topologyName } from './topology-name.js';
+import { ScenarioDoesNotFitError } from './does-not-fit.js';
 
 export type CpusetSpec =
   | { kind: 'llc'; index: number }
@@ -48,16 +49,22 @@ export function resolveCpuset(spec: CpusetSpec, t: Topology, field: string): num
   };
   const pick = (groups: number[][], what: string, index: number, gate: string) => {
     const g = Number.isInteger(index) ? groups[index] : undefined;
-    if (g === undefined) {
-      fail(index, `${what} ${index} does not exist on ${name} (${groups.length} ${what}s)`,
-        `Use an index from 0 to ${groups.length - 1}, or gate the scenario with requires: { ${gate}: ${Number.isInteger(index) ? index + 1 : 2} }.`);
+    const problem = `${what} ${index} does not exist on ${name} (${groups.length} ${what}s)`;
+    if (g === undefined && Number.isInteger(index) && index >= groups.length) {
+      // Fine on a bigger machine: the topology is what is short, and a gate is the fix.
+      throw new ScenarioDoesNotFitError(field, index, problem,
+        `Use an index from 0 to ${groups.length - 1}, or gate the scenario with requires: { ${gate}: ${index + 1} } (and the test with ${gate}: ${index + 1}).`,
+        { [gate]: index + 1 }, name);
     }
+    if (g === undefined) fail(index, problem, `Use an index from 0 to ${groups.length - 1}.`);
     return [...g!];
   };
   const parts = (index: number, of: number) => {
-    if (!Number.isInteger(of) || of < 1 || of > total) {
-      fail(of, `cannot split ${name}'s ${total} CPUs into ${of} parts`, `Use 1 to ${total} parts, or gate the scenario with requires: { minCpus: ${of} }.`);
+    if (Number.isInteger(of) && of > total) {
+      throw new ScenarioDoesNotFitError(field, of, `cannot split ${name}'s ${total} CPUs into ${of} parts`,
+        `Use 1 to ${total} parts, or gate the scenario with requires: { minCpus: ${of} } (and the test with minCpus: ${of}).`, { minCpus: of }, name);
     }
+    if (!Number.isInteger(of) || of < 1) fail(of, `cannot split ${name}'s ${total} CPUs into ${of} parts`, `Use 1 to ${total} parts.`);
     if (!Number.isInteger(index) || index < 0 || index >= of) fail(index, `is not a part of ${of}`, `Use an index from 0 to ${of - 1}.`);
   };
   if (typeof spec !== 'object' || spec === null) return fail(spec, 'is not a cpuset', 'Build it with cpuset.llc(i), cpuset.disjoint(i, n), ... or cpuset.exact([...]).');
@@ -96,7 +103,12 @@ export function resolveCpuset(spec: CpusetSpec, t: Topology, field: string): num
     case 'exact': {
       if (!Array.isArray(spec.cpus) || spec.cpus.length === 0) return fail(spec.cpus, 'is empty', `Use CPUs 0-${total - 1}.`);
       const bad = spec.cpus.find((c) => !Number.isInteger(c) || c < 0 || c >= total);
-      if (bad !== undefined) fail(spec.cpus, `names CPU ${bad}, which ${name} does not have (${total} CPUs)`, `Use CPUs 0-${total - 1}, or gate the scenario with requires: { minCpus: ${Number(bad) + 1} }.`);
+      if (bad !== undefined && Number.isInteger(bad) && bad >= total) {
+        const need = Math.max(...spec.cpus) + 1;
+        throw new ScenarioDoesNotFitError(field, spec.cpus, `names CPU ${bad}, which ${name} does not have (${total} CPUs)`,
+          `Use CPUs 0-${total - 1}, or gate the scenario with requires: { minCpus: ${need} } (and the test with minCpus: ${need}).`, { minCpus: need }, name);
+      }
+      if (bad !== undefined) fail(spec.cpus, `names CPU ${bad}, which is not a CPU number`, `Use CPUs 0-${total - 1}.`);
       return [...new Set(spec.cpus)].sort((a, b) => a - b);
     }
     default:

@@ -11,6 +11,8 @@ import { formatCpulist } from '../topology/cpulist.js';
 import { resolveAffinity, type ResolvedAffinity } from './affinity.js';
 import type { CgroupDef, CloneMode } from './cgroup.js';
 import { resolveCpuset } from './cpuset.js';
+import { gateText, ScenarioDoesNotFitError } from './does-not-fit.js';
+import type { TestGates } from '../gauntlet/gates.js';
 import { resolveHold } from './hold.js';
 import type { Op } from './ops.js';
 import type { SchedPolicy } from './policy.js';
@@ -74,6 +76,16 @@ export function unmetRequirement(req: ScenarioRequires | undefined, t: Topology)
   if (req.minNumaNodes !== undefined && t.numaNodes < req.minNumaNodes) return { field: 'requires.minNumaNodes', problem: `needs ${req.minNumaNodes} NUMA nodes; ${name} has ${t.numaNodes}` };
   if (req.smt && t.threadsPerCore < 2) return { field: 'requires.smt', problem: `needs SMT; ${name} has 1 thread per core` };
   return undefined;
+}
+
+/** The test gate matching an unmet `requires.*` field: the same bound, under the gate's name. */
+function requirementGate(field: string, req: ScenarioRequires): TestGates {
+  switch (field) {
+    case 'requires.minLlcs': return { minLlcs: req.minLlcs! };
+    case 'requires.minCpus': return { minCpus: req.minCpus! };
+    case 'requires.minNumaNodes': return { minNumaNodes: req.minNumaNodes! };
+    default: return { requiresSmt: true };
+  }
 }
 
 const isInt = (v: unknown, lo: number, hi: number): v is number => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
@@ -267,7 +279,11 @@ export function validateScenario(s: Scenario, t: Topology, options: ValidateOpti
   const durationMs = options.durationMs ?? 2000;
   if (typeof s !== 'object' || s === null) throw new KtstrError('scenario', s, 'is not a scenario', 'Build one with scenario({ name, cgroups, steps }).');
   const unmet = unmetRequirement(s.requires, t);
-  if (unmet) throw new KtstrError(unmet.field, s.requires, unmet.problem, 'Run it on a topology that has it (see ktstr presets), or relax requires.');
+  if (unmet) {
+    const gate = requirementGate(unmet.field, s.requires!);
+    throw new ScenarioDoesNotFitError(unmet.field, s.requires, unmet.problem,
+      `Run it on a topology that has it (see ktstr presets), or relax requires; a test running it takes the gate ${gateText(gate)}.`, gate, topologyName(t));
+  }
   if (!Array.isArray(s.cgroups)) throw new KtstrError('cgroups', s.cgroups, 'is not a list', 'Give cgroups: [cgroup(...), ...].');
   if (!Array.isArray(s.steps) || s.steps.length === 0) throw new KtstrError('steps', s.steps, 'is empty', 'Give at least one step(name, [op.add(...)], hold).');
   const seed = s.seed ?? 1;

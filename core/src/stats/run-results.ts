@@ -9,6 +9,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { CellMetrics } from '../result/metrics.js';
+import type { TestGates } from '../gauntlet/gates.js';
 
 export type CellStatus = 'passed' | 'failed' | 'skipped';
 
@@ -40,6 +41,12 @@ export interface CellRecord {
   metrics?: CellMetricsRecord;
   /** Where the cell's time went, when its VM started. */
   timing?: CellTiming;
+  /**
+   * 'scenario-does-not-fit': the cell's scenario (or an assertion) needs something this
+   * topology lacks; the test is missing `gate`, e.g. `{ minLlcs: 2 }`. Absent for other failures.
+   */
+  kind?: 'scenario-does-not-fit';
+  gate?: TestGates;
 }
 
 export interface CellMetricsRecord {
