@@ -32,7 +32,7 @@ const subs = (spec: CompletionSpec, first: string) => spec.commands.filter((c) =
 export function bashCompletion(spec: CompletionSpec): string {
   const flagCases = spec.commands.map((c) => `    ${q(c.name)}) flags=${q(c.flags.map((f) => f.name).join(' '))} ;;`).join('\n');
   const subCases = top(spec).filter((t) => subs(spec, t).length > 0).map((t) => `    ${q(t)}) COMPREPLY=( $(compgen -W ${q([...new Set(subs(spec, t))].join(' '))} -- "$cur") ); return ;;`).join('\n');
-  return `# ktstr bash completion: source <(ktstr completions bash)
+  return `# ktstr bash completion: source <(npx ktstr completions bash)  (alias ktstr='npx ktstr' to type ktstr)
 _ktstr() {
   local cur prev cmd flags
   cur="\${COMP_WORDS[COMP_CWORD]}"
@@ -82,7 +82,7 @@ export function zshCompletion(spec: CompletionSpec): string {
   const flagCases = spec.commands.map((c) => `    ${q(c.name)}) flags=(${c.flags.map((f) => q(`${f.name}[${f.description.replace(/[[\]]/g, '')}]`)).join(' ')}) ;;`).join('\n');
   const subCases = top(spec).filter((t) => subs(spec, t).length > 0).map((t) => `      ${q(t)}) compadd -- ${[...new Set(subs(spec, t))].map(q).join(' ')}; return ;;`).join('\n');
   return `#compdef ktstr
-# ktstr zsh completion: source <(ktstr completions zsh)
+# ktstr zsh completion: source <(npx ktstr completions zsh)  (alias ktstr='npx ktstr' to type ktstr)
 _ktstr() {
   local -a commands flags
   commands=(
@@ -120,7 +120,7 @@ compdef _ktstr ktstr
 }
 
 export function fishCompletion(spec: CompletionSpec): string {
-  const lines = ['# ktstr fish completion: ktstr completions fish | source', 'complete -c ktstr -f'];
+  const lines = ['# ktstr fish completion: npx ktstr completions fish | source  (alias ktstr="npx ktstr" to type ktstr)', 'complete -c ktstr -f'];
   const tops = top(spec);
   for (const t of tops) {
     const c = spec.commands.find((x) => x.name === t || x.name.startsWith(`${t} `))!;

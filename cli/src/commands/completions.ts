@@ -14,7 +14,7 @@ function commandSpecs(prog: Sade): CommandSpec[] {
 export function registerCompletionsCommand(prog: Sade): void {
   prog
     .command('completions <shell>')
-    .describe('Print a completion script: bash, zsh or fish (e.g. source <(ktstr completions bash)).')
+    .describe('Print a completion script: bash, zsh or fish (e.g. source <(npx ktstr completions bash)).')
     .action(action((shell: string) => {
       const spec = { commands: commandSpecs(prog), presets: [...new Set([...presetNames('x86_64'), ...presetNames('aarch64')])] };
       if (shell === 'bash') process.stdout.write(bashCompletion(spec));
