@@ -92,7 +92,7 @@ test('a scenario that does not fit its preset fails before boot, grouped with th
 });
 
 // A few minutes on a 2-core TCG host: the budget picks the cells covering most per second.
-const BUDGET_SECS = process.env.KTSTR_EXAMPLES_BUDGET ?? '45';
+const BUDGET_SECS = process.env.KTSTR_EXAMPLES_BUDGET ?? '60';
 
 test('a budgeted gauntlet of the examples passes on real VMs', { skip: skipReason, timeout: 1_200_000 }, () => {
   const r = ktstr(['test', 'examples', '--gauntlet', '--budget', BUDGET_SECS, '--jobs', '2', '--json'], 1_200_000);
