@@ -89,6 +89,11 @@ export class GuestMem {
     return { buf: s.bytes(), off: Number(pa - s.start) };
   }
 
+  /** One past the highest guest-physical address backed by RAM. */
+  get end(): bigint {
+    return this.segments.length ? this.segments[this.segments.length - 1]!.end : 0n;
+  }
+
   /** True when every byte of [pa, pa + length) is guest RAM. */
   contains(pa: bigint, length = 1): boolean {
     let at = pa;

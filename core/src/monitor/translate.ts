@@ -1,0 +1,187 @@
+/**
+ * Kernel virtual -> guest-physical, the way the kernel itself maps memory on x86-64:
+ *  - the kernel image (_text.._end): linear, pa = va - _text + (physical _text);
+ *  - the direct map (page_offset_base..): linear, pa = va - page_offset_base;
+ *  - everything else (vmalloc, per-CPU chunks outside the first, BPF programs and maps,
+ *    modules): a walk of the kernel's page tables, rooted at init_top_pgt (swapper_pg_dir).
+ * The linear cases need no memory reads, so they stay fast; they are also what a walk would give.
+ *
+ * Works the same with KASLR on or off: every input comes from the running kernel, either from
+ * its own symbols (kallsyms already carries the slide) or from its memory (page_offset_base is
+ * randomized separately and read from the variable). The physical _text is /proc/iomem's
+ * "Kernel code" start when the guest gave it; otherwise it is found from phys_base, see
+ * `findImagePhysical`.
+ */
+import type { GuestMem } from './guest-mem.js';
+import { type PagingLevels, type Translation, walkPageTable } from './page-table.js';
+import type { Symbols } from './symbols.js';
+import { hex, Unavailable } from './unavailable.js';
+
+/** The fixed virtual base of the kernel image mapping (arch/x86/include/asm/page_64_types.h). */
+export const START_KERNEL_MAP = 0xffff_ffff_8000_0000n;
+/** Kernel images are loaded at a multiple of CONFIG_PHYSICAL_ALIGN (2 MiB on distribution kernels). */
+export const PHYSICAL_ALIGN = 0x20_0000n;
+
+export interface KernelAddressing {
+  /** Running virtual address of _text. */
+  textVa: bigint;
+  /** Guest-physical address of _text. */
+  textPa: bigint;
+  /** Running virtual address of _end: the image's linear mapping ends there. */
+  endVa: bigint;
+  /** Start of the direct map (randomized under KASLR). */
+  pageOffsetBase: bigint;
+  /** Guest-physical address of the kernel's top-level page table (init_top_pgt). */
+  pgd: bigint;
+  levels: PagingLevels;
+}
+
+export type Via = 'image' | 'direct map' | 'page table';
+
+export class Translator {
+  constructor(
+    readonly mem: GuestMem,
+    readonly addressing: KernelAddressing,
+  ) {}
+
+  /**
+   * Reads what the translator needs from the running kernel: `symbols` from the guest (or a
+   * System.map with its slide), `kernelCodeStart` from /proc/iomem when known.
+   */
+  static fromKernel(mem: GuestMem, symbols: Symbols, options: { kernelCodeStart?: bigint; levels?: PagingLevels } = {}): Translator | Unavailable {
+    const text = symbols.address('_text');
+    if (text instanceof Unavailable) return text;
+    const end = symbols.address('_end');
+    const textPa = options.kernelCodeStart ?? findImagePhysical(mem, symbols);
+    if (textPa instanceof Unavailable) return textPa;
+    const image = (va: bigint) => va - text + textPa;
+    const pobVa = symbols.address('page_offset_base');
+    if (pobVa instanceof Unavailable) return pobVa;
+    const pageOffsetBase = mem.readU64(image(pobVa));
+    if (pageOffsetBase instanceof Unavailable) return new Unavailable(`page_offset_base: ${pageOffsetBase.unavailable}`, pobVa);
+    const pgdVa = symbols.address('init_top_pgt');
+    const pgdVa2 = pgdVa instanceof Unavailable ? symbols.address('swapper_pg_dir') : pgdVa;
+    if (pgdVa2 instanceof Unavailable) return new Unavailable('neither init_top_pgt nor swapper_pg_dir is in the symbols');
+    const levels = options.levels ?? pagingLevels(mem, symbols, image);
+    return new Translator(mem, {
+      textVa: text,
+      textPa,
+      // Without _end, stop the linear range where the module area begins.
+      endVa: end instanceof Unavailable ? START_KERNEL_MAP + (1n << 30n) : end,
+      pageOffsetBase,
+      pgd: image(pgdVa2),
+      levels,
+    });
+  }
+
+  /** The guest-physical address of `va` and which mapping gave it. */
+  toPhysical(va: bigint): (Translation & { via: Via }) | Unavailable {
+    const a = this.addressing;
+    const v = BigInt.asUintN(64, va);
+    if (v >= a.textVa && v < a.endVa) return { pa: v - a.textVa + a.textPa, pageSize: a.endVa - v, via: 'image' };
+    // The direct map covers physical memory only: with KASLR (RANDOMIZE_MEMORY) vmalloc space
+    // can start soon after it, so its extent is the guest's RAM, not the architectural maximum.
+    const ramEnd = this.mem.end;
+    if (v >= a.pageOffsetBase && v - a.pageOffsetBase < ramEnd) {
+      return { pa: v - a.pageOffsetBase, pageSize: ramEnd - (v - a.pageOffsetBase), via: 'direct map' };
+    }
+    const t = walkPageTable(this.mem, a.pgd, v, a.levels);
+    return t instanceof Unavailable ? t : { ...t, via: 'page table' };
+  }
+
+  /** Bytes at `va`, translated page by page where a walk is needed; a copy. */
+  readBytes(va: bigint, length: number): Buffer | Unavailable {
+    const parts: Buffer[] = [];
+    let done = 0;
+    while (done < length) {
+      const at = BigInt.asUintN(64, va + BigInt(done));
+      const t = this.toPhysical(at);
+      if (t instanceof Unavailable) return t;
+      // A walk's page ends at its size boundary; a linear range is contiguous to its end.
+      const room = t.via === 'page table' ? t.pageSize - (at & (t.pageSize - 1n)) : t.pageSize;
+      const n = Number(BigInt(length - done) < room ? BigInt(length - done) : room);
+      const b = this.mem.readBytes(t.pa, n);
+      if (b instanceof Unavailable) return new Unavailable(`virtual ${hex(at)} (${t.via} -> ${hex(t.pa)}): ${b.unavailable}`, at);
+      parts.push(b);
+      done += n;
+    }
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  readU32(va: bigint): number | Unavailable {
+    const b = this.readBytes(va, 4);
+    return b instanceof Unavailable ? b : b.readUInt32LE(0);
+  }
+
+  readS32(va: bigint): number | Unavailable {
+    const b = this.readBytes(va, 4);
+    return b instanceof Unavailable ? b : b.readInt32LE(0);
+  }
+
+  readU64(va: bigint): bigint | Unavailable {
+    const b = this.readBytes(va, 8);
+    return b instanceof Unavailable ? b : b.readBigUInt64LE(0);
+  }
+
+  readCString(va: bigint, max = 4096): string | Unavailable {
+    // Page by page, so a short string near an unmapped page still reads.
+    let out = '';
+    let at = va;
+    while (out.length < max) {
+      const t = this.toPhysical(at);
+      if (t instanceof Unavailable) return t;
+      const toPage = Number(PAGE - (at & (PAGE - 1n)));
+      const s = this.mem.readCString(t.pa, Math.min(toPage, max - out.length));
+      if (s instanceof Unavailable) return s;
+      out += s.text;
+      if (!s.truncated) return out;
+      at += BigInt(toPage);
+    }
+    return out;
+  }
+}
+
+const PAGE = 0x1000n;
+
+/**
+ * The physical _text without /proc/iomem. The image is linear (pa = va - START_KERNEL_MAP +
+ * phys_base) and phys_base is a variable inside it, so the right candidate is the one for which
+ * the variable, read at the address the candidate gives, holds the candidate; linux_banner
+ * reading "Linux version" at its address confirms it (a zero page would otherwise pass for 0).
+ */
+export function findImagePhysical(mem: GuestMem, symbols: Symbols, limit = 1n << 36n): bigint | Unavailable {
+  const physBaseVa = symbols.address('phys_base');
+  const banner = symbols.address('linux_banner');
+  const text = symbols.address('_text');
+  for (const u of [physBaseVa, banner, text]) if (u instanceof Unavailable) return u;
+  const pbVa = physBaseVa as bigint;
+  const bnVa = banner as bigint;
+  for (let base = 0n; base < limit; base += PHYSICAL_ALIGN) {
+    const pa = pbVa - START_KERNEL_MAP + base;
+    // Candidates in holes are skipped, not a stop: RAM resumes above 4 GiB.
+    if (mem.readU64(pa) !== base) continue;
+    const s = mem.readCString(bnVa - START_KERNEL_MAP + base, 32);
+    if (!(s instanceof Unavailable) && s.text.startsWith('Linux version')) return (text as bigint) - START_KERNEL_MAP + base;
+  }
+  return new Unavailable('no phys_base candidate reads back itself with linux_banner in place; pass kernelCodeStart from /proc/iomem');
+}
+
+/**
+ * 4- or 5-level paging as the guest runs it. Kernels built for 5 levels fall back to 4 when the
+ * CPU lacks LA57, and record the choice in `pgdir_shift` (48 with 5 levels, 39 with 4) or, in
+ * older kernels, `__pgtable_l5_enabled`. Neither present: a 4-level-only kernel.
+ */
+function pagingLevels(mem: GuestMem, symbols: Symbols, image: (va: bigint) => bigint): PagingLevels {
+  const shift = symbols.address('pgdir_shift');
+  if (!(shift instanceof Unavailable)) {
+    const v = mem.readU32(image(shift));
+    if (v === 48) return 5;
+    if (v === 39) return 4;
+  }
+  const l5 = symbols.address('__pgtable_l5_enabled');
+  if (!(l5 instanceof Unavailable)) {
+    const v = mem.readU32(image(l5));
+    if (typeof v === 'number') return v ? 5 : 4;
+  }
+  return 4;
+}
