@@ -35,6 +35,11 @@ export interface MachineSpec {
   remoteDistance?: number;
   /** Start paused, waiting for a migration stream (snapshot restore). */
   incoming?: boolean;
+  /**
+   * Boot with KASLR (drops `nokaslr`): the monitor takes every address from the running kernel,
+   * so it works either way, and this tests that it does. Default off.
+   */
+  kaslr?: boolean;
 }
 
 /** An Intel model for the die-scoped L3 above; avx512 is off because TCG cannot emulate it. */
@@ -45,7 +50,7 @@ export const BASE_KERNEL_ARGS = [
   'console=ttyS0', // the serial console is the cell's log
   'rdinit=/init', // ktstr-guest is PID 1
   'panic=-1', // a panic reboots, and -no-reboot turns that into QEMU exiting
-  'nokaslr', // fixed kernel addresses: the monitor resolves symbols from System.map
+  'nokaslr', // fixed addresses make guest memory easy to read by hand; `kaslr: true` drops it
   'loglevel=4',
   'mitigations=off', // boot time; we measure schedulers, not speculation hardening
 ];
@@ -113,7 +118,7 @@ export function qemuArgs(spec: MachineSpec): string[] {
   args.push(
     '-kernel', spec.kernel,
     '-initrd', spec.initrd,
-    '-append', [...BASE_KERNEL_ARGS, ...(spec.cmdline ?? [])].join(' '),
+    '-append', [...BASE_KERNEL_ARGS.filter((a) => !(spec.kaslr && a === 'nokaslr')), ...(spec.cmdline ?? [])].join(' '),
     // signal=off: in a terminal session Ctrl-C belongs to the guest's shell, not to QEMU.
     '-chardev', spec.console === 'terminal' ? 'stdio,id=console,signal=off' : `file,id=console,path=${spec.consoleLog}`,
     '-serial', 'chardev:console',
