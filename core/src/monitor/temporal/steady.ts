@@ -5,7 +5,7 @@
 import { describeSample, formatNumber } from './sample.js';
 import type { SeriesColumn } from './series-column.js';
 import { failed, passed, type Verdict } from './verdict.js';
-import { tooShortNote, usablePoints, type PatternOptions } from './usable-points.js';
+import { usablePoints, type PatternOptions } from './usable-points.js';
 
 /**
  * Every usable sample at or after `warmupMs` lies within `tolerance` (relative: 0.1 is ±10 %)
@@ -22,7 +22,9 @@ export function steadyWithin(column: SeriesColumn, warmupMs: number, tolerance: 
   if (u.points.length < 2) {
     const last = column.points.at(-1);
     const span = last ? `the series ends at ${formatNumber(last.sample.elapsedMs)} ms` : 'the series is empty';
-    return passed(pattern, column.name, [...u.notes, `warmup ${formatNumber(warmupMs)} ms (${span}): ${tooShortNote(u.points.length, after.length)}`]);
+    const n = u.points.length;
+    return passed(pattern, column.name, [...u.notes,
+      `warmup ${formatNumber(warmupMs)} ms leaves ${n} usable sample${n === 1 ? '' : 's'} of ${column.length} (${span}); nothing to compare, passes unjudged`]);
   }
   const mean = u.points.reduce((s, p) => s + p.value, 0) / u.points.length;
   const room = tolerance * Math.abs(mean);
