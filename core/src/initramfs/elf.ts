@@ -123,20 +123,7 @@ export function readElfFile(path: string): ElfInfo {
     throw new KtstrError(path, code, 'cannot be opened as an ELF file', 'Check that the path exists and is readable.', { cause });
   }
   try {
-    const size = fstatSync(fd).size;
-    return parseElfSource(path, {
-      size,
-      read(offset, length) {
-        const out = Buffer.alloc(length);
-        let done = 0;
-        while (done < length) {
-          const n = readSync(fd, out, done, length - done, offset + done);
-          if (n === 0) break;
-          done += n;
-        }
-        return out.subarray(0, done);
-      },
-    });
+    return parseElfSource(path, fileSource(fd));
   } finally {
     closeSync(fd);
   }
@@ -152,6 +139,14 @@ export function parseElf(bytes: Uint8Array, file: string): ElfInfo {
 }
 
 function parseElfSource(file: string, source: ByteSource): ElfInfo {
+  checkElfIdent(file, source);
+
+  const header = readExactly(source, file, 0, ELF64_HEADER_BYTES, 'the ELF header');
+  return parseElfHeader(file, source, header);
+}
+
+/** Throws unless the file is a 64-bit little-endian ELF file, the only kind this reader handles. */
+function checkElfIdent(file: string, source: ByteSource): void {
   const ident = source.read(0, Math.min(16, source.size));
   if (ident.length < 16 || !ident.subarray(0, 4).equals(ELF_MAGIC)) {
     const start = ident.subarray(0, 4);
@@ -180,8 +175,9 @@ function parseElfSource(file: string, source: ByteSource): ElfInfo {
       'Use a little-endian build of the program (x86_64, aarch64 and riscv64 are little-endian).',
     );
   }
+}
 
-  const header = readExactly(source, file, 0, ELF64_HEADER_BYTES, 'the ELF header');
+function parseElfHeader(file: string, source: ByteSource, header: Buffer): ElfInfo {
   const typeCode = header.readUInt16LE(16);
   const machine = header.readUInt16LE(18);
   const programHeaderOffset = toSafeNumber(header.readBigUInt64LE(32), file, 'e_phoff');
@@ -299,6 +295,92 @@ function readDynamic(source: ByteSource, file: string, dynamicHeader: ProgramHea
     runpath: splitPath(runpathOffsets, 'DT_RUNPATH'),
     soname: sonameOffset === null ? null : lookup(sonameOffset, 'DT_SONAME'),
   };
+}
+
+/**
+ * The bytes of the section named `name` (e.g. '.BTF' of a vmlinux or of a BPF object), found
+ * through the section header table and its name table (e_shstrndx); null when there is no such
+ * section or it occupies no file bytes (SHT_NOBITS). Only the headers and that section are read,
+ * so a 60 MB vmlinux costs a few reads.
+ */
+export function readElfSectionFile(path: string, name: string): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+    throw new KtstrError(path, code, 'cannot be opened as an ELF file', 'Check that the path exists and is readable.', { cause });
+  }
+  try {
+    return findSection(path, fileSource(fd), name);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Like readElfSectionFile, for an ELF image already in memory; `file` names it in error messages. */
+export function elfSection(bytes: Uint8Array, file: string, name: string): Buffer | null {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return findSection(file, { size: buffer.length, read: (offset, length) => buffer.subarray(offset, offset + length) }, name);
+}
+
+function fileSource(fd: number): ByteSource {
+  return {
+    size: fstatSync(fd).size,
+    read(offset, length) {
+      const out = Buffer.alloc(length);
+      let done = 0;
+      while (done < length) {
+        const n = readSync(fd, out, done, length - done, offset + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return out.subarray(0, done);
+    },
+  };
+}
+
+/** SHN_XINDEX in e_shstrndx (and e_shnum 0): the real value is in section header 0. */
+const SHN_XINDEX = 0xffff;
+const SHT_NOBITS = 8;
+
+function findSection(file: string, source: ByteSource, name: string): Buffer | null {
+  checkElfIdent(file, source);
+  const header = readExactly(source, file, 0, ELF64_HEADER_BYTES, 'the ELF header');
+  const tableOffset = toSafeNumber(header.readBigUInt64LE(40), file, 'e_shoff');
+  const entryBytes = header.readUInt16LE(58);
+  let count = header.readUInt16LE(60);
+  let namesIndex = header.readUInt16LE(62);
+  if (tableOffset === 0) return null;
+  if (entryBytes < ELF64_SECTION_HEADER_BYTES) {
+    throw corrupt(file, 'e_shentsize', entryBytes, `is smaller than an ELF64 section header (${ELF64_SECTION_HEADER_BYTES} bytes)`);
+  }
+  if (count === 0 || namesIndex === SHN_XINDEX) {
+    const section0 = readExactly(source, file, tableOffset, ELF64_SECTION_HEADER_BYTES, 'section header 0');
+    if (count === 0) count = toSafeNumber(section0.readBigUInt64LE(32), file, 'section header 0 sh_size (e_shnum)');
+    if (namesIndex === SHN_XINDEX) namesIndex = section0.readUInt32LE(40);
+  }
+  const table = readExactly(source, file, tableOffset, count * entryBytes, 'the section header table');
+  const section = (i: number) => {
+    const at = i * entryBytes;
+    return {
+      nameOffset: table.readUInt32LE(at),
+      type: table.readUInt32LE(at + 4),
+      offset: toSafeNumber(table.readBigUInt64LE(at + 24), file, `section header ${i} sh_offset`),
+      size: toSafeNumber(table.readBigUInt64LE(at + 32), file, `section header ${i} sh_size`),
+    };
+  };
+  if (namesIndex >= count) throw corrupt(file, 'e_shstrndx', namesIndex, `is not below the section count (${count})`);
+  const namesHeader = section(namesIndex);
+  const names = readExactly(source, file, namesHeader.offset, namesHeader.size, 'the section name table');
+  const wanted = Buffer.from(`${name}\0`, 'utf8');
+  for (let i = 0; i < count; i++) {
+    const s = section(i);
+    if (s.nameOffset + wanted.length > names.length || !names.subarray(s.nameOffset, s.nameOffset + wanted.length).equals(wanted)) continue;
+    if (s.type === SHT_NOBITS) return null;
+    return readExactly(source, file, s.offset, s.size, `section ${name}`);
+  }
+  return null;
 }
 
 function readExactly(source: ByteSource, file: string, offset: number, length: number, what: string): Buffer {
