@@ -1,0 +1,120 @@
+// The host reads a running guest's memory: guest RAM mapped from its shared files, addresses from
+// the guest's own kallsyms and /proc/iomem, per-CPU runqueues found through __per_cpu_offset. Run
+// with KASLR off (how cells boot) and on (every address then differs, and must still be found).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { vmUnavailableReason } from '../../core/src/api/ktstr-test.js';
+import { findCachedKernel } from '../../core/src/kernel/kernel-cache.js';
+import { cacheRoot } from '../../core/src/paths.js';
+import { QemuVm } from '../../core/src/vm/qemu-backend.js';
+import { nodeMemoryMiB } from '../../core/src/vm/qemu-args.js';
+import { baseImage } from '../../core/src/initramfs/guest-image.js';
+import { buildCommandCell } from '../../core/src/scenario/encode.js';
+import { GuestMem } from '../../core/src/monitor/guest-mem.js';
+import { parseIomem, q35RamLayout, uncoveredSystemRam } from '../../core/src/monitor/ram-layout.js';
+import { Symbols } from '../../core/src/monitor/symbols.js';
+import { findImagePhysical, Translator } from '../../core/src/monitor/translate.js';
+import { perCpuSymbol } from '../../core/src/monitor/helpers/percpu.js';
+import { isUnavailable } from '../../core/src/monitor/unavailable.js';
+
+const kernel = findCachedKernel();
+const bpftool = (() => {
+  const dir = join(cacheRoot(), 'toolchain');
+  if (!existsSync(dir)) return undefined;
+  return readdirSync(dir).map((v) => join(dir, v, 'bin', 'bpftool')).find((p) => existsSync(p));
+})();
+const skip = vmUnavailableReason()
+  ?? (kernel ? undefined : 'no kernel in the cache (ktstr kernel fetch)')
+  ?? (bpftool ? undefined : 'no bpftool in the toolchain cache (ktstr setup)');
+if (skip) process.stderr.write(`skipping the monitor memory test: ${skip}\n`);
+
+/** Byte offsets of struct rq's members, from the kernel's BTF (the BTF parser will replace this). */
+function rqOffsets(vmlinux: string): Record<'cpu' | 'clock', number> {
+  const r = spawnSync(bpftool!, ['btf', 'dump', 'file', vmlinux, 'format', 'raw'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  assert.equal(r.status, 0, r.stderr);
+  const start = r.stdout.indexOf("] STRUCT 'rq' ");
+  assert.ok(start > 0, 'struct rq in the BTF');
+  const body = r.stdout.slice(start).split('\n[')[0]!;
+  const member = (name: string) => {
+    const m = new RegExp(`\\n\\s+'${name}' type_id=\\d+ bits_offset=(\\d+)`).exec(body);
+    assert.ok(m, `rq.${name} in the BTF`);
+    return Number(m[1]) / 8;
+  };
+  return { cpu: member('cpu'), clock: member('clock') };
+}
+
+const END = '=== ktstr monitor end ===';
+const SPLIT = '=== ktstr monitor kallsyms ===';
+
+for (const kaslr of [false, true]) {
+  test(`the host reads each CPU's runqueue from guest RAM (KASLR ${kaslr ? 'on' : 'off'})`, { skip: skip ?? false, timeout: 300_000 }, async () => {
+    const offsets = rqOffsets(kernel!.vmlinux);
+    const topology = { numaNodes: 1, llcs: 1, coresPerLlc: 2, threadsPerCore: 1 };
+    const request = { topology, memoryMiB: 512, kernel: kernel!.vmlinuz, initrd: { path: baseImage().path }, kaslr };
+    const vm = await QemuVm.start(request);
+    try {
+      await vm.channel.waitFor('hello', 90_000);
+      let stdout = '';
+      vm.channel.onMessage((m) => {
+        if (m.type === 'output' && m.stream === 'stdout') stdout += m.data;
+      });
+      // What the post-boot capture reads, then two spinners so both CPUs' clocks keep moving.
+      const exec = `cat /proc/iomem; echo '${SPLIT}'; cat /proc/kallsyms; echo '${END}'; `
+        + 'for i in 1 2; do (while :; do :; done) & done; sleep 120';
+      vm.channel.send('cell', buildCommandCell({ scheduler: undefined, schedTimeoutMs: 0, command: { exec } }));
+      const ready = await vm.channel.waitFor('ready', 30_000, ['done', 'error']);
+      assert.equal(ready.type, 'ready', JSON.stringify(ready));
+      vm.channel.send('go');
+      const t0 = Date.now();
+      while (!stdout.includes(END)) {
+        assert.ok(Date.now() - t0 < 120_000, `the guest's kallsyms did not arrive (${stdout.length} bytes so far)`);
+        await sleep(100);
+      }
+      process.stderr.write(`monitor: kallsyms and iomem (${stdout.length} bytes) took ${Date.now() - t0} ms\n`);
+      const [iomemText, rest] = stdout.split(`${SPLIT}\n`);
+      const symbols = Symbols.parse(rest!.split(END)[0]!, 'kallsyms');
+      assert.equal(symbols.unusableReason(), undefined);
+      const iomem = parseIomem(iomemText!);
+
+      const perNode = BigInt(nodeMemoryMiB(request)) << 20n;
+      const layout = q35RamLayout(vm.ramFiles.map((file, node) => ({ node, file, bytes: perNode })));
+      assert.deepEqual(uncoveredSystemRam(layout, iomem), [], 'every System RAM range is in a RAM file');
+      const kernelCode = iomem.find((r) => r.name === 'Kernel code');
+      assert.ok(kernelCode, '/proc/iomem has Kernel code');
+
+      const text = symbols.address('_text') as bigint;
+      if (kaslr) assert.notEqual(text, 0xffffffff81000000n, 'KASLR moved the kernel');
+      else assert.equal(text, 0xffffffff81000000n);
+
+      const mem = GuestMem.map(layout);
+      assert.equal(findImagePhysical(mem, symbols), kernelCode.start, 'phys_base agrees with /proc/iomem');
+      const tr = Translator.fromKernel(mem, symbols, { kernelCodeStart: kernelCode.start });
+      assert.ok(tr instanceof Translator, String(tr));
+      process.stderr.write(`monitor: _text ${text.toString(16)} at pa ${kernelCode.start.toString(16)}, `
+        + `page_offset_base ${tr.addressing.pageOffsetBase.toString(16)}, ${tr.addressing.levels}-level paging\n`);
+      if (!kaslr) assert.equal(tr.addressing.pageOffsetBase, 0xffff888000000000n);
+      assert.match(tr.readCString(symbols.address('linux_banner') as bigint) as string, /^Linux version 7\./);
+
+      const rqs = [0, 1].map((cpu) => perCpuSymbol(tr, symbols, 'runqueues', cpu) as bigint);
+      for (const [cpu, rq] of rqs.entries()) {
+        assert.equal(typeof rq, 'bigint', String(rq));
+        const via = tr.toPhysical(rq);
+        assert.ok(!isUnavailable(via) && via.via === 'direct map', `rq ${cpu} is in the direct map`);
+        assert.equal(tr.readU32(rq + BigInt(offsets.cpu)), cpu, `rq.cpu of CPU ${cpu}`);
+      }
+      const before = rqs.map((rq) => tr.readU64(rq + BigInt(offsets.clock)) as bigint);
+      await sleep(500);
+      const after = rqs.map((rq) => tr.readU64(rq + BigInt(offsets.clock)) as bigint);
+      for (const cpu of [0, 1]) {
+        assert.ok(after[cpu]! > before[cpu]!, `rq.clock of CPU ${cpu} advanced: ${before[cpu]} -> ${after[cpu]}`);
+      }
+      process.stderr.write(`monitor: rq.clock advanced ${after.map((a, i) => `${Number(a - before[i]!) / 1e6} ms`).join(', ')} in 500 ms\n`);
+    } finally {
+      await vm.destroy();
+    }
+  });
+}
