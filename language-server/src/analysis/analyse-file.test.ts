@@ -277,3 +277,18 @@ test('core\'s own SCX_KTSTR expands like a workspace scheduler, named or through
   const re = analyse({ 'index.ts': "export { SCX_KTSTR } from '@ktstr/core';\n", 'a.test.ts': "import { ktstrTest } from '@ktstr/core';\nimport { SCX_KTSTR } from './index.js';\nktstrTest('t', { scheduler: SCX_KTSTR }, async () => {});\n" });
   assert.equal(re.tests[0]!.cells.find((c) => c.home)?.preset, 'tiny-2llc');
 });
+
+test('a cpuset spec in ranOnlyOn that some cell lacks is reported like a scenario\'s, with the gate that fixes it', () => {
+  const text = `${SCHED}ktstrTest('t', { scheduler: S, maxCpus: 16 }, async (vm) => {\n`
+    + "  const r = await vm.run([cgroup('a', { workers: 2, work: work.spinWait() })], hold.fraction(1));\n"
+    + "  r.expect.ranOnlyOn(cpuset.llc(3), 'a');\n});\n";
+  const a = analyse({ 'a.test.ts': text });
+  assert.deepEqual(covered(text, a, 'cpu-list'), ['cpuset.llc(3)']);
+  const p = a.problems.find((x) => x.code === 'cpu-list')!;
+  assert.equal(p.severity, 'error');
+  assert.match(p.message, /^On tiny-2llc \(1n2l2c1t, the home topology\): cpuset\.llc\(3\): LLC 3 does not exist/);
+  assert.equal(p.fixes![0]!.title, "Add minLlcs: 4 to the test's gates (3 cells left)"); // odd-5llc, odd-7llc, numa2-4llc
+  const fixed = applyFix(text, p.fixes![0]!);
+  assert.match(fixed, /\{ scheduler: S, maxCpus: 16, minLlcs: 4 \}/);
+  assert.deepEqual(analyse({ 'a.test.ts': fixed }).problems.filter((x) => x.code === 'cpu-list'), []);
+});

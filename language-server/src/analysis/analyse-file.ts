@@ -16,8 +16,7 @@ import { configPairingProblem } from './config-pairing.js';
 import { scenarioProblem } from './scenario-check.js';
 import { rangeOf } from './ranges.js';
 import { Problems } from './problems.js';
-import { type GateFix, gateFixes, type GateFixSearch, errorHints } from './gate-fix.js';
-import { setOptionEdits } from './fix-edits.js';
+import { errorHints, type GateFixContext, gateFixes, gateQuickFixes } from './gate-fix.js';
 import { type CellShape, checkCpuLists } from './cpu-list-check.js';
 import type { AnalysisSettings, FileAnalysis, SchedulerSummary, Severity, TestSummary } from './types.js';
 
@@ -258,8 +257,9 @@ function analyseTest(call: CallExpression, facts: FileFacts, ev: Evaluator, sett
     // A pinned test has one shape: a gate cannot move it anywhere else.
     const gateFix: GateFixContext | undefined = topology || !optionsArg ? undefined : {
       options: optionsArg,
-      search: (fits, hints) => gateFixes({
-        gates: gateInput, arch: settings.arch, fits, hints,
+      fixesFor: (fixes) => gateQuickFixes(optionsArg, fixes),
+      search: (fits, error) => gateFixes({
+        gates: gateInput, arch: settings.arch, fits, hints: errorHints(error),
         expand: (g) => {
           if (gateProblems(g, where, settings.arch).length > 0) return undefined;
           try {
@@ -272,7 +272,7 @@ function analyseTest(call: CallExpression, facts: FileFacts, ev: Evaluator, sett
       }),
     };
     checkScenarios(bodyArg, facts.runCalls, ev, shapes, durationMs, gateFix, out);
-    checkCpuLists(bodyArg, facts, ev, shapes, out);
+    checkCpuLists(bodyArg, facts, ev, shapes, gateFix, out);
   }
   return summary;
 }
@@ -284,12 +284,6 @@ function cellShapes(cells: readonly GauntletCell[]): CellShape[] {
     if (!shapes.has(topologyLabel(c.topology))) shapes.set(topologyLabel(c.topology), { topology: c.topology, preset: c.preset, home: c.home });
   }
   return [...shapes.values()];
-}
-
-interface GateFixContext {
-  /** The test's options argument, where a gate is added. */
-  options: Node;
-  search: (fits: (t: Topology) => boolean, hints: GateFixSearch['hints']) => GateFix[];
 }
 
 /**
@@ -313,15 +307,11 @@ function checkScenarios(body: Node, runCalls: readonly CallExpression[], ev: Eva
       let node = nodeForField(ev, e.field.replace(/^cgroups/, 'scenario.'), 'scenario', cgroups, arg, arg.getSourceFile().getFilePath());
       // A cpuset is reported on the spec itself, the thing to change besides the gates.
       if (Node.isPropertyAssignment(node) && node.getName() === 'cpuset') node = node.getInitializerOrThrow();
-      const fixes = gateFix ? gateFix.search((t) => problemOn(t) === undefined, errorHints(e)) : [];
+      const fixes = gateFix ? gateFix.search((t) => problemOn(t) === undefined, e) : [];
       const advice = fixes[0] ? ` The gates admit ${preset}; ${fixes[0].field}: ${fixes[0].value} would keep the test to shapes where the scenario fits.` : '';
       out.add(node, arg, home ? 'error' : 'warning', 'scenario',
         `On ${preset} (${topologyLabel(topology)}${home ? ', the home topology' : ', a gauntlet cell'}): ${e.message}${advice}`,
-        fixes.map((f, i) => ({
-          title: `Add ${f.field}: ${f.value} to the test's gates (${f.cells} cell${f.cells === 1 ? '' : 's'} left)`,
-          preferred: i === 0,
-          edits: setOptionEdits(gateFix!.options, f.field, String(f.value)),
-        })));
+        gateFix ? gateFix.fixesFor(fixes) : []);
       break;
     }
   }

@@ -4,16 +4,18 @@
  * assertion meaningless there. When some cell the gates admit lacks a listed CPU, the list gets a
  * warning naming the first such cell, and a quick fix to the topology-relative form: the
  * cgroup's own cpuset spec from the `vm.run` literal the result came from, else the LLC or NUMA
- * node of the home topology that has exactly those CPUs.
+ * node of the home topology that has exactly those CPUs. A cpuset spec there (`cpuset.llc(3)`)
+ * that some cell lacks is reported like a scenario's, with the gates that fix it.
  */
 import { type CallExpression, Node, SyntaxKind } from 'ts-morph';
-import { type CpusetSpec, formatCpulist, type Topology, topologyLabel, topologyLayout, totalCpus } from '@ktstr/core';
+import { type CpusetSpec, formatCpulist, KtstrError, resolveCpuset, type Topology, topologyLabel, topologyLayout, totalCpus } from '@ktstr/core';
 import type { Evaluator } from './evaluate.js';
 import type { FileFacts } from './file-facts.js';
 import { coreName, unwrapAwait } from './fix-edits.js';
 import type { Problems } from './problems.js';
 import { rangeOf } from './ranges.js';
 import type { Fix } from './types.js';
+import type { GateFixContext } from './gate-fix.js';
 
 /** One distinct shape of a test's cells, home first. */
 export interface CellShape {
@@ -22,12 +24,16 @@ export interface CellShape {
   home: boolean;
 }
 
-export function checkCpuLists(body: Node, facts: FileFacts, ev: Evaluator, shapes: readonly CellShape[], out: Problems): void {
+export function checkCpuLists(body: Node, facts: FileFacts, ev: Evaluator, shapes: readonly CellShape[], gateFix: GateFixContext | undefined, out: Problems): void {
   const inBody = (n: Node) => n.getStart() >= body.getStart() && n.getEnd() <= body.getEnd();
   for (const call of facts.cpuListCalls.filter(inBody)) {
     const [listArg, cgroupArg] = call.getArguments();
     if (!listArg) continue;
     const list = ev.evaluate(listArg);
+    if (isSpec(list)) {
+      checkSpec(call, listArg, list, shapes, gateFix, out);
+      continue;
+    }
     if (!Array.isArray(list) || list.length === 0 || !list.every((c) => Number.isInteger(c) && (c as number) >= 0)) continue;
     const cpus = [...new Set(list as number[])].sort((a, b) => a - b);
     const broken = shapes.find((s) => cpus.at(-1)! >= totalCpus(s.topology));
@@ -78,6 +84,28 @@ function runOf(call: CallExpression, body: Node, facts: FileFacts): CallExpressi
   if (!init) return undefined;
   const run = unwrapAwait(init);
   return Node.isCallExpression(run) && isRun(run) ? run : undefined;
+}
+
+/** A cpuset spec as the assertion's argument: core resolves it per cell, as it does at run time. */
+function checkSpec(call: CallExpression, arg: Node, spec: CpusetSpec, shapes: readonly CellShape[], gateFix: GateFixContext | undefined, out: Problems): void {
+  const problemOn = (t: Topology): KtstrError | undefined => {
+    try {
+      resolveCpuset(spec, t, arg.getText());
+      return undefined;
+    } catch (e) {
+      if (e instanceof KtstrError) return e;
+      throw e;
+    }
+  };
+  for (const { topology, preset, home } of shapes) {
+    const e = problemOn(topology);
+    if (!e) continue;
+    const fixes = gateFix ? gateFix.search((t) => problemOn(t) === undefined, e) : [];
+    out.add(arg, call, home ? 'error' : 'warning', 'cpu-list',
+      `On ${preset} (${topologyLabel(topology)}${home ? ', the home topology' : ', a gauntlet cell'}): ${e.message}`,
+      gateFix ? gateFix.fixesFor(fixes) : []);
+    return;
+  }
 }
 
 function isSpec(v: unknown): v is CpusetSpec {

@@ -7,6 +7,9 @@
  */
 import { type GauntletCell, resolveGates, type TestGates, type Topology, topologyLabel, totalCpus } from '@ktstr/core';
 import { type Arch, presetsFor } from '@ktstr/presets';
+import type { Node } from 'ts-morph';
+import { setOptionEdits } from './fix-edits.js';
+import type { Fix } from './types.js';
 
 export interface GateFix {
   field: 'minLlcs' | 'minNumaNodes' | 'minCpus' | 'requiresSmt';
@@ -75,4 +78,23 @@ export function gateFixes({ gates, arch, expand, fits, hints = {} }: GateFixSear
     }
   }
   return fixes.sort((a, b) => b.cells - a.cells);
+}
+
+/** A test's gate search and where its fixes edit, as the checks of its body use them. */
+export interface GateFixContext {
+  /** The test's options argument, where a gate is added. */
+  options: Node;
+  /** The gates that make `fits` hold on every remaining cell; `error` is the validator's, for its hints. */
+  search: (fits: (t: Topology) => boolean, error: { remedy: string; gate?: unknown }) => GateFix[];
+  /** The fixes as quick fixes, the first preferred. */
+  fixesFor: (fixes: readonly GateFix[]) => Fix[];
+}
+
+/** The quick fixes adding each gate to the test's `options` argument. */
+export function gateQuickFixes(options: Node, fixes: readonly GateFix[]): Fix[] {
+  return fixes.map((f, i) => ({
+    title: `Add ${f.field}: ${f.value} to the test's gates (${f.cells} cell${f.cells === 1 ? '' : 's'} left)`,
+    preferred: i === 0,
+    edits: setOptionEdits(options, f.field, String(f.value)),
+  }));
 }
