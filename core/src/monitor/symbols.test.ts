@@ -38,8 +38,9 @@ test("Debian's placeholder System.map and an unprivileged kallsyms are unusable,
 });
 
 test('a System.map under KASLR is moved by the slide', () => {
-  const map = Symbols.parse('ffffffff81000000 T _text\nffffffff82a1c000 D page_offset_base\n', 'System.map');
+  const map = Symbols.parse('ffffffff81000000 T _text\nffffffff82a1c000 D page_offset_base\n0000000000001000 A abs_thing\n', 'System.map');
   const slid = map.withSlide(0x1e000000n);
   assert.equal(slid.address('page_offset_base'), 0xffffffffa0a1c000n);
+  assert.equal(slid.address('abs_thing'), 0x1000n, 'absolute symbols do not move');
   assert.equal(slid.slide, 0x1e000000n);
 });

@@ -12,6 +12,9 @@
  */
 import { hex, Unavailable } from './unavailable.js';
 
+/** START_KERNEL_MAP: image symbols lie above it (translate.ts has the same constant, which imports this file's types). */
+const IMAGE_MAP_START = 0xffff_ffff_8000_0000n;
+
 export type SymbolSource = 'kallsyms' | 'System.map';
 
 export interface KernelSymbol {
@@ -70,9 +73,13 @@ export class Symbols {
     return undefined;
   }
 
-  /** The same symbols moved by `slide` (a System.map under KASLR). */
+  /**
+   * The same symbols moved by `slide` (link-time symbols under KASLR). Only the kernel image
+   * moves: absolute symbols (type A) and module symbols keep their addresses.
+   */
   withSlide(slide: bigint): Symbols {
-    const moved = this.sorted.map((s) => ({ ...s, address: BigInt.asUintN(64, s.address + slide) }));
+    const moves = (s: KernelSymbol) => s.module === undefined && s.type !== 'A' && s.type !== 'a' && s.address >= IMAGE_MAP_START;
+    const moved = this.sorted.map((s) => (moves(s) ? { ...s, address: BigInt.asUintN(64, s.address + slide) } : s));
     return new Symbols(moved, this.source, this.slide + slide);
   }
 
