@@ -236,8 +236,9 @@ export class Expectation {
       // An agent without per-step CPU lists: the whole run against every cpuset the cgroup had.
       for (const w of this.cpuSamples(cgroup)) {
         const had = table.map((t) => t.cgroups[w.cgroup]).filter((c): c is CgroupCpuset => c !== undefined);
-        const spec = [...new Set(had.map((c) => c.spec))].join(' or ');
-        this.checkCpus(w, [...new Set(had.flatMap((c) => c.cpus))].sort((a, b) => a - b), `the cpusets it had over the run, ${spec || 'none'} = CPUs ${[...new Set(had.flatMap((c) => c.cpus))].sort((a, b) => a - b).join(',') || 'none'} ${on}`);
+        const cpus = [...new Set(had.flatMap((c) => c.cpus))].sort((a, b) => a - b);
+        const spec = [...new Set(had.map((c) => c.spec))].join(' or ') || 'none';
+        this.checkCpus(w, cpus, `the cpusets it had over the run, ${spec} = CPUs ${cpus.join(',') || 'none'} ${on}`);
       }
       return this;
     }

@@ -88,3 +88,29 @@ test('ranOnlyOnItsCpuset without the scenario\'s cpusets, or with nothing to che
     /carries no per-step cpusets .* use ranOnlyOn\(cpuset\.llc\(0\), \.\.\.\) instead/);
   assert.throws(() => good('tiny-2llc', tiny2llc).expect.ranOnlyOnItsCpuset('c'), /no workers of cgroup c reported to check CPUs of$/);
 });
+
+test('with step reports from an agent without per-step CPUs, ranOnlyOnItsCpuset judges the whole run against every cpuset the cgroup had', async () => {
+  const { threeStepMessages } = await import('./fixtures/three-step-messages.js');
+  const { cgroup, hold, op, scenario, step, work } = await import('../scenario/index.js');
+  // The fixture's ops: a on LLC 0 then CPU 0, b on LLC 1 (tiny-2llc).
+  const s = scenario({
+    name: 'three',
+    cgroups: [cgroup('a', { cpuset: cpuset.llc(0), workers: 2, work: work.spinWait() }), cgroup('b', { cpuset: cpuset.llc(1), workers: 1, work: work.spinWait() })],
+    steps: [
+      step('warmup', [op.add('a'), op.add('b')], hold.fraction(0.3)),
+      step('shuffle', [op.setCpuset('a', cpuset.exact([0])), op.spawn('b', 1)], hold.fraction(0.3)),
+      step('drain', [op.stop('a', 'all')], hold.fraction(0.3)),
+    ],
+  });
+  const make = (cpusets: ReturnType<typeof stepCpusets>) => new CellResult({
+    cell: 'three/tiny-2llc/k', kernel: 'k', topology: tiny2llc, accel: 'tcg', scheduler: 'ktstr', bootedHow: 'restored', bootMs: 1, readyMs: 2,
+    durationMs: 2000, ...analyzeMessages(threeStepMessages), cpusets, schedulerExit: null, messages: [...threeStepMessages], consoleLog: '',
+  });
+  make(stepCpusets(s, tiny2llc)).expect.ranOnlyOnItsCpuset();
+  // Had b been on LLC 0 instead, its whole-run CPUs 2,3 are outside every cpuset it had.
+  const swapped = { ...s, cgroups: [s.cgroups[0]!, { ...s.cgroups[1]!, cpuset: cpuset.llc(0) }] };
+  assert.throws(() => make(stepCpusets(swapped, tiny2llc)).expect.ranOnlyOnItsCpuset('b'),
+    /^ExpectationError: three\/tiny-2llc\/k: cgroup b worker 0 \(pid 110\) ran on CPUs 2,3 outside the cpusets it had over the run, llc\(0\) = CPUs 0,1 on tiny-2llc$/);
+  // In a step scope, such a recording is refused rather than judged on whole-run CPUs.
+  assert.throws(() => make(stepCpusets(s, tiny2llc)).expect.inStep('warmup').ranOnlyOnItsCpuset('a'), /this step's report has no CPUs/);
+});
