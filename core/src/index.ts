@@ -70,3 +70,5 @@ export { mergeRuns, summarise, type SummaryRow } from './stats/merge.js';
 export { buildCoverageReport, guestDirOf, v8DirOf, type CoverageReport } from './coverage/coverage-report.js';
 export { COVERAGE_DIR_ENV, GUEST_COVERAGE_DIR, fixtureCoverageBinary } from './coverage/guest-coverage.js';
 export { formatLcov, mergeTracefiles, parseLcov, summarizeTracefile, type FileSummary, type Tracefile } from './coverage/lcov.js';
+// Temporal assertions over sample series (docs/monitor.md); the monitor's sampling loop feeds them.
+export * from './monitor/temporal/index.js';
