@@ -20,6 +20,8 @@ import { Symbols } from '../../core/src/monitor/symbols.js';
 import { findImagePhysical, Translator } from '../../core/src/monitor/translate.js';
 import { perCpuSymbol } from '../../core/src/monitor/helpers/percpu.js';
 import { isUnavailable } from '../../core/src/monitor/unavailable.js';
+import { locateKernelImage } from '../../core/src/monitor/kaslr.js';
+import { captureKernelSymbols } from '../../core/src/runner/symbol-capture.js';
 
 const kernel = findCachedKernel();
 const bpftool = (() => {
@@ -46,6 +48,20 @@ function rqOffsets(vmlinux: string): Record<'cpu' | 'clock', number> {
   };
   return { cpu: member('cpu'), clock: member('clock') };
 }
+
+/** Link-time symbols, from the kernel's one-time capture (the first test). */
+let linked: Symbols | undefined;
+
+test('the kernel\'s link-time symbols are captured once from a guest and cached', { skip: skip ?? false, timeout: 300_000 }, async () => {
+  const k = kernel!;
+  const t0 = Date.now();
+  linked = await captureKernelSymbols({ label: k.release, vmlinuz: k.vmlinuz, vmlinux: k.vmlinux, config: k.config, systemMap: k.systemMap, how: 'cached' });
+  process.stderr.write(`monitor: ${linked.size} link-time symbols from the ${linked.source} in ${Date.now() - t0} ms\n`);
+  assert.equal(linked.address('_text'), 0xffffffff81000000n, 'captured from a nokaslr boot');
+  for (const name of ['runqueues', '__per_cpu_offset', 'page_offset_base', 'phys_base', 'linux_banner', 'init_top_pgt']) {
+    assert.equal(typeof linked.address(name), 'bigint', name);
+  }
+});
 
 const END = '=== ktstr monitor end ===';
 const SPLIT = '=== ktstr monitor kallsyms ===';
@@ -91,6 +107,15 @@ for (const kaslr of [false, true]) {
       else assert.equal(text, 0xffffffff81000000n);
 
       const mem = GuestMem.map(layout);
+      if (linked) {
+        // The cached link-time table finds this boot's placement from memory alone.
+        const image = locateKernelImage(mem, linked);
+        assert.deepEqual(image, { textPa: kernelCode.start, textVa: text, slide: text - 0xffffffff81000000n });
+        const slid = linked.withSlide(text - 0xffffffff81000000n);
+        for (const name of ['runqueues', '__per_cpu_offset', 'page_offset_base', 'init_top_pgt']) {
+          assert.equal(slid.address(name), symbols.address(name), `${name}: slid link-time address = this boot's kallsyms`);
+        }
+      }
       assert.equal(findImagePhysical(mem, symbols), kernelCode.start, 'phys_base agrees with /proc/iomem');
       const tr = Translator.fromKernel(mem, symbols, { kernelCodeStart: kernelCode.start });
       assert.ok(tr instanceof Translator, String(tr));

@@ -144,26 +144,26 @@ export class Translator {
 const PAGE = 0x1000n;
 
 /**
- * The physical _text without /proc/iomem. The image is linear (pa = va - START_KERNEL_MAP +
- * phys_base) and phys_base is a variable inside it, so the right candidate is the one for which
- * the variable, read at the address the candidate gives, holds the candidate; linux_banner
- * reading "Linux version" at its address confirms it (a zero page would otherwise pass for 0).
+ * The physical _text without /proc/iomem, when the symbols are the running kernel's (kallsyms).
+ * The image is linear, pa = va - START_KERNEL_MAP + phys_base, and phys_base is a variable
+ * inside it; so the right 2 MiB-aligned candidate for the physical _text is the one at which
+ * phys_base reads back the value that candidate implies. linux_banner reading "Linux version"
+ * at its place confirms it. phys_base wraps below zero when the virtual slide exceeds the
+ * physical address, so it is compared modulo 2^64.
  */
-export function findImagePhysical(mem: GuestMem, symbols: Symbols, limit = 1n << 36n): bigint | Unavailable {
+export function findImagePhysical(mem: GuestMem, symbols: Symbols): bigint | Unavailable {
   const physBaseVa = symbols.address('phys_base');
   const banner = symbols.address('linux_banner');
   const text = symbols.address('_text');
   for (const u of [physBaseVa, banner, text]) if (u instanceof Unavailable) return u;
-  const pbVa = physBaseVa as bigint;
-  const bnVa = banner as bigint;
-  for (let base = 0n; base < limit; base += PHYSICAL_ALIGN) {
-    const pa = pbVa - START_KERNEL_MAP + base;
-    // Candidates in holes are skipped, not a stop: RAM resumes above 4 GiB.
-    if (mem.readU64(pa) !== base) continue;
-    const s = mem.readCString(bnVa - START_KERNEL_MAP + base, 32);
-    if (!(s instanceof Unavailable) && s.text.startsWith('Linux version')) return (text as bigint) - START_KERNEL_MAP + base;
+  const textVa = text as bigint;
+  for (let textPa = 0n; textPa < mem.end; textPa += PHYSICAL_ALIGN) {
+    const implied = BigInt.asUintN(64, textPa - (textVa - START_KERNEL_MAP));
+    if (mem.readU64(textPa + ((physBaseVa as bigint) - textVa)) !== implied) continue;
+    const s = mem.readCString(textPa + ((banner as bigint) - textVa), 32);
+    if (!(s instanceof Unavailable) && s.text.startsWith('Linux version')) return textPa;
   }
-  return new Unavailable('no phys_base candidate reads back itself with linux_banner in place; pass kernelCodeStart from /proc/iomem');
+  return new Unavailable('no 2 MiB-aligned physical _text has phys_base and linux_banner in place; pass kernelCodeStart from /proc/iomem');
 }
 
 /**
