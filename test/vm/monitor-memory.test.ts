@@ -18,6 +18,7 @@ import { GuestMem } from '../../core/src/monitor/guest-mem.js';
 import { parseIomem, q35RamLayout, uncoveredSystemRam } from '../../core/src/monitor/ram-layout.js';
 import { Symbols } from '../../core/src/monitor/symbols.js';
 import { findImagePhysical, Translator } from '../../core/src/monitor/translate.js';
+import { walkPageTable } from '../../core/src/monitor/page-table.js';
 import { perCpuSymbol } from '../../core/src/monitor/helpers/percpu.js';
 import { isUnavailable } from '../../core/src/monitor/unavailable.js';
 import { locateKernelImage } from '../../core/src/monitor/kaslr.js';
@@ -130,6 +131,18 @@ for (const kaslr of [false, true]) {
         const via = tr.toPhysical(rq);
         assert.ok(!isUnavailable(via) && via.via === 'direct map', `rq ${cpu} is in the direct map`);
         assert.equal(tr.readU32(rq + BigInt(offsets.cpu)), cpu, `rq.cpu of CPU ${cpu}`);
+      }
+      // The real page tables: a walk from init_top_pgt agrees with both linear maps, and reaches
+      // each CPU's IRQ stack, which the kernel vmaps over its per-CPU backing store (16 KiB).
+      const walk = (va: bigint) => walkPageTable(mem, tr.addressing.pgd, va, tr.addressing.levels);
+      assert.equal((walk(text) as { pa: bigint }).pa, kernelCode.start, 'walk of _text');
+      for (const rq of rqs) assert.equal((walk(rq) as { pa: bigint }).pa, (tr.toPhysical(rq) as { pa: bigint }).pa, 'walk of an rq');
+      for (const cpu of [0, 1]) {
+        const top = tr.readU64(perCpuSymbol(tr, symbols, 'hardirq_stack_ptr', cpu) as bigint) as bigint;
+        const t = tr.toPhysical(top);
+        assert.ok(!isUnavailable(t) && t.via === 'page table', `CPU ${cpu}'s IRQ stack ${top.toString(16)} is vmapped: ${String(t)}`);
+        const backing = tr.toPhysical(perCpuSymbol(tr, symbols, 'irq_stack_backing_store', cpu) as bigint) as { pa: bigint };
+        assert.equal(t.pa, backing.pa + 0x4000n - 8n, `CPU ${cpu}'s IRQ stack top maps onto its backing store`);
       }
       const before = rqs.map((rq) => tr.readU64(rq + BigInt(offsets.clock)) as bigint);
       await sleep(500);
