@@ -67,11 +67,19 @@ test('the kernel\'s link-time symbols are captured once from a guest and cached'
 const END = '=== ktstr monitor end ===';
 const SPLIT = '=== ktstr monitor kallsyms ===';
 
-for (const kaslr of [false, true]) {
-  test(`the host reads each CPU's runqueue from guest RAM (KASLR ${kaslr ? 'on' : 'off'})`, { skip: skip ?? false, timeout: 300_000 }, async () => {
+// The 2-node case has 3 GiB: q35 then keeps 2 GiB below 4 GiB, so node 1's file is split around
+// the PCI hole and part of guest RAM lies above 4 GiB.
+const cases = [
+  { kaslr: false, nodes: 1, memoryMiB: 512 },
+  { kaslr: true, nodes: 1, memoryMiB: 512 },
+  { kaslr: true, nodes: 2, memoryMiB: 3072 },
+];
+
+for (const { kaslr, nodes, memoryMiB } of cases) {
+  test(`the host reads each CPU's runqueue from guest RAM (KASLR ${kaslr ? 'on' : 'off'}, ${nodes} node(s), ${memoryMiB} MiB)`, { skip: skip ?? false, timeout: 300_000 }, async () => {
     const offsets = rqOffsets(kernel!.vmlinux);
-    const topology = { numaNodes: 1, llcs: 1, coresPerLlc: 2, threadsPerCore: 1 };
-    const request = { topology, memoryMiB: 512, kernel: kernel!.vmlinuz, initrd: { path: baseImage().path }, kaslr };
+    const topology = nodes === 1 ? { numaNodes: 1, llcs: 1, coresPerLlc: 2, threadsPerCore: 1 } : { numaNodes: 2, llcs: 2, coresPerLlc: 1, threadsPerCore: 1 };
+    const request = { topology, memoryMiB, kernel: kernel!.vmlinuz, initrd: { path: baseImage().path }, kaslr };
     const vm = await QemuVm.start(request);
     try {
       await vm.channel.waitFor('hello', 90_000);
@@ -100,6 +108,10 @@ for (const kaslr of [false, true]) {
       const perNode = BigInt(nodeMemoryMiB(request)) << 20n;
       const layout = q35RamLayout(vm.ramFiles.map((file, node) => ({ node, file, bytes: perNode })));
       assert.deepEqual(uncoveredSystemRam(layout, iomem), [], 'every System RAM range is in a RAM file');
+      const lastRam = iomem.filter((r) => r.depth === 0 && r.name === 'System RAM').at(-1)!;
+      // Below 4 GiB the firmware keeps the top 128 KiB for itself (e820 reserved); above, RAM ends exactly.
+      const gap = layout.regions.at(-1)!.end - (lastRam.end + 1n);
+      assert.ok(gap >= 0n && gap <= 0x20000n, `the guest's RAM ends where the layout does (${gap} bytes short)`);
       const kernelCode = iomem.find((r) => r.name === 'Kernel code');
       assert.ok(kernelCode, '/proc/iomem has Kernel code');
 
@@ -131,6 +143,8 @@ for (const kaslr of [false, true]) {
         const via = tr.toPhysical(rq);
         assert.ok(!isUnavailable(via) && via.via === 'direct map', `rq ${cpu} is in the direct map`);
         assert.equal(tr.readU32(rq + BigInt(offsets.cpu)), cpu, `rq.cpu of CPU ${cpu}`);
+        const where = layout.locate(via.pa)!;
+        process.stderr.write(`monitor: CPU ${cpu}'s rq at pa ${via.pa.toString(16)} in node ${where.region.node}'s file at ${where.fileOffset.toString(16)}\n`);
       }
       // The real page tables: a walk from init_top_pgt agrees with both linear maps, and reaches
       // each CPU's IRQ stack, which the kernel vmaps over its per-CPU backing store (16 KiB).
