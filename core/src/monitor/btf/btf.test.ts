@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Btf } from './btf.js';
 import { BtfError } from './btf-error.js';
 import { BtfWriter } from './btf-writer.js';
+import type { BtfFuncProto } from './kinds.js';
 import { kernelLikeBtf } from './fixture.js';
 import { parseBtf } from './parse.js';
 
@@ -43,7 +44,7 @@ test('every kind decodes with its fields', () => {
     id: ids.proto, kind: 'FUNC_PROTO', name: '', returnType: ids.int,
     params: [{ name: 'rq', type: ids.proto - 1 }, { name: 'cpu', type: ids.int }],
   });
-  assert.deepEqual((btf.type(ids.variadic) as { params: unknown[] }).params.at(-1), { name: '', type: 0 });
+  assert.deepEqual((btf.type(ids.variadic) as BtfFuncProto).params.at(-1), { name: '', type: 0 });
   assert.deepEqual(btf.type(ids.runqueues), { id: ids.runqueues, kind: 'VAR', name: 'runqueues', type: ids.rq, linkage: 'global' });
   assert.deepEqual(btf.type(ids.percpu), {
     id: ids.percpu, kind: 'DATASEC', name: '.data..percpu', size: 320,

@@ -1,17 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Btf } from './btf.js';
 import { BtfError } from './btf-error.js';
 import { BtfWriter } from './btf-writer.js';
 import { kernelLikeBtf } from './fixture.js';
 import { parseBtf } from './parse.js';
 import { globalVariable, globalVariables, sectionVariables } from './variables.js';
 
-const base = parseBtf(kernelLikeBtf().bytes);
-if (base instanceof BtfError) throw base;
+const base = ((): Btf => {
+  const b = parseBtf(kernelLikeBtf().bytes);
+  if (b instanceof BtfError) throw b;
+  return b;
+})();
 
 /** A scheduler's BTF on top of the kernel's: its .bss, .data and .rodata as libbpf lays them out. */
 function schedulerBtf() {
-  const w = new BtfWriter(base as Exclude<typeof base, BtfError>);
+  const w = new BtfWriter(base);
   const u64 = base.find('long long unsigned int')[0]!;
   const u32 = base.find('unsigned int')[0]!;
   const nrQueued = w.var('nr_queued', u64);
@@ -29,7 +33,7 @@ function schedulerBtf() {
   ]);
   w.datasec('.data', 4, [{ type: w.var('debug', u32, 'static'), offset: 0, size: 4 }]);
   w.datasec('.ksyms', 0, [{ type: ksym, offset: 0, size: 0 }]);
-  const btf = parseBtf(w.build(), { base: base as Exclude<typeof base, BtfError> });
+  const btf = parseBtf(w.build(), { base });
   if (btf instanceof BtfError) throw btf;
   return { btf, u64 };
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { findCachedKernel } from '../../kernel/kernel-cache.js';
 import { Btf } from './btf.js';
 import { BtfError } from './btf-error.js';
-import type { BtfType } from './kinds.js';
+import type { BtfComposite, BtfType } from './kinds.js';
 import { readElfBtf } from './load.js';
 import { memberPath } from './member-path.js';
 import { globalVariable } from './variables.js';
@@ -153,7 +153,7 @@ test('member paths in struct rq agree with bpftool, through scx and anonymous me
   // A member reached only through an anonymous union (rq.curr is in `union { donor; curr; }` on
   // recent kernels): every named member of each anonymous struct/union member of rq is found at
   // the anonymous member's offset plus its own.
-  const anon = (rq.type as { members: { name: string; type: number; bitsOffset: number }[] }).members.filter((m) => m.name === '');
+  const anon = (rq.type as BtfComposite).members.filter((m) => m.name === '');
   for (const a of anon) {
     const inner = btf.resolve(a.type) as BtfType;
     if (inner.kind !== 'STRUCT' && inner.kind !== 'UNION') continue;
