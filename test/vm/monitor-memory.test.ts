@@ -105,8 +105,8 @@ for (const { kaslr, nodes, memoryMiB } of cases) {
       assert.equal(symbols.unusableReason(), undefined);
       const iomem = parseIomem(iomemText!);
 
-      const perNode = BigInt(nodeMemoryMiB(request)) << 20n;
-      const layout = q35RamLayout(vm.ramFiles.map((file, node) => ({ node, file, bytes: perNode })));
+      const layout = q35RamLayout(vm.ramNodes);
+      assert.equal(layout.totalBytes + 0x60000n, BigInt(nodeMemoryMiB(request) * nodes) << 20n, 'all the RAM but the VGA/ROM window');
       assert.deepEqual(uncoveredSystemRam(layout, iomem), [], 'every System RAM range is in a RAM file');
       const lastRam = iomem.filter((r) => r.depth === 0 && r.name === 'System RAM').at(-1)!;
       // Below 4 GiB the firmware keeps the top 128 KiB for itself (e820 reserved); above, RAM ends exactly.

@@ -191,6 +191,11 @@ export class CellVm {
     return this.vm.pid;
   }
 
+  /** The guest's RAM files (one per node, with sizes), for the host-side monitor to map while the guest runs. */
+  get ramNodes(): { node: number; file: string; bytes: bigint }[] {
+    return this.vm.ramNodes;
+  }
+
   /**
    * Runs every cgroup for one hold: a one-step scenario that adds them all (the guest powers
    * off after it) and returns the result.

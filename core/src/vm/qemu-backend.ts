@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GuestChannel } from '../channel/guest-channel.js';
-import { type MachineSpec, qemuArgs, ramFilePath } from './qemu-args.js';
+import { type MachineSpec, nodeMemoryMiB, qemuArgs, ramFilePath } from './qemu-args.js';
 import { RAM_FILE_PREFIX, reapStaleRamFiles, registerTeardown, SHM_DIR } from './teardown.js';
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { KtstrError } from '../errors.js';
@@ -140,6 +140,12 @@ export class QemuVm {
 
   get ramFiles(): string[] {
     return Array.from({ length: this.spec.topology.numaNodes }, (_, n) => ramFilePath(this.spec, n));
+  }
+
+  /** Each node's RAM file and its size, in node order: what the monitor maps (monitor/ram-layout.ts). */
+  get ramNodes(): { node: number; file: string; bytes: bigint }[] {
+    const bytes = BigInt(nodeMemoryMiB(this.spec)) << 20n;
+    return this.ramFiles.map((file, node) => ({ node, file, bytes }));
   }
 
   /** The serial console so far (kernel log). */
