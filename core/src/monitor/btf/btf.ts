@@ -84,6 +84,7 @@ export class Btf {
   /** Byte offset of a type's record in its blob; for error messages. */
   recordOffset(id: number): number {
     if (id < this.firstId) return this.base?.recordOffset(id) ?? 0;
+    if (id >= this.typeCount || !Number.isInteger(id)) return 0;
     return this.#layout.typeStart + this.#layout.offsets[id - this.firstId]! * 4;
   }
 

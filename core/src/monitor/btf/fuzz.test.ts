@@ -11,6 +11,7 @@ import { readElfSectionFile } from '../../initramfs/elf.js';
 import { Btf } from './btf.js';
 import { BtfError } from './btf-error.js';
 import { kernelLikeBtf } from './fixture.js';
+import { enumerator } from './enumerators.js';
 import { memberPath } from './member-path.js';
 import { parseBtf } from './parse.js';
 import { globalVariable, globalVariables } from './variables.js';
@@ -86,6 +87,7 @@ function exercise(btf: Btf, ids: Iterable<number>): void {
     btf.sizeOf(id);
     if (typeof name === 'string' && name !== '') btf.lookup(name);
     if (t instanceof BtfError) continue;
+    if ((t.kind === 'ENUM' || t.kind === 'ENUM64') && t.values[0] !== undefined) enumerator(btf, t.values[0].name);
     if (t.kind === 'STRUCT' || t.kind === 'UNION') {
       for (const m of t.members.slice(0, 8)) {
         memberPath(btf, id, m.name || 'x');

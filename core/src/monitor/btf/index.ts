@@ -5,3 +5,4 @@ export { memberPath, type MemberFound, type MemberLookup } from './member-path.j
 export { parseBtf, type ParseOptions, BTF_MAGIC } from './parse.js';
 export { globalVariable, globalVariables, sectionVariables, type GlobalVariable, type VariableLookup } from './variables.js';
 export { readElfBtf } from './load.js';
+export { enumerator, type EnumeratorFound, type EnumeratorLookup } from './enumerators.js';

@@ -57,6 +57,9 @@ test('an absent member is absent with a reason, never offset 0', () => {
   assert.ok(!(ptr instanceof BtfError) && !ptr.found && /pointer/.test(ptr.why));
   const idx = memberPath(btf, ids.rq, 'cpus[4]');
   assert.ok(!(idx instanceof BtfError) && !idx.found && /beyond/.test(idx.why));
+  const huge = memberPath(btf, ids.rq, 'tail[99999999999999999999]');
+  assert.ok(!(huge instanceof BtfError) && !huge.found && /too large/.test(huge.why), 'a flexible array takes any index that fits');
+  assert.equal(found('tail[7]').offsetBits, 1536 + 7 * 8);
   const notArray = memberPath(btf, ids.rq, 'cpu[0]');
   assert.ok(!(notArray instanceof BtfError) && !notArray.found && /not an array/.test(notArray.why));
   const bitfield = memberPath(btf, ids.rq, 'hi_bits.x');

@@ -38,19 +38,21 @@ export function memberPath(btf: Btf, typeId: number, path: string): MemberLookup
   let offsetBits = 0;
   let current = typeId;
   let bitfield = 0;
-  let walked = btf.name(typeId);
-  if (walked instanceof BtfError) return walked;
-  walked = describe(btf, typeId);
+  const start = btf.type(typeId);
+  if (start instanceof BtfError) return start;
+  let walked = describe(btf, typeId);
   for (const step of steps) {
     if (bitfield > 0) return { found: false, why: `${walked} is a bitfield; it has no members` };
     const outer = btf.resolve(current);
     if (outer instanceof BtfError) return outer;
     if ('index' in step) {
       if (outer.kind !== 'ARRAY') return { found: false, why: `${walked} is not an array (${outer.kind})` };
+      // nelems 0 is a flexible array member: any index is allowed, as in C.
       if (outer.nelems > 0 && step.index >= outer.nelems) return { found: false, why: `index ${step.index} is beyond ${walked} (${outer.nelems} elements)` };
       const elementSize = btf.sizeOf(outer.type);
       if (elementSize instanceof BtfError) return elementSize;
       offsetBits += step.index * elementSize * 8;
+      if (!Number.isSafeInteger(offsetBits)) return { found: false, why: `index ${step.index} of ${walked} is too large for an offset` };
       current = outer.type;
       walked = `${walked}[${step.index}]`;
       continue;
@@ -61,7 +63,10 @@ export function memberPath(btf: Btf, typeId: number, path: string): MemberLookup
     }
     const hit = findMember(btf, outer, step.member, 0, new Set());
     if (hit instanceof BtfError) return hit;
-    if (hit === undefined) return { found: false, why: `no member ${step.member} in ${describe(btf, outer.id)}${walked === describe(btf, outer.id) ? '' : ` (${walked})`}` };
+    if (hit === undefined) {
+      const struct = describe(btf, outer.id);
+      return { found: false, why: `no member ${step.member} in ${struct}${walked === struct ? '' : ` (${walked})`}` };
+    }
     offsetBits += hit.offsetBits;
     bitfield = hit.bitfieldSize;
     current = hit.type;

@@ -15,6 +15,7 @@ import { Btf } from './btf.js';
 import { BtfError } from './btf-error.js';
 import type { BtfComposite, BtfType } from './kinds.js';
 import { readElfBtf } from './load.js';
+import { enumerator } from './enumerators.js';
 import { memberPath } from './member-path.js';
 import { globalVariable } from './variables.js';
 
@@ -175,6 +176,12 @@ test('member paths in struct rq agree with bpftool, through scx and anonymous me
     assert.equal(at('clock'), 3728);
     assert.equal(at('cpu'), 3880);
   }
+
+  // An enumerator from the kernel's sched_ext enums (an ENUM64 here), as bpftool prints it.
+  const dsq = enumerator(btf, 'SCX_DSQ_LOCAL');
+  const line = /\t'SCX_DSQ_LOCAL' val=(-?\d+)/.exec(raw);
+  assert.equal(dsq.found, line !== null, 'found exactly when bpftool prints it');
+  if (dsq.found && line) assert.equal(`${dsq.value}`, line[1]);
 
   const runqueues = globalVariable(btf, 'runqueues');
   assert.ok(runqueues.found && runqueues.section === '.data..percpu' && runqueues.type === rq.type.id);
