@@ -2,7 +2,8 @@
  * Minimal ELF64 little-endian reader: just what is needed to copy a host binary and its
  * shared libraries into the guest's initramfs — file type, machine, the program
  * interpreter (PT_INTERP) and the dynamic entries DT_NEEDED, DT_RPATH, DT_RUNPATH and
- * DT_SONAME.
+ * DT_SONAME. For the monitor it also finds a section's bytes by name (a vmlinux's or a BPF
+ * object's .BTF) through the section header table.
  *
  * Why not an npm package: the ELF parsers on the registry were checked with `npm view` and
  * `npm pack` — elfy 1.0.0 (untyped, sections only), elf-tools 1.1.2 (untyped, no dynamic

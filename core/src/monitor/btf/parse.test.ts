@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { elfSection } from '../../initramfs/elf.js';
 import { BtfError } from './btf-error.js';
 import { BtfWriter } from './btf-writer.js';
 import { kernelLikeBtf } from './fixture.js';
@@ -98,6 +99,7 @@ test('the .BTF section is read from an ELF file, and a file without one is a Btf
   const r = readElfBtf(elf);
   assert.ok(!(r instanceof BtfError), r instanceof BtfError ? r.message : '');
   assert.deepEqual(r.find('scx_rq').length, 1);
+  assert.deepEqual(elfSection(readFileSync(elf), elf, '.BTF'), Buffer.from(good), 'the same section from bytes in memory');
 
   const none = join(dir, 'no-btf.o');
   execFileSync('objcopy', ['-I', 'binary', '-O', 'elf64-x86-64', btfFile, none], { stdio: 'ignore' });
