@@ -19,6 +19,7 @@ import { parseIomem, q35RamLayout, uncoveredSystemRam } from '../../core/src/mon
 import { Symbols } from '../../core/src/monitor/symbols.js';
 import { findImagePhysical, Translator } from '../../core/src/monitor/translate.js';
 import { walkPageTable } from '../../core/src/monitor/page-table.js';
+import { idrFind, xaEntries } from '../../core/src/monitor/helpers/xarray.js';
 import { perCpuSymbol } from '../../core/src/monitor/helpers/percpu.js';
 import { isUnavailable } from '../../core/src/monitor/unavailable.js';
 import { locateKernelImage } from '../../core/src/monitor/kaslr.js';
@@ -35,19 +36,18 @@ const skip = vmUnavailableReason()
   ?? (bpftool ? undefined : 'no bpftool in the toolchain cache (ktstr setup)');
 if (skip) process.stderr.write(`skipping the monitor memory test: ${skip}\n`);
 
-/** Byte offsets of struct rq's members, from the kernel's BTF (the BTF parser will replace this). */
-function rqOffsets(vmlinux: string): Record<'cpu' | 'clock', number> {
+/** Byte offsets of struct members, from the kernel's BTF (the BTF parser will replace this). */
+function btfOffsets(vmlinux: string): (struct: string, member: string) => bigint {
   const r = spawnSync(bpftool!, ['btf', 'dump', 'file', vmlinux, 'format', 'raw'], { encoding: 'utf8', maxBuffer: 1 << 30 });
   assert.equal(r.status, 0, r.stderr);
-  const start = r.stdout.indexOf("] STRUCT 'rq' ");
-  assert.ok(start > 0, 'struct rq in the BTF');
-  const body = r.stdout.slice(start).split('\n[')[0]!;
-  const member = (name: string) => {
-    const m = new RegExp(`\\n\\s+'${name}' type_id=\\d+ bits_offset=(\\d+)`).exec(body);
-    assert.ok(m, `rq.${name} in the BTF`);
-    return Number(m[1]) / 8;
+  return (struct, member) => {
+    const start = r.stdout.indexOf(`] STRUCT '${struct}' `);
+    assert.ok(start > 0, `struct ${struct} in the BTF`);
+    const body = r.stdout.slice(start).split('\n[')[0]!;
+    const m = new RegExp(`\\n\\s+'${member}' type_id=\\d+ bits_offset=(\\d+)`).exec(body);
+    assert.ok(m, `${struct}.${member} in the BTF`);
+    return BigInt(m[1]!) / 8n;
   };
-  return { cpu: member('cpu'), clock: member('clock') };
 }
 
 /** Link-time symbols, from the kernel's one-time capture (the first test). */
@@ -77,7 +77,8 @@ const cases = [
 
 for (const { kaslr, nodes, memoryMiB } of cases) {
   test(`the host reads each CPU's runqueue from guest RAM (KASLR ${kaslr ? 'on' : 'off'}, ${nodes} node(s), ${memoryMiB} MiB)`, { skip: skip ?? false, timeout: 300_000 }, async () => {
-    const offsets = rqOffsets(kernel!.vmlinux);
+    const offset = btfOffsets(kernel!.vmlinux);
+    const offsets = { cpu: offset('rq', 'cpu'), clock: offset('rq', 'clock') };
     const topology = nodes === 1 ? { numaNodes: 1, llcs: 1, coresPerLlc: 2, threadsPerCore: 1 } : { numaNodes: 2, llcs: 2, coresPerLlc: 1, threadsPerCore: 1 };
     const request = { topology, memoryMiB, kernel: kernel!.vmlinuz, initrd: { path: baseImage().path }, kaslr };
     const vm = await QemuVm.start(request);
@@ -142,7 +143,7 @@ for (const { kaslr, nodes, memoryMiB } of cases) {
         assert.equal(typeof rq, 'bigint', String(rq));
         const via = tr.toPhysical(rq);
         assert.ok(!isUnavailable(via) && via.via === 'direct map', `rq ${cpu} is in the direct map`);
-        assert.equal(tr.readU32(rq + BigInt(offsets.cpu)), cpu, `rq.cpu of CPU ${cpu}`);
+        assert.equal(tr.readU32(rq + offsets.cpu), cpu, `rq.cpu of CPU ${cpu}`);
         const where = layout.locate(via.pa)!;
         process.stderr.write(`monitor: CPU ${cpu}'s rq at pa ${via.pa.toString(16)} in node ${where.region.node}'s file at ${where.fileOffset.toString(16)}\n`);
       }
@@ -153,14 +154,25 @@ for (const { kaslr, nodes, memoryMiB } of cases) {
       for (const rq of rqs) assert.equal((walk(rq) as { pa: bigint }).pa, (tr.toPhysical(rq) as { pa: bigint }).pa, 'walk of an rq');
       for (const cpu of [0, 1]) {
         const top = tr.readU64(perCpuSymbol(tr, symbols, 'hardirq_stack_ptr', cpu) as bigint) as bigint;
-        const t = tr.toPhysical(top);
+        const t: ReturnType<Translator['toPhysical']> = tr.toPhysical(top);
         assert.ok(!isUnavailable(t) && t.via === 'page table', `CPU ${cpu}'s IRQ stack ${top.toString(16)} is vmapped: ${String(t)}`);
         const backing = tr.toPhysical(perCpuSymbol(tr, symbols, 'irq_stack_backing_store', cpu) as bigint) as { pa: bigint };
         assert.equal(t.pa, backing.pa + 0x4000n - 8n, `CPU ${cpu}'s IRQ stack top maps onto its backing store`);
       }
-      const before = rqs.map((rq) => tr.readU64(rq + BigInt(offsets.clock)) as bigint);
+      // An XArray the kernel keeps from boot: init_pid_ns's pid IDR maps each pid to its struct pid.
+      const idr = (symbols.address('init_pid_ns') as bigint) + offset('pid_namespace', 'idr');
+      const xa = { xaHead: offset('xarray', 'xa_head'), nodeShift: offset('xa_node', 'shift'), nodeSlots: offset('xa_node', 'slots') };
+      const pidNr = (p: bigint) => tr.readU32(p + offset('pid', 'numbers') + offset('upid', 'nr'));
+      const one = idrFind(tr, idr, 1n, { idrBaseOffset: offset('idr', 'idr_base'), offsets: xa });
+      assert.ok(one && 'pointer' in one, `pid 1 in the IDR: ${String(one)}`);
+      assert.equal(pidNr(one.pointer), 1);
+      const pids = xaEntries(tr, idr, { offsets: xa });
+      assert.ok(Array.isArray(pids) && pids.length >= 4, `the pid IDR lists the agent, the shell and the spinners: ${String(pids)}`);
+      for (const { index, entry } of pids) assert.equal('pointer' in entry ? pidNr(entry.pointer) : -1, Number(index), `pid ${index}`);
+      process.stderr.write(`monitor: ${pids.length} pids in init_pid_ns: ${pids.map((p) => p.index).join(' ')}\n`);
+      const before = rqs.map((rq) => tr.readU64(rq + offsets.clock) as bigint);
       await sleep(500);
-      const after = rqs.map((rq) => tr.readU64(rq + BigInt(offsets.clock)) as bigint);
+      const after = rqs.map((rq) => tr.readU64(rq + offsets.clock) as bigint);
       for (const cpu of [0, 1]) {
         assert.ok(after[cpu]! > before[cpu]!, `rq.clock of CPU ${cpu} advanced: ${before[cpu]} -> ${after[cpu]}`);
       }
