@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BtfError } from './btf-error.js';
 import { BtfWriter } from './btf-writer.js';
 import { kernelLikeBtf } from './fixture.js';
-import { memberPath } from './member-path.js';
+import { memberBytes, memberPath } from './member-path.js';
 import { parseBtf } from './parse.js';
 
 const { bytes, ids } = kernelLikeBtf();
@@ -80,4 +80,13 @@ test('an anonymous member that contains its own struct is a BtfError, not endles
   assert.ok(!(b instanceof BtfError));
   const r = memberPath(b, self, 'x');
   assert.ok(r instanceof BtfError && /contains its own struct/.test(r.problem));
+});
+
+test('byte offsets for an offsets table, by struct name; a bitfield has none', () => {
+  assert.deepEqual(memberBytes(btf, 'rq', 'scx.nr_running'), { found: true, offset: 48, size: 4, type: ids.u32t });
+  assert.deepEqual(memberBytes(btf, 'rq', 'cpu'), { found: true, offset: 172, size: 4, type: ids.int });
+  const bits = memberBytes(btf, 'rq', 'mid_bits');
+  assert.ok(!(bits instanceof BtfError) && !bits.found && /bitfield \(bit 67, 5 bits\)/.test(bits.why));
+  assert.deepEqual(memberBytes(btf, 'rq', 'nope'), { found: false, why: 'no member nope in struct rq' });
+  assert.deepEqual(memberBytes(btf, 'no_such', 'x'), { found: false, why: "no struct or union named 'no_such' in the BTF" });
 });

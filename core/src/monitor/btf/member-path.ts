@@ -141,3 +141,27 @@ function parsePath(path: string): Step[] | Absent {
   if (last !== path.length || expectName || steps.length === 0) return { found: false, why: `'${path}' is not a member path like 'a.b[2].c'` };
   return steps;
 }
+
+export interface MemberBytes {
+  readonly found: true;
+  /** Byte offset from the start of the struct. */
+  readonly offset: number;
+  /** Size in bytes (0 for a flexible array). */
+  readonly size: number;
+  readonly type: number;
+}
+
+/**
+ * The byte offset and size of `path` in the struct or union named `struct` — what an offsets
+ * table for a memory walker wants (`memberBytes(btf, 'rq', 'scx.nr_running')`). A bitfield has no
+ * byte offset and is Absent with that reason; read it with memberPath's bit offset instead.
+ */
+export function memberBytes(btf: Btf, struct: string, path: string): MemberBytes | Absent | BtfError {
+  const outer = btf.lookup(struct, 'STRUCT');
+  const t = outer.found ? outer : btf.lookup(struct, 'UNION');
+  if (!t.found) return { found: false, why: `no struct or union named '${struct}' in the BTF` };
+  const hit = memberPath(btf, t.type.id, path);
+  if (hit instanceof BtfError || !hit.found) return hit;
+  if (hit.bitfield || hit.offsetBits % 8 !== 0) return { found: false, why: `${struct}.${path} is a bitfield (bit ${hit.offsetBits}, ${hit.bitSize} bits); it has no byte offset` };
+  return { found: true, offset: hit.offsetBits / 8, size: hit.bitSize / 8, type: hit.type };
+}

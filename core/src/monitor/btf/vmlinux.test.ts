@@ -9,11 +9,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { findCachedKernel } from '../../kernel/kernel-cache.js';
 import { bpftoolBlocks, cachedBpftool, formatRaw } from './bpftool-raw.js';
+import type { Btf } from './btf.js';
 import { BtfError } from './btf-error.js';
 import type { BtfComposite, BtfType } from './kinds.js';
 import { readElfBtf } from './load.js';
 import { enumerator } from './enumerators.js';
-import { memberPath } from './member-path.js';
+import { memberBytes, memberPath } from './member-path.js';
 import { globalVariable } from './variables.js';
 
 const kernel = findCachedKernel();
@@ -98,6 +99,7 @@ test('member paths in struct rq agree with bpftool, through scx and anonymous me
     assert.equal(at('nr_running'), 0);
     assert.equal(at('clock'), 3728);
     assert.equal(at('cpu'), 3880);
+    assert.deepEqual(memberBytes(btf, 'rq', 'clock'), { found: true, offset: 3728, size: 8, type: memberBytesType(btf, 'clock') });
   }
 
   // An enumerator from the kernel's sched_ext enums (an ENUM64 here), as bpftool prints it.
@@ -143,3 +145,9 @@ test('in every struct and union, members of anonymous members are found by name 
   t.diagnostic(`${checked} members reached through anonymous members in ${outers} structs and unions`);
   assert.ok(checked > 1000);
 });
+
+function memberBytesType(btf: Btf, member: string): number {
+  const rq = btf.lookup('rq', 'STRUCT');
+  assert.ok(rq.found);
+  return (rq.type as BtfComposite).members.find((m) => m.name === member)!.type;
+}
