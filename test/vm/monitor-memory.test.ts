@@ -20,6 +20,7 @@ import { Symbols } from '../../core/src/monitor/symbols.js';
 import { findImagePhysical, Translator } from '../../core/src/monitor/translate.js';
 import { walkPageTable } from '../../core/src/monitor/page-table.js';
 import { idrFind, xaEntries } from '../../core/src/monitor/helpers/xarray.js';
+import { KernelProgram } from '../../core/src/monitor/program.js';
 import { perCpuSymbol } from '../../core/src/monitor/helpers/percpu.js';
 import { isUnavailable } from '../../core/src/monitor/unavailable.js';
 import { locateKernelImage } from '../../core/src/monitor/kaslr.js';
@@ -170,6 +171,12 @@ for (const { kaslr, nodes, memoryMiB } of cases) {
       assert.ok(Array.isArray(pids) && pids.length >= 4, `the pid IDR lists the agent, the shell and the spinners: ${String(pids)}`);
       for (const { index, entry } of pids) assert.equal('pointer' in entry ? pidNr(entry.pointer) : -1, Number(index), `pid ${index}`);
       process.stderr.write(`monitor: ${pids.length} pids in init_pid_ns: ${pids.map((p) => p.index).join(' ')}\n`);
+      if (linked) {
+        // The same reads through the program made from the cached link-time table alone.
+        const prog = KernelProgram.open(vm.ramNodes, linked);
+        assert.ok(prog instanceof KernelProgram, String(prog));
+        for (const cpu of [0, 1]) assert.equal(prog.readU32((prog.perCpu('runqueues', cpu) as bigint) + offsets.cpu), cpu);
+      }
       const before = rqs.map((rq) => tr.readU64(rq + offsets.clock) as bigint);
       await sleep(500);
       const after = rqs.map((rq) => tr.readU64(rq + offsets.clock) as bigint);
