@@ -72,3 +72,16 @@ export { COVERAGE_DIR_ENV, GUEST_COVERAGE_DIR, fixtureCoverageBinary } from './c
 export { formatLcov, mergeTracefiles, parseLcov, summarizeTracefile, type FileSummary, type Tracefile } from './coverage/lcov.js';
 // Temporal assertions over sample series (docs/monitor.md); the monitor's sampling loop feeds them.
 export * from './monitor/temporal/index.js';
+// The run store and comparisons of runs (docs/stats.md).
+export { type StoredCell, type CellDimension, CELL_DIMENSIONS } from './stats/stored-cell.js';
+export { METRIC_DEFAULTS, METRIC_KEYS, metricDefault, type MetricDefault } from './stats/metric-defaults.js';
+export { dualGate, type Thresholds, type Verdict, type GateResult } from './stats/dual-gate.js';
+export { checkPolicy, readPolicyFile, resolveThresholds, type ComparePolicy, type ThresholdTable } from './stats/compare-policy.js';
+export { compareCells, differingDimensions, type Comparison, type ComparedPair, type MetricComparison, type SideCounts } from './stats/compare.js';
+export { selectSides, filterCells, kernelMatches, type CellFilter, type SideOptions } from './stats/compare-sides.js';
+export { runsDirFrom, startRun, storeRun, listRuns, resolveRun, readRunMeta, readRunCells, readRunResults, cleanRuns, writeCellsParquet, readCellsParquet, storedCellOf, type RunMeta, type StoreRunOptions } from './stats/run-store.js';
+export { projectCommit } from './stats/git-commit.js';
+export { withReplicas, replicaName, cellNameOfEntry } from './gauntlet/replicas.js';
+export { testThresholds, type TestThresholds } from './stats/test-thresholds.js';
+// BTF of a vmlinux or a BPF object: types, member offsets, global variables (docs/monitor.md).
+export * as btf from './monitor/btf/index.js';
