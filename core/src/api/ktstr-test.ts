@@ -32,6 +32,11 @@ import { pinToCpuBudget } from '../host/process-pinning.js';
 import { recordThrowSite } from '../coverage/throw-sites.js';
 import { appendCellEvent, type CellRecord } from '../stats/run-results.js';
 import { cellMetricsRecord } from '../stats/cell-metrics-record.js';
+import { cellExtrasOf, writeCellExtras } from '../stats/cell-detail.js';
+import { schedulerIdentity } from '../stats/scheduler-identity.js';
+import { cellNameOfEntry } from '../gauntlet/replicas.js';
+import { resolveSchedulerBinary } from './declare-scheduler.js';
+import { fixtureDir } from '../fixture.js';
 import { captureOutput } from '../runner/output-capture.js';
 import { failureReport, writeFailureFile } from '../runner/failure-report.js';
 import { hostArch } from '../host/arch.js';
@@ -177,8 +182,12 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
     topology: topologyLabel(entry.topology), status, durationMs,
     ...(reason ? { reason } : {}), ...(entry.shard ? { shard: entry.shard } : {}),
     finishedAt: new Date().toISOString(),
+    ...(entry.replica ? { replica: entry.replica } : {}),
+    ...schedulerFields(options),
     ...more,
   });
+  // Durations are per cell: every replica estimates the next run of the same cell.
+  const durationKey = cellNameOfEntry(entry);
   if (entry.status === 'skip') {
     record('skipped', 0, entry.reason);
     await t.test(entry.name, { skip: entry.reason }, () => {});
@@ -221,12 +230,31 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
       const more = measured(ms);
       const report = failureReport(e, entry.name);
       const detailFile = writeFailureFile(results ? dirname(results) : undefined, entry.name, report, more.output ?? '');
+      if (vm?.lastResult) writeCellExtras(process.env.KTSTR_CELL_DETAILS, entry.name, cellExtrasOf(vm.lastResult));
       record('failed', ms, report.reason, { detail: report.detail, ...(detailFile ? { detailFile } : {}), ...(report.kind ? { kind: report.kind, gate: report.gate } : {}), ...more });
-      await recordDuration(entry.name, ms).catch(() => {});
+      await recordDuration(durationKey, ms).catch(() => {});
       throw e;
     }
     const ms = Math.round(performance.now() - started);
+    if (vm?.lastResult) writeCellExtras(process.env.KTSTR_CELL_DETAILS, entry.name, cellExtrasOf(vm.lastResult));
     record('passed', ms, undefined, measured(ms));
-    await recordDuration(entry.name, ms).catch((e: Error) => log(`could not record the duration of ${entry.name}: ${e.message}`));
+    await recordDuration(durationKey, ms).catch((e: Error) => log(`could not record the duration of ${entry.name}: ${e.message}`));
   });
+}
+
+/**
+ * The scheduler as a run store tells builds apart: its binary's hash and its arguments. A binary
+ * that cannot be found leaves the hash out; the cell itself fails and says why.
+ */
+function schedulerFields(options: KtstrTestOptions): { schedulerHash?: string; schedulerArgs: string[] } {
+  const args = [...(options.scheduler?.schedArgs ?? []), ...(options.extraSchedArgs ?? [])];
+  if (!options.scheduler) return { schedulerArgs: args };
+  let binary: string | undefined;
+  try {
+    binary = resolveSchedulerBinary(options.scheduler, [fixtureDir()]);
+  } catch {
+    binary = undefined;
+  }
+  const id = schedulerIdentity(binary, args);
+  return { ...(id.schedulerHash ? { schedulerHash: id.schedulerHash } : {}), schedulerArgs: id.schedulerArgs };
 }

@@ -43,6 +43,8 @@ export interface PlanEntry extends GauntletCell {
   reason: string;
   /** `K/N` when the run is sharded. */
   shard?: string;
+  /** Under `ktstr test --repeat N`: 1..N; from 2 on the name ends in `#N` (gauntlet/replicas.ts). */
+  replica?: number;
   noPerfMode: boolean;
   performanceMode: boolean;
 }

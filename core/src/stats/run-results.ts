@@ -29,6 +29,14 @@ export interface CellRecord {
   /** `K/N` of a sharded run. */
   shard?: string;
   finishedAt: string;
+  /** Under `ktstr test --repeat N`: which run of the cell this is, 1..N (`name` ends in `#N` from 2 on). */
+  replica?: number;
+  /** sha256 of the scheduler binary the cell ran; absent under the kernel's own scheduler. */
+  schedulerHash?: string;
+  /** The scheduler's arguments (its declared schedArgs, then the test's extraSchedArgs). */
+  schedulerArgs?: string[];
+  /** The canned scenario of a `ktstr test --scenario` cell. */
+  scenario?: string;
   /**
    * For a failed cell: the lines that explain the reason (for a scheduler exit, the kernel's
    * sched_ext lines and the scheduler's last lines of output), and the file with everything.

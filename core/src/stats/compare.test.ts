@@ -1,0 +1,112 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { compareCells, differingDimensions } from './compare.js';
+import { selectSides } from './compare-sides.js';
+import { resolveThresholds } from './compare-policy.js';
+import type { StoredCell } from './stored-cell.js';
+
+const T = resolveThresholds();
+
+function cell(o: Partial<StoredCell> & { metrics?: Record<string, number | null> }): StoredCell {
+  const test = o.test ?? 't';
+  const preset = o.preset ?? 'tiny-2llc';
+  const kernel = o.kernel ?? '7.2.13';
+  const name = o.name ?? `${test}/${preset}/${kernel}${o.replica && o.replica > 1 ? `#${o.replica}` : ''}`;
+  return {
+    run: 'r', cell: `${test}/${preset}/${kernel}`, topology: '1n2l2c1t', scheduler: 'scx', schedulerHash: 'aaaaaaaa', schedulerArgs: '[]',
+    scenario: null, replica: 1, status: 'passed', reason: null, durationMs: 1000, commit: 'c1', detail: null,
+    ...o, name, test, preset, kernel, metrics: { worstGapMs: 10, totalIterations: 10_000, ...o.metrics },
+  };
+}
+
+test('A/A: every cell pairs, nothing regresses, exit 0', () => {
+  const a = [cell({ test: 'x' }), cell({ test: 'y' })];
+  const c = compareCells(a, a.map((x) => ({ ...x, run: 'r2' })), T);
+  assert.equal(c.pairs.length, 2);
+  assert.deepEqual(c.differing, []);
+  assert.equal(c.regressions, 0);
+  assert.equal(c.exitCode, 0);
+});
+
+test('the dimension A and B differ on is left out of the key; a regression exits 1', () => {
+  const a = [cell({ kernel: '7.2', metrics: { worstGapMs: 100 } })];
+  const b = [cell({ kernel: '7.3', metrics: { worstGapMs: 900 } })];
+  const c = compareCells(a, b, T);
+  assert.deepEqual(c.differing, ['kernel']);
+  assert.equal(c.pairs.length, 1);
+  const gap = c.pairs[0]!.metrics.find((m) => m.metric === 'worstGapMs')!;
+  assert.equal(gap.verdict, 'regressed');
+  assert.equal(gap.delta, 800);
+  assert.equal(c.exitCode, 1);
+  assert.equal(c.pairs[0]!.label, 't/tiny-2llc');
+});
+
+test('a dimension the sides share some values of still pairs: tests only one side has are unpaired', () => {
+  const a = [cell({ test: 'x' }), cell({ test: 'y' })];
+  const b = [cell({ test: 'y', commit: 'c2' }), cell({ test: 'z', commit: 'c2' })];
+  assert.deepEqual(differingDimensions(a, b), ['commit']);
+  const c = compareCells(a, b, T);
+  assert.deepEqual(c.pairs.map((p) => p.key.test), ['y']);
+  assert.deepEqual(c.onlyA, ['x/tiny-2llc/7.2.13']);
+  assert.deepEqual(c.onlyB, ['z/tiny-2llc/7.2.13']);
+  assert.equal(c.a.unpaired, 1);
+});
+
+test('nothing paired exits 2', () => {
+  const c = compareCells([cell({ test: 'x', preset: 'p1' })], [cell({ test: 'x', preset: 'p2', kernel: '7.2.13' }), cell({ test: 'x', preset: 'p1', status: 'failed' })], T);
+  assert.equal(c.pairs.length, 0);
+  assert.equal(c.exitCode, 2);
+  assert.equal(compareCells([], [], T).exitCode, 2);
+});
+
+test('replicas are averaged with their spread; --no-average refuses them', () => {
+  const a = [cell({ metrics: { totalIterations: 9000 } }), cell({ replica: 2, metrics: { totalIterations: 11_000 } })];
+  const b = [cell({ commit: 'c2', metrics: { totalIterations: 10_000 } })];
+  const c = compareCells(a, b, T);
+  const it = c.pairs[0]!.metrics.find((m) => m.metric === 'totalIterations')!;
+  assert.equal(it.a, 10_000);
+  assert.equal(it.aSpread, 2000);
+  assert.equal(it.bSpread, 0);
+  assert.equal(c.pairs[0]!.aCells, 2);
+  assert.throws(() => compareCells(a, b, T, { average: false }), /--no-average: .*has 2 cells .*r:t\/tiny-2llc\/7.2.13#2/);
+  assert.equal(compareCells([a[0]!], b, T, { average: false }).pairs.length, 1);
+});
+
+test('failed and skipped cells are counted and left out of the math', () => {
+  const a = [cell({ metrics: { worstGapMs: 10 } }), cell({ replica: 2, status: 'failed', metrics: { worstGapMs: 99_999 } }), cell({ test: 's', status: 'skipped' })];
+  const b = [cell({ commit: 'c2', metrics: { worstGapMs: 10 } })];
+  const c = compareCells(a, b, T);
+  assert.deepEqual(c.a, { passed: 1, failed: 1, skipped: 1, unpaired: 0 });
+  assert.equal(c.pairs[0]!.aCells, 1);
+  assert.equal(c.regressions, 0);
+});
+
+test('a metric on one side only is a coverage difference, never a regression; unknown metrics are shown unjudged', () => {
+  const a = [cell({ metrics: { p99WakeLatencyUs: null, custom: 1 } })];
+  const b = [cell({ commit: 'c2', metrics: { p99WakeLatencyUs: 5000, custom: 1000 } })];
+  const c = compareCells(a, b, T);
+  const m = Object.fromEntries(c.pairs[0]!.metrics.map((x) => [x.metric, x.verdict]));
+  assert.equal(m.p99WakeLatencyUs, 'coverage');
+  assert.equal(m.custom, 'unjudged');
+  assert.equal(c.coverageDifferences, 1);
+  assert.equal(c.exitCode, 0);
+});
+
+test('one pool split by per-side kernel and scheduler filters, with shared filters', () => {
+  const pool = [
+    cell({ kernel: '7.2.13+deb', metrics: { worstGapMs: 10 } }), cell({ kernel: '7.20.1', metrics: { worstGapMs: 10 } }),
+    cell({ kernel: '7.3.1', metrics: { worstGapMs: 10 } }), cell({ test: 'other', kernel: '7.3.1' }),
+  ];
+  const { a, b } = selectSides([{ id: 'r', cells: pool }], { shared: { filter: '^t/' }, a: { kernel: '7.2' }, b: { kernel: '7.3' } });
+  assert.deepEqual(a.map((c) => c.kernel), ['7.2.13+deb']);
+  assert.deepEqual(b.map((c) => c.kernel), ['7.3.1']);
+  assert.equal(compareCells(a, b, T).pairs.length, 1);
+  const builds = [cell({ schedulerHash: 'abcdef0123' }), cell({ schedulerHash: '0123456789', scheduler: 'scx' })];
+  const s = selectSides([{ id: 'r', cells: builds }], { shared: {}, a: { scheduler: 'abcdef' }, b: { scheduler: '012345' } });
+  assert.equal(s.a.length, 1);
+  assert.deepEqual(compareCells(s.a, s.b, T).differing, ['schedulerHash']);
+  assert.throws(() => selectSides([{ id: 'r', cells: pool }], { shared: {}, a: {}, b: {} }), /runs: are 1 run\(s\) and no side is picked/);
+  assert.throws(() => selectSides([{ id: 'r', cells: pool }], { shared: { filter: '(' }, a: { kernel: '7.2' }, b: {} }), /--filter: is not a regular expression/);
+  const two = selectSides([{ id: 'r1', cells: [pool[0]!] }, { id: 'r2', cells: [pool[2]!] }], { shared: {}, a: {}, b: {} });
+  assert.equal(two.a[0]!.kernel, '7.2.13+deb');
+});

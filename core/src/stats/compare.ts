@@ -1,0 +1,180 @@
+/**
+ * `ktstr stats compare`: pairs the cells of side A with those of side B and judges each
+ * metric of each pair with the dual gate (dual-gate.ts).
+ *
+ * Pairing: a cell is identified by its dimensions (stored-cell.ts). The dimensions on which
+ * the sides have no value in common — the kernel when comparing kernels, the scheduler's hash
+ * when comparing builds, the commit when comparing revisions — are what the comparison is
+ * about, so they are left out of the key; every other dimension must match. Cells of one side
+ * with the same key (replicas) are averaged, and the spread of their values is shown, unless
+ * `average` is false, which refuses them instead. Only passed cells enter the math: a failed
+ * or skipped cell has no trustworthy numbers; they are counted per side.
+ */
+import { KtstrError } from '../errors.js';
+import { dualGate, type Verdict } from './dual-gate.js';
+import type { ThresholdTable } from './compare-policy.js';
+import { CELL_DIMENSIONS, type CellDimension, type StoredCell } from './stored-cell.js';
+
+export interface MetricComparison {
+  metric: string;
+  /** Mean over the side's replicas; null when none has the value. */
+  a: number | null;
+  b: number | null;
+  /** max − min over the side's replicas (0 with one). */
+  aSpread: number;
+  bSpread: number;
+  delta: number | null;
+  relativePercent: number | null;
+  /** 'unjudged': a metric without thresholds (not in metric-defaults.ts); shown, never a regression. */
+  verdict: Verdict | 'unjudged';
+}
+
+export interface ComparedPair {
+  /** The pairing key's values (the dimensions A and B share). */
+  key: Partial<Record<CellDimension, string | null>>;
+  label: string;
+  /** Passed cells averaged on each side. */
+  aCells: number;
+  bCells: number;
+  metrics: MetricComparison[];
+  regressed: boolean;
+}
+
+export interface SideCounts {
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** Passed cells whose key the other side lacks. */
+  unpaired: number;
+}
+
+export interface Comparison {
+  /** Dimensions on which A and B share no value: what this comparison compares. */
+  differing: CellDimension[];
+  pairs: ComparedPair[];
+  a: SideCounts;
+  b: SideCounts;
+  /** Labels of keys only one side has (passed cells). */
+  onlyA: string[];
+  onlyB: string[];
+  regressions: number;
+  improvements: number;
+  coverageDifferences: number;
+  /** 0 no regression, 1 a regression, 2 nothing could be paired. */
+  exitCode: 0 | 1 | 2;
+}
+
+const dimValue = (c: StoredCell, d: CellDimension): string => String(c[d] ?? '');
+
+/** Dimensions on which the two sides have no value in common. */
+export function differingDimensions(a: readonly StoredCell[], b: readonly StoredCell[]): CellDimension[] {
+  if (a.length === 0 || b.length === 0) return [];
+  return CELL_DIMENSIONS.filter((d) => {
+    const va = new Set(a.map((c) => dimValue(c, d)));
+    return !b.some((c) => va.has(dimValue(c, d)));
+  });
+}
+
+function labelOf(c: StoredCell, kept: readonly CellDimension[]): string {
+  const parts = [c.test, c.preset];
+  if (kept.includes('kernel')) parts.push(c.kernel);
+  const extra: string[] = [];
+  if (c.scenario) extra.push(`scenario ${c.scenario}`);
+  return `${parts.join('/')}${extra.length ? ` (${extra.join(', ')})` : ''}`;
+}
+
+interface Group {
+  key: string;
+  first: StoredCell;
+  cells: StoredCell[];
+}
+
+function groupPassed(cells: readonly StoredCell[], kept: readonly CellDimension[], side: string, average: boolean): Map<string, Group> {
+  const groups = new Map<string, Group>();
+  for (const c of cells) {
+    if (c.status !== 'passed') continue;
+    const key = JSON.stringify(kept.map((d) => c[d] ?? null));
+    const g = groups.get(key);
+    if (g) g.cells.push(c);
+    else groups.set(key, { key, first: c, cells: [c] });
+  }
+  if (!average) {
+    const dup = [...groups.values()].find((g) => g.cells.length > 1);
+    if (dup) {
+      throw new KtstrError('--no-average', `${side}: ${labelOf(dup.first, kept)}`,
+        `has ${dup.cells.length} cells (${dup.cells.map((c) => `${c.run}:${c.name}`).join(', ')}) where one was expected`,
+        'Drop --no-average to average replicas, or narrow the side with --filter, --kernel or --scheduler.');
+    }
+  }
+  return groups;
+}
+
+function meanAndSpread(cells: readonly StoredCell[], metric: string): { mean: number | null; spread: number } {
+  let sum = 0;
+  let n = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const c of cells) {
+    const v = c.metrics[metric];
+    if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+    sum += v;
+    n++;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return n === 0 ? { mean: null, spread: 0 } : { mean: sum / n, spread: max - min };
+}
+
+function counts(cells: readonly StoredCell[]): SideCounts {
+  const n = (s: string) => cells.filter((c) => c.status === s).length;
+  return { passed: n('passed'), failed: n('failed'), skipped: n('skipped'), unpaired: 0 };
+}
+
+export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[], thresholds: ThresholdTable, opts: { average?: boolean } = {}): Comparison {
+  const average = opts.average ?? true;
+  const differing = differingDimensions(a, b);
+  const kept = CELL_DIMENSIONS.filter((d) => !differing.includes(d));
+  const ga = groupPassed(a, kept, 'A', average);
+  const gb = groupPassed(b, kept, 'B', average);
+  // Judged metrics first, in the defaults' order; then any other metric the cells carry.
+  const seen = new Set<string>();
+  for (const c of [...a, ...b]) for (const k of Object.keys(c.metrics)) seen.add(k);
+  const metrics = [...Object.keys(thresholds).filter((k) => seen.has(k)), ...[...seen].filter((k) => !(k in thresholds)).sort()];
+  const pairs: ComparedPair[] = [];
+  let regressions = 0;
+  let improvements = 0;
+  let coverageDifferences = 0;
+  for (const [key, x] of ga) {
+    const y = gb.get(key);
+    if (!y) continue;
+    const row: MetricComparison[] = [];
+    for (const m of metrics) {
+      const sa = meanAndSpread(x.cells, m);
+      const sb = meanAndSpread(y.cells, m);
+      const t = thresholds[m];
+      const g = dualGate(sa.mean, sb.mean, t ?? { worse: 'higher', absolute: Infinity, relativePercent: Infinity });
+      const verdict = t || g.verdict === 'coverage' ? g.verdict : 'unjudged';
+      if (verdict === 'regressed') regressions++;
+      else if (verdict === 'improved') improvements++;
+      else if (verdict === 'coverage') coverageDifferences++;
+      row.push({ metric: m, a: sa.mean, b: sb.mean, aSpread: sa.spread, bSpread: sb.spread, delta: g.delta, relativePercent: g.relativePercent, verdict });
+    }
+    pairs.push({
+      key: Object.fromEntries(kept.map((d) => [d, x.first[d] ?? null])),
+      label: labelOf(x.first, kept),
+      aCells: x.cells.length,
+      bCells: y.cells.length,
+      metrics: row,
+      regressed: row.some((r) => r.verdict === 'regressed'),
+    });
+  }
+  pairs.sort((p, q) => (p.label < q.label ? -1 : p.label > q.label ? 1 : 0));
+  const onlyA = [...ga.keys()].filter((k) => !gb.has(k)).map((k) => labelOf(ga.get(k)!.first, kept)).sort();
+  const onlyB = [...gb.keys()].filter((k) => !ga.has(k)).map((k) => labelOf(gb.get(k)!.first, kept)).sort();
+  const ca = { ...counts(a), unpaired: onlyA.length };
+  const cb = { ...counts(b), unpaired: onlyB.length };
+  return {
+    differing, pairs, a: ca, b: cb, onlyA, onlyB, regressions, improvements, coverageDifferences,
+    exitCode: pairs.length === 0 ? 2 : regressions > 0 ? 1 : 0,
+  };
+}

@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { cleanRuns, listRuns, readRunCells, readRunMeta, readRunResults, resolveRun, runsDirFrom, startRun, storeRun } from './run-store.js';
+import { cellFileName, writeCellExtras } from './cell-detail.js';
+import type { CellRecord, RunResults } from './run-results.js';
+
+const metrics = { worstSpread: 0.1, worstGapMs: 12.5, totalMigrations: 3, worstMigrationRatio: 0.01, maxImbalanceRatio: 1.1, p99WakeLatencyUs: null, meanRunDelayUs: 40, totalIterations: 1234 };
+const rec = (name: string, o: Partial<CellRecord> = {}): CellRecord => ({
+  name, test: name.split('/')[0]!, preset: 'tiny-2llc', kernel: '7.2', scheduler: 'scx', topology: '1n2l2c1t', status: 'passed', durationMs: 900,
+  finishedAt: '2026-12-01T00:00:00Z', schedulerHash: 'ab'.repeat(32), schedulerArgs: ['--slice-us=5'],
+  metrics: { run: metrics, cgroups: { a: metrics }, steps: [{ name: 's', metrics, cgroups: {} }] }, ...o,
+});
+const results = (cells: CellRecord[]): RunResults => ({ version: 1, startedAt: '2026-12-01T00:00:00Z', finishedAt: '2026-12-01T00:01:00Z', shards: ['1/1'], cells });
+
+test('a stored run reads back: parquet rows with flattened metrics, cell JSON with the detail', async () => {
+  const runs = mkdtempSync(join(tmpdir(), 'ktstr-runs-'));
+  const staging = startRun(runs);
+  writeCellExtras(staging, 'x/tiny-2llc/7.2#2', { timeline: [], workers: [], schedulerExit: null, accel: 'tcg' });
+  const cells = [rec('x/tiny-2llc/7.2'), rec('x/tiny-2llc/7.2#2', { replica: 2 }), rec('y/tiny-2llc/7.2', { status: 'skipped', reason: 'host', metrics: undefined, durationMs: 0 })];
+  const { dir, id } = await storeRun({ runsDir: runs, staging, results: results(cells), commit: 'abc-dirty', source: 'test' });
+  assert.equal(basename(dir), id);
+  assert.match(id, /^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+  assert.ok(!existsSync(staging), 'the staging directory became the run');
+  const rows = await readRunCells(dir);
+  assert.equal(rows.length, 3);
+  const r2 = rows.find((r) => r.replica === 2)!;
+  assert.equal(r2.cell, 'x/tiny-2llc/7.2');
+  assert.equal(r2.commit, 'abc-dirty');
+  assert.equal(r2.schedulerArgs, '["--slice-us=5"]');
+  assert.deepEqual(r2.metrics, { ...metrics });
+  assert.equal(rows.find((r) => r.test === 'y')!.metrics.worstGapMs, null);
+  assert.equal(rows.find((r) => r.test === 'y')!.reason, 'host');
+  const detail = JSON.parse(readFileSync(join(dir, r2.detail!), 'utf8'));
+  assert.equal(detail.accel, 'tcg');
+  assert.deepEqual(detail.metrics.cgroups.a, metrics);
+  assert.equal(detail.name, 'x/tiny-2llc/7.2#2');
+  const meta = readRunMeta(dir);
+  assert.deepEqual([meta.cells, meta.passed, meta.skipped, meta.commit, meta.source], [3, 2, 1, 'abc-dirty', 'test']);
+  const back = readRunResults(dir);
+  assert.deepEqual(back.cells.map((c) => c.name).sort(), cells.map((c) => c.name).sort());
+  assert.equal(back.cells.find((c) => c.replica === 2)!.schedulerHash, 'ab'.repeat(32));
+  assert.ok(!('timeline' in back.cells.find((c) => c.replica === 2)!));
+});
+
+test('an empty run and runs without metrics still write a readable table', async () => {
+  const runs = mkdtempSync(join(tmpdir(), 'ktstr-runs-'));
+  const { dir } = await storeRun({ runsDir: runs, results: results([]), commit: null, source: 'merge' });
+  assert.deepEqual(await readRunCells(dir), []);
+  const { dir: d2 } = await storeRun({ runsDir: runs, results: results([rec('z/p/k', { status: 'failed', metrics: undefined })]), commit: null, source: 'test' });
+  assert.equal((await readRunCells(d2))[0]!.status, 'failed');
+});
+
+test('runs resolve by latest, id, name prefix or path; clean keeps the newest N', async () => {
+  const runs = mkdtempSync(join(tmpdir(), 'ktstr-runs-'));
+  const ids: string[] = [];
+  for (let i = 0; i < 4; i++) ids.push((await storeRun({ runsDir: runs, results: results([rec(`t${i}/p/k`)]), commit: null, source: 'test', now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) })).id);
+  assert.deepEqual(listRuns(runs).map((r) => r.meta.id), ids);
+  assert.equal(basename(resolveRun(runs, 'latest')), ids[3]);
+  assert.equal(basename(resolveRun(runs, ids[1]!.split('-')[1]!)), ids[1]);
+  assert.equal(basename(resolveRun(runs, ids[2]!)), ids[2]);
+  assert.equal(resolveRun(runs, join(runs, ids[0]!)), join(runs, ids[0]!));
+  assert.throws(() => resolveRun(runs, '20260101T'), /matches 4 runs/);
+  assert.throws(() => resolveRun(runs, 'nope'), /RUN: is no run in .*ktstr stats list/);
+  const stale = join(runs, '.tmp-old');
+  mkdirSync(stale);
+  utimesSync(stale, new Date(0), new Date(0));
+  mkdirSync(join(runs, '.tmp-live'));
+  const removed = cleanRuns(runs, 2);
+  assert.deepEqual(removed.map((d) => basename(d)).sort(), [ids[0], ids[1], '.tmp-old'].sort());
+  assert.deepEqual(listRuns(runs).map((r) => r.meta.id), ids.slice(2));
+  assert.ok(readdirSync(runs).includes('.tmp-live'), 'a run being written is left alone');
+  assert.deepEqual(cleanRuns(runs, 5), []);
+  assert.throws(() => cleanRuns(runs, -1), /--keep: must be a whole number >= 0/);
+  assert.throws(() => resolveRun(mkdtempSync(join(tmpdir(), 'ktstr-none-')), 'latest'), /finds no run/);
+});
+
+test('the runs directory: flag, then KTSTR_RUNS_DIR, then .ktstr/runs in the project', () => {
+  assert.equal(runsDirFrom(undefined, '/p', {}), '/p/.ktstr/runs');
+  assert.equal(runsDirFrom(undefined, '/p', { KTSTR_RUNS_DIR: 'r' }), '/p/r');
+  assert.equal(runsDirFrom('/x', '/p', { KTSTR_RUNS_DIR: 'r' }), '/x');
+  assert.notEqual(cellFileName('a/b'), cellFileName('a_b'));
+});

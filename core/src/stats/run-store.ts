@@ -1,0 +1,247 @@
+/**
+ * The run store: every `ktstr test` run (and every `ktstr stats merge`) becomes a directory
+ * `<runs>/<time>-<id>/` holding
+ *
+ *   run.json       when, which shards, the project's commit, how many cells
+ *   cells.parquet  one row per cell: identity, status, duration, whole-run metrics (stored-cell.ts)
+ *   cells/*.json   per cell: its record with per-cgroup and per-step metrics, timeline, workers
+ *
+ * A run is assembled in `<runs>/.tmp-*` and renamed into place whole, so a reader (another
+ * `ktstr stats`, a concurrent clean) sees a complete run or none. Runs sort by name, which
+ * starts with the UTC time. Polars is imported on first use: it is large, and test processes
+ * import @ktstr/core without needing it.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, isAbsolute, join, resolve } from 'node:path';
+import { KtstrError } from '../errors.js';
+import { cellFileName, readCellExtras, writeJsonAtomic } from './cell-detail.js';
+import { METRIC_KEYS } from './metric-defaults.js';
+import type { CellRecord, RunResults } from './run-results.js';
+import type { StoredCell } from './stored-cell.js';
+
+export interface RunMeta {
+  version: 1;
+  /** The directory's name: `<UTC time>-<random id>`. */
+  id: string;
+  startedAt: string;
+  finishedAt: string;
+  shards: string[];
+  commit: string | null;
+  cells: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** `test`, or `merge` of other runs and results files. */
+  source: 'test' | 'merge';
+  /** Test files that failed to load in this run. */
+  errors?: { file: string; message: string }[];
+}
+
+export const RUN_META = 'run.json';
+export const CELLS_PARQUET = 'cells.parquet';
+
+/** `--runs-dir`, else KTSTR_RUNS_DIR, else `.ktstr/runs` under the project directory. */
+export function runsDirFrom(flag: string | undefined, projectDir: string, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(projectDir, flag ?? (env.KTSTR_RUNS_DIR || join('.ktstr', 'runs')));
+}
+
+export function newRunId(now = new Date()): string {
+  const t = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${t}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A fresh staging directory under the runs directory; test processes write cell detail into it. */
+export function startRun(runsDir: string): string {
+  mkdirSync(runsDir, { recursive: true });
+  return mkdtempSync(join(runsDir, '.tmp-'));
+}
+
+const str = (v: unknown): string | null => (v === undefined || v === null ? null : String(v));
+
+/** The base cell name of a record: without the `#N` a replica N >= 2 carries. */
+export function cellNameOf(r: CellRecord): string {
+  const suffix = r.replica && r.replica > 1 ? `#${r.replica}` : '';
+  return suffix && r.name.endsWith(suffix) ? r.name.slice(0, -suffix.length) : r.name;
+}
+
+/** The Parquet row of a record. */
+export function storedCellOf(r: CellRecord, run: string, commit: string | null): StoredCell {
+  const metrics: Record<string, number | null> = {};
+  for (const [k, v] of Object.entries(r.metrics?.run ?? {})) metrics[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
+  return {
+    run, name: r.name, cell: cellNameOf(r), test: r.test, preset: r.preset, topology: r.topology, kernel: r.kernel, scheduler: r.scheduler,
+    schedulerHash: r.schedulerHash ?? null, schedulerArgs: JSON.stringify(r.schedulerArgs ?? []), scenario: r.scenario ?? null,
+    replica: r.replica ?? 1, status: r.status, reason: r.reason ?? null, durationMs: r.durationMs, commit, detail: `cells/${cellFileName(r.name)}`, metrics,
+  };
+}
+
+const TEXT_COLUMNS = ['run', 'name', 'cell', 'test', 'preset', 'topology', 'kernel', 'scheduler', 'schedulerHash', 'schedulerArgs', 'scenario', 'status', 'reason', 'commit', 'detail'] as const;
+
+/** Metric columns: the known metrics first (in their table's order), then any other the cells carry. */
+function metricKeys(rows: readonly StoredCell[]): string[] {
+  const seen = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r.metrics)) seen.add(k);
+  return [...METRIC_KEYS.filter((k) => seen.has(k)), ...[...seen].filter((k) => !METRIC_KEYS.includes(k)).sort()];
+}
+
+export async function writeCellsParquet(path: string, rows: readonly StoredCell[]): Promise<void> {
+  const { default: pl } = await import('nodejs-polars');
+  // Typed series: a column of nulls only (no cell blocked, so no wake latency) must still be a
+  // number column, or the file's schema would change with the workload.
+  const series = [
+    ...TEXT_COLUMNS.map((c) => pl.Series(c, rows.map((r) => r[c]), pl.Utf8)),
+    pl.Series('replica', rows.map((r) => r.replica), pl.Int32),
+    pl.Series('durationMs', rows.map((r) => r.durationMs), pl.Float64),
+    ...metricKeys(rows).map((k) => pl.Series(`run.${k}`, rows.map((r) => r.metrics[k] ?? null), pl.Float64)),
+  ];
+  const tmp = `${path}.${process.pid}.tmp`;
+  pl.DataFrame(series).writeParquet(tmp);
+  renameSync(tmp, path);
+}
+
+export async function readCellsParquet(path: string): Promise<StoredCell[]> {
+  const { default: pl } = await import('nodejs-polars');
+  const df = pl.readParquet(path);
+  const cols = Object.fromEntries(df.columns.map((c) => [c, df.getColumn(c).toArray() as unknown[]]));
+  const metricCols = df.columns.filter((c) => c.startsWith('run.') && c !== 'run');
+  const out: StoredCell[] = [];
+  for (let i = 0; i < df.height; i++) {
+    const metrics: Record<string, number | null> = {};
+    for (const c of metricCols) {
+      const v = cols[c]![i];
+      metrics[c.slice(4)] = typeof v === 'number' ? v : null;
+    }
+    const t = (c: string) => str(cols[c]?.[i]);
+    out.push({
+      run: t('run') ?? '', name: t('name') ?? '', cell: t('cell') ?? '', test: t('test') ?? '', preset: t('preset') ?? '', topology: t('topology') ?? '',
+      kernel: t('kernel') ?? '', scheduler: t('scheduler') ?? '', schedulerHash: t('schedulerHash'), schedulerArgs: t('schedulerArgs') ?? '[]',
+      scenario: t('scenario'), replica: Number(cols.replica?.[i] ?? 1), status: (t('status') ?? 'failed') as StoredCell['status'], reason: t('reason'),
+      durationMs: Number(cols.durationMs?.[i] ?? 0), commit: t('commit'), detail: t('detail'), metrics,
+    });
+  }
+  return out;
+}
+
+export interface StoreRunOptions {
+  runsDir: string;
+  results: RunResults & { errors?: { file: string; message: string }[] };
+  commit: string | null;
+  source: RunMeta['source'];
+  /** The staging directory from startRun, holding the test processes' cell detail; a new one when absent. */
+  staging?: string;
+  /** Where else cell detail may be found (`stats merge` of stored runs): the run directories of the inputs. */
+  detailDirs?: readonly string[];
+  now?: Date;
+}
+
+/** Writes the run's directory and returns its path. */
+export async function storeRun(o: StoreRunOptions): Promise<{ dir: string; id: string }> {
+  const staging = o.staging ?? startRun(o.runsDir);
+  try {
+    const id = newRunId(o.now);
+    const { results } = o;
+    mkdirSync(join(staging, 'cells'), { recursive: true });
+    for (const r of results.cells) {
+      let extras = readCellExtras(staging, r.name);
+      for (const d of o.detailDirs ?? []) {
+        if (Object.keys(extras).length > 0) break;
+        extras = readCellExtras(d, r.name);
+      }
+      writeJsonAtomic(join(staging, 'cells', cellFileName(r.name)), { ...r, ...extrasWithoutRecord(extras as Record<string, unknown>) });
+    }
+    await writeCellsParquet(join(staging, CELLS_PARQUET), results.cells.map((r) => storedCellOf(r, id, o.commit)));
+    const n = (s: string) => results.cells.filter((c) => c.status === s).length;
+    const meta: RunMeta = {
+      version: 1, id, startedAt: results.startedAt, finishedAt: results.finishedAt, shards: results.shards, commit: o.commit,
+      cells: results.cells.length, passed: n('passed'), failed: n('failed'), skipped: n('skipped'), source: o.source,
+      ...(results.errors?.length ? { errors: results.errors } : {}),
+    };
+    writeJsonAtomic(join(staging, RUN_META), meta);
+    const dir = join(o.runsDir, id);
+    renameSync(staging, dir);
+    return { dir, id };
+  } catch (e) {
+    rmSync(staging, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** A stored cell file carries the record's fields too; as extras only the large parts are taken. */
+function extrasWithoutRecord(x: Record<string, unknown>): Record<string, unknown> {
+  const { timeline, workers, schedulerExit, accel } = x as Record<string, unknown>;
+  return Object.fromEntries(Object.entries({ timeline, workers, schedulerExit, accel }).filter(([, v]) => v !== undefined));
+}
+
+export function readRunMeta(dir: string): RunMeta {
+  const p = join(dir, RUN_META);
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as RunMeta;
+  } catch (e) {
+    throw new KtstrError('run', dir, `has no readable ${RUN_META} (${(e as Error).message})`, 'Give a run directory written by `ktstr test` (`ktstr stats list` lists them).');
+  }
+}
+
+/** Stored runs, oldest first. */
+export function listRuns(runsDir: string): { dir: string; meta: RunMeta }[] {
+  if (!existsSync(runsDir)) return [];
+  return readdirSync(runsDir)
+    .filter((n) => !n.startsWith('.') && existsSync(join(runsDir, n, RUN_META)))
+    .sort()
+    .map((n) => ({ dir: join(runsDir, n), meta: readRunMeta(join(runsDir, n)) }));
+}
+
+/** A run by `latest`, a path to its directory, its directory name, or the random id at its end (or a unique prefix of the name). */
+export function resolveRun(runsDir: string, ref: string): string {
+  if (ref.includes('/') || isAbsolute(ref) || ref === '.' || ref === '..') {
+    const p = resolve(ref);
+    if (existsSync(join(p, RUN_META))) return p;
+    throw new KtstrError('RUN', ref, 'is not a run directory (no run.json in it)', 'Give a directory under the runs directory, a run id, or latest.');
+  }
+  const runs = listRuns(runsDir).map((r) => basename(r.dir));
+  if (ref === 'latest') {
+    if (runs.length === 0) throw new KtstrError('RUN', ref, `finds no run in ${runsDir}`, 'Run `ktstr test` first, or point --runs-dir at the runs.');
+    return join(runsDir, runs.at(-1)!);
+  }
+  const exact = runs.filter((n) => n === ref || n.endsWith(`-${ref}`));
+  const found = exact.length > 0 ? exact : runs.filter((n) => n.startsWith(ref));
+  if (found.length === 1) return join(runsDir, found[0]!);
+  if (found.length > 1) throw new KtstrError('RUN', ref, `matches ${found.length} runs (${found.slice(0, 4).join(', ')}${found.length > 4 ? ', ...' : ''})`, 'Give more of the name.');
+  throw new KtstrError('RUN', ref, `is no run in ${runsDir}`, '`ktstr stats list` lists the runs; latest names the newest.');
+}
+
+export async function readRunCells(dir: string): Promise<StoredCell[]> {
+  const p = join(dir, CELLS_PARQUET);
+  if (!existsSync(p)) throw new KtstrError('run', dir, `has no ${CELLS_PARQUET}`, 'Give a run directory written by `ktstr test` or `ktstr stats merge`.');
+  return readCellsParquet(p);
+}
+
+/** A stored run as a results document (the input `ktstr stats merge` takes). */
+export function readRunResults(dir: string): RunResults {
+  const meta = readRunMeta(dir);
+  const cellsDir = join(dir, 'cells');
+  const cells = existsSync(cellsDir)
+    ? readdirSync(cellsDir).filter((f) => f.endsWith('.json')).map((f) => {
+      const { timeline: _t, workers: _w, schedulerExit: _s, accel: _a, ...record } = JSON.parse(readFileSync(join(cellsDir, f), 'utf8')) as CellRecord & Record<string, unknown>;
+      return record as CellRecord;
+    })
+    : [];
+  return { version: 1, startedAt: meta.startedAt, finishedAt: meta.finishedAt, shards: meta.shards, cells };
+}
+
+/** Staging directories older than this are leftovers of a killed run. */
+const STALE_STAGING_MS = 24 * 3600_000;
+
+/** Keeps the newest `keep` runs; removes the others and stale staging directories. Returns what was removed. */
+export function cleanRuns(runsDir: string, keep: number, now = Date.now()): string[] {
+  if (!Number.isInteger(keep) || keep < 0) throw new KtstrError('--keep', keep, 'must be a whole number >= 0', 'E.g. --keep 10.');
+  if (!existsSync(runsDir)) return [];
+  const runs = listRuns(runsDir).map((r) => r.dir);
+  const removed = runs.slice(0, Math.max(0, runs.length - keep));
+  for (const n of readdirSync(runsDir)) {
+    const p = join(runsDir, n);
+    if (n.startsWith('.tmp-') && now - statSync(p).mtimeMs > STALE_STAGING_MS) removed.push(p);
+  }
+  for (const d of removed) rmSync(d, { recursive: true, force: true });
+  return removed;
+}
