@@ -81,3 +81,16 @@ test('maps RAM files by the q35 layout and sees writes to them live', (t: TestCo
   assert.ok(isUnavailable(ro.readU8(BigInt(size))), 'past the file');
   assert.ok(isUnavailable(ro.writeU32(0x1000n, 1)));
 });
+
+test('aligned words read as single loads from 8-byte-aligned memory, unaligned ones still read', () => {
+  const aligned = Buffer.from(new ArrayBuffer(64));
+  aligned.writeBigUInt64LE(0x0102030405060708n, 8);
+  aligned.writeBigUInt64LE(0x1112131415161718n, 16);
+  const mem = GuestMem.fromBuffers([{ start: 0x2000n, bytes: aligned }]);
+  assert.equal(mem.readU64(0x2008n), 0x0102030405060708n);
+  assert.equal(mem.readU32(0x200cn), 0x01020304);
+  assert.equal(mem.readU64(0x200cn), 0x1516171801020304n, 'unaligned');
+  // A Buffer slice at an odd offset has no aligned word view; reads fall back to bytes.
+  const odd = GuestMem.fromBuffers([{ start: 0x3000n, bytes: aligned.subarray(1) }]);
+  assert.equal(odd.readU64(0x3007n), 0x0102030405060708n);
+});

@@ -13,7 +13,14 @@
  *
  * Two ways to read bytes: `readBytes` copies (a snapshot that stays put while the guest runs on),
  * `view` returns the live mapping (it changes as the guest writes).
+ *
+ * The guest writes while the host reads. An aligned u32/u64 read is one load of a typed-array
+ * element (as the kernel's own READ_ONCE of a naturally aligned field is), so a counter the guest
+ * is updating reads as its old or its new value, never as a mix of the two; Buffer's
+ * readBigUInt64LE reads byte by byte and could. Unaligned reads have no such guarantee, in the
+ * guest either.
  */
+import { endianness } from 'node:os';
 import { mapFileShared } from '@ktstr/native';
 import { type RamLayout } from './ram-layout.js';
 import { hex, Unavailable } from './unavailable.js';
@@ -25,6 +32,20 @@ interface Segment {
   end: bigint;
   /** The segment's bytes; mapped on first use for file-backed memory. */
   bytes(): Buffer;
+  /** Word views of `bytes()` for single-load aligned reads, when its start is 8-byte aligned. */
+  words?: { u32: Uint32Array; u64: BigUint64Array } | null;
+}
+
+const LITTLE_ENDIAN_HOST = endianness() === 'LE';
+
+/** Typed views over a segment, or null when its Buffer does not start 8-byte aligned (pooled Buffers). */
+function wordsOf(s: Segment): { u32: Uint32Array; u64: BigUint64Array } | null {
+  if (s.words !== undefined) return s.words;
+  const b = s.bytes();
+  s.words = LITTLE_ENDIAN_HOST && b.byteOffset % 8 === 0
+    ? { u32: new Uint32Array(b.buffer, b.byteOffset, b.length >> 2), u64: new BigUint64Array(b.buffer, b.byteOffset, b.length >> 3) }
+    : null;
+  return s.words;
 }
 
 /** Longest C string `readCString` reads unless told otherwise. */
@@ -81,12 +102,12 @@ export class GuestMem {
   }
 
   /** The segment buffer and offset holding [pa, pa + length), when one segment holds all of it. */
-  private within(pa: bigint, length: number): { buf: Buffer; off: number } | Unavailable {
+  private within(pa: bigint, length: number): { buf: Buffer; off: number; seg: Segment } | Unavailable {
     if (pa < 0n) return new Unavailable(`guest-physical ${hex(pa)}: negative address`, pa);
     const s = this.segmentAt(pa);
     if (!s) return new Unavailable(`guest-physical ${hex(pa)}: in no RAM region`, pa);
     if (pa + BigInt(length) > s.end) return new Unavailable(`guest-physical ${hex(pa)}+${length}: crosses the end of a mapping window`, pa);
-    return { buf: s.bytes(), off: Number(pa - s.start) };
+    return { buf: s.bytes(), off: Number(pa - s.start), seg: s };
   }
 
   /** One past the highest guest-physical address backed by RAM. */
@@ -120,14 +141,20 @@ export class GuestMem {
 
   readU32(pa: bigint): number | Unavailable {
     const w = this.within(pa, 4);
-    if (!(w instanceof Unavailable)) return w.buf.readUInt32LE(w.off);
+    if (!(w instanceof Unavailable)) {
+      const words = w.off % 4 === 0 ? wordsOf(w.seg) : null;
+      return words ? words.u32[w.off >> 2]! : w.buf.readUInt32LE(w.off);
+    }
     const b = this.readBytes(pa, 4);
     return b instanceof Unavailable ? b : b.readUInt32LE(0);
   }
 
   readU64(pa: bigint): bigint | Unavailable {
     const w = this.within(pa, 8);
-    if (!(w instanceof Unavailable)) return w.buf.readBigUInt64LE(w.off);
+    if (!(w instanceof Unavailable)) {
+      const words = w.off % 8 === 0 ? wordsOf(w.seg) : null;
+      return words ? words.u64[w.off / 8]! : w.buf.readBigUInt64LE(w.off);
+    }
     const b = this.readBytes(pa, 8);
     return b instanceof Unavailable ? b : b.readBigUInt64LE(0);
   }

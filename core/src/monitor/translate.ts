@@ -108,9 +108,23 @@ export class Translator {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
+  /**
+   * A naturally aligned word never crosses a page, so it is one translation and one load from
+   * GuestMem (a single load there: a value the guest is updating reads whole, see guest-mem.ts).
+   */
+  private word<T>(va: bigint, size: 4 | 8, read: (pa: bigint) => T | Unavailable, slow: (b: Buffer) => T): T | Unavailable {
+    if (va % BigInt(size) === 0n) {
+      const t = this.toPhysical(va);
+      if (t instanceof Unavailable) return t;
+      const v = read(t.pa);
+      return v instanceof Unavailable ? new Unavailable(`virtual ${hex(va)} (${t.via} -> ${hex(t.pa)}): ${v.unavailable}`, va) : v;
+    }
+    const b = this.readBytes(va, size);
+    return b instanceof Unavailable ? b : slow(b);
+  }
+
   readU32(va: bigint): number | Unavailable {
-    const b = this.readBytes(va, 4);
-    return b instanceof Unavailable ? b : b.readUInt32LE(0);
+    return this.word(va, 4, (pa) => this.mem.readU32(pa), (b) => b.readUInt32LE(0));
   }
 
   readS32(va: bigint): number | Unavailable {
@@ -119,8 +133,7 @@ export class Translator {
   }
 
   readU64(va: bigint): bigint | Unavailable {
-    const b = this.readBytes(va, 8);
-    return b instanceof Unavailable ? b : b.readBigUInt64LE(0);
+    return this.word(va, 8, (pa) => this.mem.readU64(pa), (b) => b.readBigUInt64LE(0));
   }
 
   readCString(va: bigint, max = 4096): string | Unavailable {
