@@ -62,3 +62,10 @@ test('the kernel command line makes the agent PID 1 and keeps addresses fixed', 
   const append = values(a, '-append')[0]!.split(' ');
   for (const want of ['console=ttyS0', 'rdinit=/init', 'nokaslr', 'panic=-1', 'quiet']) assert.ok(append.includes(want), want);
 });
+
+test('kaslr: true boots with KASLR: nokaslr is dropped, the rest of the command line stays', () => {
+  const a = qemuArgs({ ...base, kaslr: true, cmdline: ['quiet'], topology: { numaNodes: 1, llcs: 1, coresPerLlc: 1, threadsPerCore: 1 } });
+  const append = values(a, '-append')[0]!.split(' ');
+  assert.ok(!append.includes('nokaslr'));
+  for (const want of ['console=ttyS0', 'rdinit=/init', 'panic=-1', 'quiet']) assert.ok(append.includes(want), want);
+});
