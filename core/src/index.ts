@@ -38,6 +38,8 @@ export { chooseAccel } from './vm/accel.js';
 export { QemuVm, QEMU_BINARY } from './vm/qemu-backend.js';
 export { reapStaleRamFiles, runAllTeardowns } from './vm/teardown.js';
 export { cleanBaseImages, baseImage } from './initramfs/guest-image.js';
+export { includePaths } from './initramfs/include-paths.js';
+export { checkKernelImage, kernelImageKind } from './kernel/image-check.js';
 export { listSnapshots, cleanSnapshots, snapshotsDir, type SnapshotMeta } from './snapshot/snapshot-store.js';
 export { cacheRoot } from './paths.js';
 export { listLocks, describeHolder, withLock, acquireLock, type LockStatus } from './locks/index.js';

@@ -3,6 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nativeArtifacts } from '@ktstr/native';
 import { skipReason } from '../vm/cell-env.js';
@@ -32,4 +34,35 @@ test('a bad topology is refused before any VM starts, naming the flag', () => {
   const r = ktstr(['shell', '--topology', '2n3l1c1t', '--exec', 'true']);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--topology\.llcs: does not divide evenly over 2 NUMA nodes/);
+});
+
+test("--exec's status is the command's: exit 3 gives 3, a SIGKILLed shell gives 128+9", { skip: skipReason, timeout: 240_000 }, () => {
+  const exit3 = ktstr(['shell', '--exec', 'exit 3']);
+  assert.equal(exit3.status, 3, exit3.stderr);
+  const killed = ktstr(['shell', '--exec', 'kill -9 $$']);
+  assert.equal(killed.status, 137, killed.stderr);
+});
+
+test('--include-files copies a directory recursively under /root/<name>, ELF binaries with their libraries', { skip: skipReason, timeout: 240_000 }, () => {
+  const d = mkdtempSync(join(tmpdir(), 'ktstr-shell-dir-'));
+  mkdirSync(join(d, 'kit/bin'), { recursive: true });
+  mkdirSync(join(d, 'kit/data/deep'), { recursive: true });
+  copyFileSync('/usr/bin/lz4', join(d, 'kit/bin/lz4'));
+  writeFileSync(join(d, 'kit/run.sh'), '#!/bin/sh\ncd "$(dirname "$0")" && cat data/deep/msg && bin/lz4 --version\n', { mode: 0o755 });
+  writeFileSync(join(d, 'kit/data/deep/msg'), 'from the tree\n');
+  const r = ktstr(['shell', '--include-files', join(d, 'kit'), '--exec', 'find /root/kit -type f | sort; /root/kit/run.sh']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^\/root\/kit\/bin\/lz4\n\/root\/kit\/data\/deep\/msg\n\/root\/kit\/run\.sh\nfrom the tree\n.*LZ4 command line interface/s);
+});
+
+test('--kernel naming a file that is not a kernel is refused before QEMU, naming it and how to get one', () => {
+  const d = mkdtempSync(join(tmpdir(), 'ktstr-not-kernel-'));
+  const bogus = join(d, 'bzImage');
+  writeFileSync(bogus, 'not a kernel at all\n');
+  const r = ktstr(['shell', '--kernel', bogus, '--exec', 'true']);
+  assert.equal(r.status, 2, r.stderr);
+  assert.ok(r.stderr.includes(bogus), r.stderr);
+  assert.match(r.stderr, /is not a Linux kernel image/);
+  assert.match(r.stderr, /ktstr kernel fetch/);
+  assert.doesNotMatch(r.stderr, /channel|QEMU/);
 });

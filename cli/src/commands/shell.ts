@@ -1,7 +1,6 @@
 /** `ktstr shell`: a busybox shell (or one command with --exec) inside a VM. */
 import type { Sade } from 'sade';
-import { resolve } from 'node:path';
-import { CellVm, KtstrError, declareScheduler, parseTopologyArg, resolveKernel, topologyLabel } from '@ktstr/core';
+import { CellVm, KtstrError, declareScheduler, includePaths, parseTopologyArg, resolveKernel, topologyLabel } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
 
 interface ShellOptions {
@@ -23,10 +22,10 @@ export function registerShellCommand(prog: Sade): void {
     .describe('Boot a VM and open a busybox shell in it, or run one command with --exec (debugging, not tests).')
     .option('--topology', 'NnLlCcTt, N,L,C,T or a preset name', '1n1l2c1t')
     .option('--kernel', 'Kernel version or path')
-    .option('--include-files', 'Host file to copy in with its shared libraries, at /bin/<name> (repeatable)')
+    .option('--include-files', 'Host file (at /bin/<name>) or directory (at /root/<name>/, recursively) to copy in, ELF binaries with their shared libraries (repeatable)')
     .option('--scheduler', 'A sched_ext scheduler binary to load first')
     .option('--sched-arg', 'An argument for --scheduler (repeatable)')
-    .option('--exec', 'Run this command in the guest, print its output and exit with its status')
+    .option('--exec', 'Run this command in the guest, print its output and exit with its status (128+N when signal N killed it)')
     .option('--json', 'With --exec: print {status, stdout, stderr, schedulerExit} as JSON')
     .option('--cold-boot', 'Boot every cell from scratch instead of restoring the post-boot snapshot')
     .example('shell --exec "cat /sys/devices/system/cpu/online" --topology 2n2l2c1t')
@@ -40,6 +39,8 @@ export function registerShellCommand(prog: Sade): void {
       }
       if (opts['cold-boot']) process.env.KTSTR_COLD_BOOT = '1';
       const topology = parseTopologyArg(opts.topology);
+      // Read before the kernel and the boot, so a wrong path fails at once.
+      const includeFiles = includePaths(list(opts['include-files']));
       const kernel = await resolveKernel(opts.kernel ?? process.env.KTSTR_KERNEL, progress);
       const scheduler = opts.scheduler
         ? declareScheduler({ name: 'shell-scheduler', binary: opts.scheduler, schedArgs: list(opts['sched-arg']) })
@@ -51,7 +52,7 @@ export function registerShellCommand(prog: Sade): void {
         topology,
         scheduler,
         durationMs: 1,
-        includeFiles: list(opts['include-files']).map((p) => ({ hostPath: resolve(p) })),
+        includeFiles,
         console: interactive ? 'terminal' : 'log',
       });
       progress(`guest up in ${(vm.bootMs / 1000).toFixed(1)} s, ${vm.bootedHow} (${vm.accel})`);

@@ -3,7 +3,7 @@
  * files the user injects, and every shared library those binaries need (their DT_NEEDED
  * closure, with the host's symlinks), so a dynamically linked scheduler runs as on the host.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { resolveSharedLibraries } from './closure.js';
 
@@ -31,7 +31,8 @@ export function cellPayload(input: CellPayloadInput): PayloadEntry[] {
   const add = (hostPath: string, guestPath: string) => {
     const mode = statSync(hostPath).mode & 0o777;
     entries.push({ kind: 'file', guestPath, mode, content: readFileSync(hostPath) });
-    if (mode & 0o111) binaries.push(hostPath);
+    // Only ELF files have a closure: an executable script or data file has none.
+    if (mode & 0o111 && isElf(hostPath)) binaries.push(hostPath);
   };
   if (input.scheduler) add(input.scheduler, schedulerGuestPath(input.scheduler));
   for (const f of input.includeFiles) add(f.hostPath, f.guestPath ?? `/bin/${basename(f.hostPath)}`);
@@ -42,6 +43,16 @@ export function cellPayload(input: CellPayloadInput): PayloadEntry[] {
   }
   const seen = new Set<string>();
   return entries.filter((e) => !seen.has(e.guestPath) && seen.add(e.guestPath));
+}
+
+function isElf(path: string): boolean {
+  const head = Buffer.alloc(4);
+  const fd = openSync(path, 'r');
+  try {
+    return readSync(fd, head, 0, 4, 0) === 4 && head.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function payloadBytes(entries: readonly PayloadEntry[]): number {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { KtstrError } from '../errors.js';
 import { describeMissing, missingKernelConfig } from './config-check.js';
+import { checkKernelImage } from './image-check.js';
 import { type CachedKernel, fetchKernel, findCachedKernel } from './kernel-cache.js';
 
 export interface ResolvedKernel {
@@ -35,6 +36,8 @@ function fromPath(spec: string, how: string): ResolvedKernel {
   const vmlinuz = isDir ? join(spec, 'vmlinuz') : spec;
   const dir = isDir ? spec : dirname(spec);
   if (!existsSync(vmlinuz)) throw new KtstrError('kernel', spec, 'has no vmlinuz', 'Point at the image file itself.');
+  // Before QEMU: a wrong file would otherwise surface as a guest that never connects.
+  checkKernelImage(vmlinuz);
   const sibling = (name: string) => (existsSync(join(dir, name)) ? join(dir, name) : undefined);
   const config = sibling('config') ?? sibling('.config');
   if (config) {

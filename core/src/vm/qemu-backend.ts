@@ -15,6 +15,7 @@ import { type MachineSpec, nodeMemoryMiB, qemuArgs, ramFilePath } from './qemu-a
 import { RAM_FILE_PREFIX, reapStaleRamFiles, registerTeardown, SHM_DIR } from './teardown.js';
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { KtstrError } from '../errors.js';
+import { qemuSaid } from './qemu-stderr.js';
 
 export const QEMU_BINARY = process.env.KTSTR_QEMU ?? 'qemu-system-x86_64';
 
@@ -87,7 +88,7 @@ export class QemuVm {
     } catch (e) {
       l.channel.close();
       l.dispose();
-      throw new Error(`restoring the snapshot failed: ${(e as Error).message}${l.stderr() ? `\nQEMU said: ${l.stderr().trim()}` : ''}`);
+      throw new Error(`restoring the snapshot failed: ${(e as Error).message}${qemuSaid(l.stderr())}`);
     }
     const handles = [l.child, l.child.stderr, l.channel, qmp] as Array<{ ref?: () => void; unref?: () => void } | null>;
     for (const h of handles) h?.unref?.();
@@ -112,7 +113,7 @@ export class QemuVm {
         } catch (e) {
           l.channel.close();
           l.dispose();
-          throw new Error(`restoring the snapshot failed: ${(e as Error).message}${l.stderr() ? `\nQEMU said: ${l.stderr().trim()}` : ''}`);
+          throw new Error(`restoring the snapshot failed: ${(e as Error).message}${qemuSaid(l.stderr())}`);
         } finally {
           qmp.close();
         }
@@ -317,7 +318,7 @@ async function launch(request: VmRequest, restore: SavedVm | undefined): Promise
   } catch (e) {
     await Promise.race([exited, sleep(100)]);
     dispose();
-    throw new Error(`QEMU did not start: ${(e as Error).message}${stderr ? `\nQEMU said: ${stderr.trim()}` : ''}`);
+    throw new Error(`QEMU did not start: ${(e as Error).message}${qemuSaid(stderr)}`);
   }
   void exited.then(() => channel.close('QEMU exited'));
   return { child: qemu, spec, workDir, channel, exited, accel, dispose, startedAt, stderr: () => stderr, alive: () => alive };
