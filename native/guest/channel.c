@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,12 @@ static enum channel_disconnect_policy policy = CHANNEL_HOST_GONE;
 /* The host end of the port is closed (since away_since_ns). */
 static bool host_away;
 static uint64_t away_since_ns;
+
+/* --run-cell: messages go to this fd as JSON lines; nothing comes in
+ * (channel_open_stdout). -1 otherwise. */
+static int stdout_fd = -1;
+/* SIGINT/SIGTERM in --run-cell mode: the stand-in for the host's 'S'. */
+static volatile sig_atomic_t stop_requested;
 
 /* Bytes received but not yet returned as frames. */
 static char *rx_buf;
@@ -113,9 +120,54 @@ fail:
 	return err;
 }
 
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+void channel_open_stdout(int fd)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	stdout_fd = fd;
+}
+
 bool channel_is_open(void)
 {
-	return channel_fd >= 0;
+	return channel_fd >= 0 || stdout_fd >= 0;
+}
+
+/* --run-cell: a 'J' frame is one line of JSON on stdout; there is no host to
+ * send anything else to. */
+static int stdout_send(uint8_t kind, const void *payload, size_t len)
+{
+	int err;
+
+	if (kind != FRAME_JSON)
+		return 0;
+	err = write_all(stdout_fd, payload, len);
+	if (!err)
+		err = write_all(stdout_fd, "\n", 1);
+	return err;
+}
+
+/* --run-cell: no frame ever comes; wait on the extra fds only. A stop
+ * signal reads as the host going away, which stops the run as 'S' does. */
+static enum channel_recv_result stdout_recv(int timeout_ms, struct pollfd *extra, int n_extra)
+{
+	int r;
+
+	if (stop_requested)
+		return CHANNEL_CLOSED;
+	r = poll(extra, (nfds_t)n_extra, timeout_ms);
+	if (r < 0 && errno != EINTR)
+		agent_log("poll: %s", strerror(errno));
+	return stop_requested ? CHANNEL_CLOSED : CHANNEL_TIMEOUT;
 }
 
 static void channel_close(void)
@@ -184,6 +236,8 @@ int channel_send(uint8_t kind, const void *payload, size_t len)
 	unsigned char header[HEADER_LEN];
 	int err;
 
+	if (stdout_fd >= 0)
+		return stdout_send(kind, payload, len);
 	if (channel_fd < 0)
 		return -ENOTCONN;
 	if (len > CHANNEL_MAX_PAYLOAD)
@@ -281,6 +335,8 @@ enum channel_recv_result channel_recv_with(struct frame *out, int timeout_ms,
 		n_extra = CHANNEL_MAX_EXTRA_FDS;
 	for (int i = 0; i < n_extra; i++)
 		extra[i].revents = 0;
+	if (stdout_fd >= 0)
+		return stdout_recv(timeout_ms, extra, n_extra);
 	for (;;) {
 		struct pollfd pfd[1 + CHANNEL_MAX_EXTRA_FDS];
 		int r, left, err, first;

@@ -34,6 +34,11 @@ struct frame {
  * Returns 0, or -errno with a message already logged. */
 int channel_open(int find_ms, int connect_ms);
 
+/* Instead of the port (ktstr-guest --run-cell, outside a VM): every message
+ * is written to fd as one line of JSON, no frame ever arrives, and SIGINT or
+ * SIGTERM reads as the host going away (the run stops as for 'S'). */
+void channel_open_stdout(int fd);
+
 bool channel_is_open(void);
 
 /* What a host disconnect means. The host end of the port may close and open

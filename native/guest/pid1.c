@@ -52,7 +52,6 @@ static void ensure_console_fds(void)
 
 void pid1_setup(void)
 {
-	struct rlimit nofile;
 	struct stat st;
 
 	umask(022);
@@ -69,6 +68,13 @@ void pid1_setup(void)
 
 	setenv("PATH", "/bin:/sbin:/usr/bin", 1);
 	setenv("HOME", "/", 1);
+
+	agent_process_setup();
+}
+
+void agent_process_setup(void)
+{
+	struct rlimit nofile;
 
 	/* Paired workers hold two pipe ends each, all created by the agent. */
 	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {

@@ -7,6 +7,11 @@
 
 void pid1_setup(void);
 
+/* The part of pid1_setup() that is about the agent's own process, not the
+ * machine: descriptors, signals, cgroup controllers, SCHED_FIFO. Also what
+ * --run-cell does on a machine that has its own init. */
+void agent_process_setup(void);
+
 /* In a forked child that is about to exec another program: undo what PID 1
  * set for itself and exec would carry over (the ignored SIGPIPE, the signal
  * mask). */

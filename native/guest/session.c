@@ -47,6 +47,7 @@ struct session {
 	struct command command; /* exec and shell cells */
 	bool command_running;
 	bool shutdown;        /* the host sent 'S' or went away */
+	const char *cell_path; /* --run-cell: the cell's file; no host, no gate */
 };
 
 enum watch_event {
@@ -179,15 +180,17 @@ static bool load_cell(struct session *s, bool *ok)
 {
 	char problem[512];
 	size_t len = 0;
-	char *text = read_whole_file(CELL_FILE, &len);
+	const char *path = s->cell_path ? s->cell_path : CELL_FILE;
+	char *text = read_whole_file(path, &len);
 
 	*ok = false;
-	if (!text && errno != ENOENT) {
-		msg_error("cell", errno, "read " CELL_FILE ": %s", strerror(errno));
+	/* With --run-cell the file is the only source: there is no host. */
+	if (!text && (errno != ENOENT || s->cell_path)) {
+		msg_error("cell", errno, "read %s: %s", path, strerror(errno));
 		return false;
 	}
 	if (text) {
-		agent_log("cell from " CELL_FILE);
+		agent_log("cell from %s", path);
 	} else {
 		agent_log("no " CELL_FILE "; waiting for the cell from the host");
 		while (!text) {
@@ -461,13 +464,14 @@ static void run_command(struct session *s)
 	finish(s, ev != WATCH_SCHED_EXIT);
 }
 
-void session_run(void)
+void session_run(const char *cell_path)
 {
 	struct session s;
 	uint64_t attach_ms = 0;
 	bool ok, cell_loaded;
 
 	memset(&s, 0, sizeof(s));
+	s.cell_path = cell_path;
 	/* Until the cell is here the host may come and go (a snapshot of the
 	 * VM is taken in this wait); from then on a host leaving ends the run. */
 	channel_set_disconnect_policy(CHANNEL_WAIT_FOR_HOST);
@@ -481,8 +485,9 @@ void session_run(void)
 	}
 	send_ready(&s, attach_ms);
 
-	/* The readiness gate: nothing runs before the host says go. */
-	for (;;) {
+	/* The readiness gate: nothing runs before the host says go. Without a
+	 * host (--run-cell) there is nobody to wait for. */
+	for (; !s.cell_path;) {
 		enum watch_event ev = watch(&s, 1000, true);
 
 		if (ev == WATCH_GO)
