@@ -11,6 +11,7 @@ import { vmUnavailableReason } from '../../core/src/api/ktstr-test.js';
 import { findCachedKernel } from '../../core/src/kernel/kernel-cache.js';
 import { cacheRoot } from '../../core/src/paths.js';
 import { QemuVm } from '../../core/src/vm/qemu-backend.js';
+import { CellVm } from '../../core/src/runner/cell-vm.js';
 import { nodeMemoryMiB } from '../../core/src/vm/qemu-args.js';
 import { baseImage } from '../../core/src/initramfs/guest-image.js';
 import { buildCommandCell } from '../../core/src/scenario/encode.js';
@@ -189,3 +190,32 @@ for (const { kaslr, nodes, memoryMiB } of cases) {
     }
   });
 }
+
+test('a cell restored from a KASLR snapshot is read through its own copy of the RAM', { skip: skip ?? false, timeout: 300_000 }, async (t) => {
+  if (!linked) return t.skip('no link-time symbols (the capture test did not run)');
+  const k = kernel!;
+  const plan = {
+    name: 'monitor/kaslr-restored',
+    kernel: { label: k.release, vmlinuz: k.vmlinuz, vmlinux: k.vmlinux, config: k.config, systemMap: k.systemMap, how: 'cached' },
+    topology: { numaNodes: 1, llcs: 1, coresPerLlc: 2, threadsPerCore: 1 },
+    durationMs: 1000,
+    kaslr: true,
+  };
+  let cell = await CellVm.boot(plan);
+  if (cell.bootedHow !== 'restored') {
+    // The first cell of this key made the snapshot; the next one restores it.
+    await cell.destroy();
+    cell = await CellVm.boot(plan);
+  }
+  try {
+    assert.equal(cell.bootedHow, 'restored');
+    const prog = KernelProgram.open(cell.ramNodes, linked);
+    assert.ok(prog instanceof KernelProgram, String(prog));
+    assert.notEqual(prog.image.slide, 0n, 'the snapshot was booted with KASLR');
+    const offset = btfOffsets(k.vmlinux);
+    for (const cpu of [0, 1]) assert.equal(prog.readU32((prog.perCpu('runqueues', cpu) as bigint) + offset('rq', 'cpu')), cpu);
+    process.stderr.write(`monitor: restored KASLR cell: slide ${prog.image.slide.toString(16)}, _text at pa ${prog.image.textPa.toString(16)}\n`);
+  } finally {
+    await cell.destroy();
+  }
+});

@@ -53,6 +53,8 @@ export interface CellPlan {
   console?: 'log' | 'terminal';
   /** Content of the scheduler's config file, for a scheduler declared with configFile. */
   config?: unknown;
+  /** Boot with KASLR instead of `nokaslr` (the monitor finds the kernel either way). */
+  kaslr?: boolean;
 }
 
 export type CommandSpec = { exec: string } | { shell: true; term?: string };
@@ -121,6 +123,7 @@ export class CellVm {
       kernel: plan.kernel.vmlinuz,
       initrd: { path: base.path },
       console: plan.console,
+      kaslr: plan.kaslr,
     };
     const started = await startGuest({
       name: plan.name,

@@ -66,6 +66,7 @@ export async function startGuest(o: GuestStartOptions): Promise<StartedGuest> {
     topology: o.request.topology,
     memoryMiB: o.request.memoryMiB,
     baseImageKey: o.baseImageKey,
+    kaslr: o.request.kaslr,
   });
   const found = loadSnapshot(key);
   if (found.discarded) sayOnce(`snapshot ${key} discarded (${found.discarded}); rebuilding it`);

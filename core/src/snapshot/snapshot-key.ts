@@ -20,6 +20,8 @@ export interface SnapshotKeyInput {
   topology: Topology;
   memoryMiB: number;
   baseImageKey: string;
+  /** A KASLR boot is another guest (its command line lacks nokaslr), so another snapshot. */
+  kaslr?: boolean;
 }
 
 const fileHashes = new Map<string, string>();
@@ -52,6 +54,7 @@ export function machineDefinition(input: SnapshotKeyInput): string[] {
     consoleLog: '@CONSOLE',
     channelSocket: '@CHANNEL',
     qmpSocket: '@QMP',
+    kaslr: input.kaslr,
   });
 }
 
