@@ -75,14 +75,15 @@ const cases = [
   { kaslr: false, nodes: 1, memoryMiB: 512 },
   { kaslr: true, nodes: 1, memoryMiB: 512 },
   { kaslr: true, nodes: 2, memoryMiB: 3072 },
+  { kaslr: true, nodes: 1, memoryMiB: 512, la57: true },
 ];
 
-for (const { kaslr, nodes, memoryMiB } of cases) {
-  test(`the host reads each CPU's runqueue from guest RAM (KASLR ${kaslr ? 'on' : 'off'}, ${nodes} node(s), ${memoryMiB} MiB)`, { skip: skip ?? false, timeout: 300_000 }, async () => {
+for (const { kaslr, nodes, memoryMiB, la57 = false } of cases) {
+  test(`the host reads each CPU's runqueue from guest RAM (KASLR ${kaslr ? 'on' : 'off'}, ${nodes} node(s), ${memoryMiB} MiB${la57 ? ', 5-level paging' : ''})`, { skip: skip ?? false, timeout: 300_000 }, async () => {
     const offset = btfOffsets(kernel!.vmlinux);
     const offsets = { cpu: offset('rq', 'cpu'), clock: offset('rq', 'clock') };
     const topology = nodes === 1 ? { numaNodes: 1, llcs: 1, coresPerLlc: 2, threadsPerCore: 1 } : { numaNodes: 2, llcs: 2, coresPerLlc: 1, threadsPerCore: 1 };
-    const request = { topology, memoryMiB, kernel: kernel!.vmlinuz, initrd: { path: baseImage().path }, kaslr };
+    const request = { topology, memoryMiB, kernel: kernel!.vmlinuz, initrd: { path: baseImage().path }, kaslr, la57 };
     const vm = await QemuVm.start(request);
     try {
       await vm.channel.waitFor('hello', 90_000);
@@ -138,6 +139,7 @@ for (const { kaslr, nodes, memoryMiB } of cases) {
       process.stderr.write(`monitor: _text ${text.toString(16)} at pa ${kernelCode.start.toString(16)}, `
         + `page_offset_base ${tr.addressing.pageOffsetBase.toString(16)}, ${tr.addressing.levels}-level paging\n`);
       if (!kaslr) assert.equal(tr.addressing.pageOffsetBase, 0xffff888000000000n);
+      assert.equal(tr.addressing.levels, la57 ? 5 : 4, 'the paging depth the guest runs');
       assert.match(tr.readCString(symbols.address('linux_banner') as bigint) as string, /^Linux version 7\./);
 
       const rqs = [0, 1].map((cpu) => perCpuSymbol(tr, symbols, 'runqueues', cpu) as bigint);

@@ -22,6 +22,7 @@ export interface SnapshotKeyInput {
   baseImageKey: string;
   /** A KASLR boot is another guest (its command line lacks nokaslr), so another snapshot. */
   kaslr?: boolean;
+  la57?: boolean;
 }
 
 const fileHashes = new Map<string, string>();
@@ -55,6 +56,7 @@ export function machineDefinition(input: SnapshotKeyInput): string[] {
     channelSocket: '@CHANNEL',
     qmpSocket: '@QMP',
     kaslr: input.kaslr,
+    la57: input.la57,
   });
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { qemuArgs, type MachineSpec } from './qemu-args.js';
+import { GUEST_CPU_MODEL, qemuArgs, type MachineSpec } from './qemu-args.js';
 
 const base: Omit<MachineSpec, 'topology'> = {
   memoryMiB: 512,
@@ -68,4 +68,9 @@ test('kaslr: true boots with KASLR: nokaslr is dropped, the rest of the command 
   const append = values(a, '-append')[0]!.split(' ');
   assert.ok(!append.includes('nokaslr'));
   for (const want of ['console=ttyS0', 'rdinit=/init', 'panic=-1', 'quiet']) assert.ok(append.includes(want), want);
+});
+
+test('la57: true offers the vCPUs 5-level paging on the same CPU model', () => {
+  const a = qemuArgs({ ...base, la57: true, topology: { numaNodes: 1, llcs: 1, coresPerLlc: 1, threadsPerCore: 1 } });
+  assert.equal(values(a, '-cpu')[0], `${GUEST_CPU_MODEL},+la57`);
 });

@@ -40,6 +40,11 @@ export interface MachineSpec {
    * so it works either way, and this tests that it does. Default off.
    */
   kaslr?: boolean;
+  /**
+   * Offer the vCPUs 5-level paging (LA57): kernels built for it then run 5 levels, with their
+   * direct map and vmalloc space in other places. The monitor's page-table walk is tested on it.
+   */
+  la57?: boolean;
 }
 
 /** An Intel model for the die-scoped L3 above; avx512 is off because TCG cannot emulate it. */
@@ -83,7 +88,7 @@ export function qemuArgs(spec: MachineSpec): string[] {
     '-nodefaults', '-no-user-config', '-no-reboot', '-display', 'none',
     '-machine', nodes === 1 ? 'q35,memory-backend=ram-node0' : 'q35,hmat=on',
     '-accel', spec.accel === 'kvm' ? 'kvm' : `tcg,thread=${tcgThreading()}`,
-    '-cpu', GUEST_CPU_MODEL,
+    '-cpu', spec.la57 ? `${GUEST_CPU_MODEL},+la57` : GUEST_CPU_MODEL,
     '-m', `${perNode * nodes}M`,
     '-smp', [
       `cpus=${totalCpus(t)}`,
