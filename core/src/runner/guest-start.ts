@@ -67,6 +67,7 @@ export async function startGuest(o: GuestStartOptions): Promise<StartedGuest> {
     memoryMiB: o.request.memoryMiB,
     baseImageKey: o.baseImageKey,
     kaslr: o.request.kaslr,
+    la57: o.request.la57,
   });
   const found = loadSnapshot(key);
   if (found.discarded) sayOnce(`snapshot ${key} discarded (${found.discarded}); rebuilding it`);
