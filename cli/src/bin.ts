@@ -7,6 +7,7 @@ import sade from 'sade';
 import { registerTestCommand } from './commands/test.js';
 import { registerCoverageCommand } from './commands/coverage.js';
 import { registerStatsCommands } from './commands/stats.js';
+import { registerShowThresholdsCommand } from './commands/show-thresholds.js';
 import { registerKernelCommands } from './commands/kernel.js';
 import { registerCompletionsCommand } from './commands/completions.js';
 import { registerShowHostCommand } from './commands/show-host.js';
@@ -15,6 +16,7 @@ import { registerSetupCommand } from './commands/setup.js';
 import { registerPresetsCommand } from './commands/presets.js';
 import { registerLocksCommand } from './commands/locks.js';
 import { registerShellCommand } from './commands/shell.js';
+import { registerExportCommand } from './commands/export.js';
 import { registerCacheCommands } from './commands/cache.js';
 import { registerScenariosCommand } from './commands/scenarios.js';
 import { SWITCHES, UsageError, checkArgv } from './argv-check.js';
@@ -29,6 +31,7 @@ const prog = sade('ktstr').version('0.1.0').describe('Test Linux process schedul
 registerTestCommand(prog);
 registerCoverageCommand(prog);
 registerStatsCommands(prog);
+registerShowThresholdsCommand(prog);
 registerKernelCommands(prog);
 registerCompletionsCommand(prog);
 registerShowHostCommand(prog);
@@ -38,6 +41,7 @@ registerPresetsCommand(prog);
 registerScenariosCommand(prog);
 registerLocksCommand(prog);
 registerShellCommand(prog);
+registerExportCommand(prog);
 registerCacheCommands(prog);
 // sade would run a command with the options it does not know silently dropped; refuse instead.
 try {

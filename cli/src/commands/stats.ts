@@ -1,31 +1,80 @@
-/** `ktstr stats merge A.json B.json ... [-o out.json]`: join shard results into one run. */
+/**
+ * `ktstr stats ...`: the run store (list, show, clean), comparisons of runs, and merging shard
+ * results. Rendering only; the store, the pairing and the gates are in @ktstr/core
+ * (core/src/stats/, docs/stats.md).
+ */
 import type { Sade } from 'sade';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { KtstrError, mergeRuns, summarise, type RunResults } from '@ktstr/core';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import {
+  KtstrError, METRIC_DEFAULTS, cleanRuns, compareCells, listRuns, mergeRuns, projectCommit, readPolicyFile, readRunCells, readRunMeta,
+  readRunResults, resolveRun, resolveThresholds, runsDirFrom, selectSides, storeRun, summarise,
+  type Comparison, type RunResults, type StoredCell,
+} from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
 import { failedTable } from '../progress.js';
 
-export function registerStatsCommands(prog: Sade): void {
+interface StoreFlags {
+  'runs-dir'?: string;
+  json?: boolean;
+}
+
+const runsDirOf = (o: StoreFlags) => runsDirFrom(o['runs-dir'], process.cwd());
+const shown = (dir: string) => relative(process.cwd(), dir) || dir;
+
+/** Short column titles for the metrics, in the defaults' order. */
+const TITLES: Record<string, string> = {
+  worstSpread: 'spread', worstGapMs: 'gap ms', totalMigrations: 'migr', worstMigrationRatio: 'migr/slice', maxImbalanceRatio: 'imbal',
+  p99WakeLatencyUs: 'p99 wake us', meanRunDelayUs: 'delay us', totalIterations: 'iterations', maxDsqDepth: 'dsq depth',
+  stallCount: 'stalls', fallbackEvents: 'fallback', keepLastEvents: 'keep-last',
+};
+
+export function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '-';
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= 1000) return v.toFixed(0);
+  if (a >= 10) return v.toFixed(1);
+  if (a >= 0.01) return v.toFixed(3);
+  return v.toPrecision(2);
+}
+
+const signed = (v: number | null, unit = '') => (v === null ? '-' : `${v > 0 ? '+' : ''}${fmt(v)}${unit}`);
+
+function table(header: string[], rows: string[][], rightFrom = 1): string {
+  const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) => r.map((c, i) => (i < rightFrom ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+function readResultsInput(f: string): { source: string; results: RunResults; dir?: string } {
+  // A stored run directory joins with its cells' detail; a file is a `ktstr test --json` document.
+  if (existsSync(f) && statSync(f).isDirectory()) return { source: f, results: readRunResults(f), dir: f };
+  try {
+    return { source: f, results: JSON.parse(readFileSync(f, 'utf8')) as RunResults };
+  } catch (e) {
+    throw new KtstrError(f, 'results file', `cannot be read as JSON (${(e as Error).message})`, 'Give files written by `ktstr test --json`, or stored run directories.');
+  }
+}
+
+function registerMerge(prog: Sade): void {
   prog
     .command('stats merge [files...]')
-    .describe('Merge results of shards (`ktstr test --json` output) into one run, with a summary.')
+    .describe('Merge results of shards (`ktstr test --json` output or stored runs) into one run, stored and printed, with a summary.')
     .option('-o, --output', 'Write the merged results here (default: stdout)')
+    .option('--runs-dir', 'Store the merged run here (or KTSTR_RUNS_DIR; default .ktstr/runs)')
     .example('stats merge shard-1.json shard-2.json -o run.json')
-    .action(action(async (first: string | undefined, opts: { _: string[]; output?: string }) => {
+    .action(action(async (first: string | undefined, opts: StoreFlags & { _: string[]; output?: string }) => {
       const files = [first, ...opts._].filter((f): f is string => typeof f === 'string');
       if (files.length === 0) throw new KtstrError('files', files, 'is empty', 'Give the results files of the shards.');
-      const runs = files.map((f) => {
-        let results: RunResults;
-        try {
-          results = JSON.parse(readFileSync(f, 'utf8')) as RunResults;
-        } catch (e) {
-          throw new KtstrError(f, 'results file', `cannot be read as JSON (${(e as Error).message})`, 'Give files written by `ktstr test --json`.');
-        }
-        return { source: f, results };
-      });
+      const runs = files.map(readResultsInput);
       const merged = mergeRuns(runs);
       if (opts.output) writeFileSync(opts.output, `${JSON.stringify(merged, null, 2)}\n`);
       else printJson(merged);
+      const stored = await storeRun({
+        runsDir: runsDirOf(opts), results: merged, commit: projectCommit(process.cwd()), source: 'merge',
+        detailDirs: runs.flatMap((r) => (r.dir ? [r.dir] : [])),
+      });
       const rows = await summarise(merged);
       const out = process.stderr;
       out.write(`merged ${files.length} file(s), shards ${merged.shards.join(', ')}: ${merged.cells.length} cells\n`);
@@ -33,6 +82,168 @@ export function registerStatsCommands(prog: Sade): void {
       for (const r of rows) out.write(`${r.scheduler.padEnd(16)}${String(r.passed).padStart(8)}${String(r.failed).padStart(8)}${String(r.skipped).padStart(9)}${r.seconds.toFixed(1).padStart(10)}\n`);
       out.write(failedTable(merged.cells.filter((c) => c.status === 'failed')));
       if (opts.output) progress(`wrote ${opts.output}`);
+      progress(`stored run ${stored.id} in ${shown(stored.dir)}`);
       if (merged.cells.some((c) => c.status === 'failed')) process.exitCode = 1;
     }));
+}
+
+function registerList(prog: Sade): void {
+  prog
+    .command('stats list')
+    .describe('The stored runs, oldest first: id, when, commit, cells passed/failed/skipped.')
+    .option('--runs-dir', 'Where the runs are (or KTSTR_RUNS_DIR; default .ktstr/runs)')
+    .option('--json', 'The runs as JSON')
+    .action(action((opts: StoreFlags) => {
+      const dir = runsDirOf(opts);
+      const runs = listRuns(dir);
+      if (opts.json) return printJson({ runsDir: dir, runs: runs.map((r) => ({ ...r.meta, dir: r.dir })) });
+      if (runs.length === 0) {
+        process.stdout.write(`no runs in ${shown(dir)} (\`ktstr test\` stores one per run)\n`);
+        return;
+      }
+      process.stdout.write(table(['run', 'started', 'commit', 'cells', 'passed', 'failed', 'skipped', 'source'], runs.map(({ meta: m }) => [
+        m.id, m.startedAt.replace(/\.\d+Z$/, 'Z'), m.commit ? m.commit.replace(/^([0-9a-f]{12})[0-9a-f]*/, '$1') : '-',
+        String(m.cells), String(m.passed), String(m.failed), String(m.skipped), m.source,
+      ]), 3));
+    }));
+}
+
+function cellsTable(cells: readonly StoredCell[]): string {
+  const keys = METRIC_DEFAULTS.map((m) => m.key).filter((k) => cells.some((c) => k in c.metrics));
+  return table(['cell', 'status', 'secs', ...keys.map((k) => TITLES[k] ?? k)], cells.map((c) => [
+    c.name, c.status, (c.durationMs / 1000).toFixed(1), ...keys.map((k) => fmt(c.metrics[k])),
+  ]), 2);
+}
+
+function registerShow(prog: Sade): void {
+  prog
+    .command('stats show <run>')
+    .describe('One stored run as a table of its cells and their metrics; RUN is an id, a path or latest.')
+    .option('--runs-dir', 'Where the runs are (or KTSTR_RUNS_DIR; default .ktstr/runs)')
+    .option('--json', 'The run and its cells as JSON')
+    .example('stats show latest')
+    .action(action(async (ref: string, opts: StoreFlags) => {
+      const dir = resolveRun(runsDirOf(opts), ref);
+      const meta = readRunMeta(dir);
+      const cells = await readRunCells(dir);
+      if (opts.json) return printJson({ ...meta, dir, cells });
+      process.stdout.write(`run ${meta.id} (${shown(dir)}), ${meta.startedAt} to ${meta.finishedAt}, commit ${meta.commit ?? 'none'}: `
+        + `${meta.passed} passed, ${meta.failed} failed, ${meta.skipped} skipped\n`);
+      process.stdout.write(cellsTable(cells));
+      const failed = cells.filter((c) => c.status !== 'passed' && c.reason);
+      for (const c of failed) process.stdout.write(`  ${c.name}: ${c.status}: ${c.reason}\n`);
+      process.stdout.write(`per-cgroup and per-step metrics, timeline and workers: ${shown(join(dir, 'cells'))}/*.json\n`);
+    }));
+}
+
+function registerClean(prog: Sade): void {
+  prog
+    .command('stats clean')
+    .describe('Remove stored runs but the newest N (--keep), and leftovers of killed runs.')
+    .option('--keep', 'How many of the newest runs to keep')
+    .option('--runs-dir', 'Where the runs are (or KTSTR_RUNS_DIR; default .ktstr/runs)')
+    .option('--json', 'What was removed, as JSON')
+    .example('stats clean --keep 10')
+    .action(action((opts: StoreFlags & { keep?: string | number }) => {
+      if (opts.keep === undefined) throw new KtstrError('--keep', undefined, 'is required', 'Say how many of the newest runs to keep, e.g. --keep 10.');
+      const keep = Number(opts.keep);
+      const removed = cleanRuns(runsDirOf(opts), keep);
+      if (opts.json) return printJson({ kept: keep, removed });
+      for (const d of removed) process.stdout.write(`removed ${shown(d)}\n`);
+      process.stdout.write(`${removed.length} removed, newest ${keep} kept\n`);
+    }));
+}
+
+interface CompareFlags extends StoreFlags {
+  _: string[];
+  'a-kernel'?: string;
+  'b-kernel'?: string;
+  'a-scheduler'?: string;
+  'b-scheduler'?: string;
+  kernel?: string;
+  scheduler?: string;
+  filter?: string;
+  threshold?: string | number;
+  policy?: string;
+  average?: boolean;
+}
+
+const opt = (v: unknown) => (v === undefined ? undefined : String(v));
+
+function renderComparison(c: Comparison, sides: { a: string; b: string }): string {
+  const out: string[] = [`A: ${sides.a}\nB: ${sides.b}\n`];
+  out.push(c.differing.length ? `comparing ${c.differing.join(', ')} (cells paired on everything else)\n` : 'A and B share every dimension (an A/A comparison)\n');
+  const rows: string[][] = [];
+  for (const p of c.pairs) {
+    rows.push([`${p.label}  [${p.aCells} vs ${p.bCells} cell(s)]`, '', '', '', '', '']);
+    for (const m of p.metrics) {
+      const spread = (v: number | null, s: number) => `${fmt(v)}${s > 0 ? ` ±${fmt(s / 2)}` : ''}`;
+      const mark = m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'improved' ? 'improved' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? 'no thresholds' : '';
+      rows.push([`  ${m.metric}`, spread(m.a, m.aSpread), spread(m.b, m.bSpread), signed(m.delta), m.relativePercent === null ? '-' : signed(Math.round(m.relativePercent * 10) / 10, '%'), mark]);
+    }
+  }
+  if (rows.length) out.push(table(['pair / metric', 'A', 'B', 'delta', 'delta %', ''], rows).replace(/ +$/gm, ''));
+  if (c.onlyA.length) out.push(`only in A (${c.onlyA.length}): ${c.onlyA.slice(0, 10).join(', ')}${c.onlyA.length > 10 ? ', ...' : ''}\n`);
+  if (c.onlyB.length) out.push(`only in B (${c.onlyB.length}): ${c.onlyB.slice(0, 10).join(', ')}${c.onlyB.length > 10 ? ', ...' : ''}\n`);
+  const side = (s: Comparison['a']) => `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unpaired} unpaired`;
+  const regressedPairs = c.pairs.filter((p) => p.regressed).length;
+  out.push(`${c.pairs.length} pair(s): ${c.regressions} regression(s) in ${regressedPairs} pair(s), ${c.improvements} improvement(s), `
+    + `${c.coverageDifferences} coverage difference(s); A ${side(c.a)}; B ${side(c.b)}`
+    + `${c.pairs.length === 0 ? '; nothing could be paired' : ''}\n`);
+  return out.join('');
+}
+
+function registerCompare(prog: Sade): void {
+  prog
+    .command('stats compare [runs...]')
+    .describe('Compare two runs (A then B), or two sides of one pool of runs picked with --a-*/--b-*; exit 1 on a regression, 2 when nothing pairs.')
+    .option('--a-kernel', 'Side A: cells of this kernel (7.2 matches 7.2.13+...)')
+    .option('--b-kernel', 'Side B: cells of this kernel')
+    .option('--a-scheduler', 'Side A: cells of this scheduler name, or hash prefix (6+ hex digits)')
+    .option('--b-scheduler', 'Side B: cells of this scheduler name, or hash prefix')
+    .option('--kernel', 'Both sides: only cells of this kernel')
+    .option('--scheduler', 'Both sides: only cells of this scheduler name or hash prefix')
+    .option('--filter', 'Both sides: only cells whose name matches this regular expression')
+    .option('--threshold', 'Percent: replaces every metric\'s relative threshold')
+    .option('--policy', 'A JSON file: {"defaultPercent": N, "perMetricPercent": {"metric": N}}')
+    .option('--average', 'Average replicas of a cell (default); --no-average refuses them')
+    .option('--runs-dir', 'Where the runs are (or KTSTR_RUNS_DIR; default .ktstr/runs)')
+    .option('--json', 'The comparison as JSON')
+    .example('stats compare 20261201T101500Z-1a2b3c latest')
+    .example('stats compare latest --a-kernel 7.2 --b-kernel 7.3')
+    .action(action(async (first: string | undefined, opts: CompareFlags) => {
+      const refs = [first, ...opts._].filter((r): r is string => typeof r === 'string');
+      const runsDir = runsDirOf(opts);
+      const dirs = (refs.length ? refs : ['latest']).map((r) => resolveRun(runsDir, r));
+      const runs = await Promise.all(dirs.map(async (d) => ({ id: basename(d), cells: await readRunCells(d) })));
+      const { a, b } = selectSides(runs, {
+        shared: { kernel: opt(opts.kernel), scheduler: opt(opts.scheduler), filter: opt(opts.filter) },
+        a: { kernel: opt(opts['a-kernel']), scheduler: opt(opts['a-scheduler']) },
+        b: { kernel: opt(opts['b-kernel']), scheduler: opt(opts['b-scheduler']) },
+      });
+      let thresholdPercent: number | undefined;
+      if (opts.threshold !== undefined) {
+        thresholdPercent = Number(opts.threshold);
+        if (!Number.isFinite(thresholdPercent)) throw new KtstrError('--threshold', opts.threshold, 'is not a number of percent', 'E.g. --threshold 20.');
+      }
+      const thresholds = resolveThresholds({ thresholdPercent, policy: opts.policy === undefined ? undefined : readPolicyFile(String(opts.policy)) });
+      const c = compareCells(a, b, thresholds, { average: opts.average !== false });
+      const describe = (side: 'a' | 'b') => {
+        const picked = [opts[`${side}-kernel`] && `kernel ${opts[`${side}-kernel`]}`, opts[`${side}-scheduler`] && `scheduler ${opts[`${side}-scheduler`]}`].filter(Boolean);
+        const from = runs.length === 2 ? runs[side === 'a' ? 0 : 1]!.id : runs.map((r) => r.id).join(', ');
+        return `${from}${picked.length ? ` (${picked.join(', ')})` : ''}`;
+      };
+      const sides = { a: describe('a'), b: describe('b') };
+      if (opts.json) printJson({ sides, thresholds, ...c });
+      else process.stdout.write(renderComparison(c, sides));
+      process.exitCode = c.exitCode;
+    }));
+}
+
+export function registerStatsCommands(prog: Sade): void {
+  registerMerge(prog);
+  registerList(prog);
+  registerShow(prog);
+  registerCompare(prog);
+  registerClean(prog);
 }

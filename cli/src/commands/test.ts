@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { getAffinity } from '@ktstr/native';
 import {
   KtstrError, QEMU_BINARY, budgetFromEnv, chooseAccel, discoverTests, findCachedKernel, hostArch, jobEntries, noPerfModeFromEnv,
-  parseShard, parseTopologyArg, planRun, readCellEvents, readDurations, readHostTopology, resolveCpuCap, resolveKernel,
-  resultsFromEvents, topologyLabel, writeJobPlan, type PlanEntry, type ResolvedKernel, type RunPlan, type RunResults,
+  parseShard, parseTopologyArg, planRun, projectCommit, readCellEvents, readDurations, readHostTopology, resolveCpuCap, resolveKernel,
+  resultsFromEvents, runsDirFrom, startRun, storeRun, topologyLabel, withReplicas, writeJobPlan, type PlanEntry, type ResolvedKernel, type RunPlan, type RunResults,
 } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
 import { GauntletProgress, failedTable, skippedSummary } from '../progress.js';
@@ -40,6 +40,8 @@ export interface TestFlags {
   scenario?: string;
   scheduler?: string;
   verbose?: boolean;
+  repeat?: number | string;
+  'runs-dir'?: string;
 }
 
 export function findTestFiles(paths: readonly string[]): string[] {
@@ -121,6 +123,8 @@ export function planFromFlags(paths: readonly string[], opts: TestFlags, kernelL
     host: { topology: host, accel },
     noPerfModeEnv: noPerfModeFromEnv(),
   });
+  // Replicas after planning: the budget and shards choose cells, --repeat multiplies what was chosen.
+  if (opts.repeat !== undefined) plan.entries = withReplicas(plan.entries, positiveInt(opts.repeat, '--repeat', 1));
   const fileOf = new Map(found.tests.map((t) => [t.name, t.file ?? '']));
   return { plan, files, fileOf, errors: found.errors };
 }
@@ -158,9 +162,12 @@ export function registerTestCommand(prog: Sade): void {
     .option('--json', 'With --list: the plan as JSON; else: the results document on stdout')
     .option('--scenario', 'Run one canned scenario (group/name, see ktstr scenarios) as a cell instead of test files')
     .option('--scheduler', 'With --scenario: eevdf (default), scx-ktstr, or a path to a scheduler binary')
+    .option('--repeat', 'Run every cell N times (replicas test/preset/kernel#2 ...), for ktstr stats compare to average')
+    .option('--runs-dir', 'Store the run here (or KTSTR_RUNS_DIR; default .ktstr/runs in the current directory)')
     .example('test examples --gauntlet --list')
     .example('test examples --kernel 7.2 --kernel 7.3 --budget 600 --shard 1/4 --json > shard1.json')
     .example('test --scenario cpuset/disjoint --scheduler scx-ktstr')
+    .example('test examples --repeat 3 && ktstr stats compare latest~1 latest')
     .action(action(async (first: string | undefined, opts: TestFlags & { _: string[] }) => {
       const paths = [first, ...opts._].filter((p): p is string => typeof p === 'string');
       checkScenarioFlags(opts, paths);
@@ -171,13 +178,13 @@ export function registerTestCommand(prog: Sade): void {
         return;
       }
       const { run, kernels, jobs, cpuCap } = await prepareRun(paths, opts);
-      const { code } = await runPlan(run, kernels, { jobs, cpuCap, opts });
+      const { code } = await runPlan(run, kernels, { jobs, cpuCap, opts, runsDir: runsDirFrom(opts['runs-dir'], process.cwd()) });
       process.exitCode = code;
     }));
 }
 
 /** Flags of a planned run that a single `--scenario` cell has no use for. */
-const NOT_FOR_SCENARIO = ['filter', 'gauntlet', 'budget', 'shard', 'jobs', 'cpu-cap', 'list', 'reporter', 'verbose'] as const;
+const NOT_FOR_SCENARIO = ['filter', 'gauntlet', 'budget', 'shard', 'jobs', 'cpu-cap', 'list', 'reporter', 'verbose', 'repeat', 'runs-dir'] as const;
 
 /** `--scenario` runs one cell, test files run planned cells: a flag of the other mode would be silently ignored. */
 function checkScenarioFlags(opts: TestFlags, paths: readonly string[]): void {
@@ -243,6 +250,8 @@ export interface RunSettings {
   env?: NodeJS.ProcessEnv;
   /** false: the caller prints the results document itself (inside a larger one). */
   printResults?: boolean;
+  /** Store the run here (core/src/stats/run-store.ts); no store without it. */
+  runsDir?: string;
 }
 
 export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: RunSettings): Promise<{ code: number; results: RunResults }> {
@@ -250,6 +259,8 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
   const active = plan.entries.filter((e) => e.status !== 'left-out');
   const startedAt = new Date().toISOString();
   const dir = mkdtempSync(join(tmpdir(), 'ktstr-run-'));
+  // The stored run is assembled here while the cells run: each cell's detail goes in as it ends.
+  const staging = s.runsDir ? startRun(s.runsDir) : undefined;
   // KTSTR_EVENTS: a caller that follows the run as it goes (the editor extension) names the file
   // the cells' start and end events go to; stdout keeps its one document for --json.
   const resultsFile = process.env.KTSTR_EVENTS || join(dir, 'events.jsonl');
@@ -271,6 +282,7 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
     const files = [...new Set(entries.map((e) => run.fileOf.get(e.test)).filter((f): f is string => !!f))];
     const env: NodeJS.ProcessEnv = { ...process.env, ...s.env, KTSTR_PLAN: planPath, KTSTR_RESULTS: resultsFile, KTSTR_CPU_CAP: String(s.cpuCap) };
     if (s.opts['cold-boot']) env.KTSTR_COLD_BOOT = '1';
+    if (staging) env.KTSTR_CELL_DETAILS = staging;
     // Set when ktstr itself runs inside a node:test file; the child must be a run of its own.
     delete env.NODE_TEST_CONTEXT;
     const args = ['--import', tsLoader(), '--test', '--test-concurrency=1'];
@@ -301,7 +313,17 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
   process.stderr.write(declarationErrors(run));
   progress(`${summary}${run.errors.length ? `, ${run.errors.length} test file(s) failed to load` : ''}`);
   // A file that failed to load is an error of the run (2), whatever its other cells did.
-  const code = run.errors.length > 0 ? 2 : failed.length > 0 || codes.some((c) => c !== 0) ? 1 : 0;
+  let code = run.errors.length > 0 ? 2 : failed.length > 0 || codes.some((c) => c !== 0) ? 1 : 0;
+  if (s.runsDir && staging) {
+    try {
+      const stored = await storeRun({ runsDir: s.runsDir, staging, results: { ...results, errors: run.errors }, commit: projectCommit(process.cwd()), source: 'test' });
+      progress(`stored run ${stored.id} in ${relative(process.cwd(), stored.dir) || stored.dir}`);
+    } catch (e) {
+      // The cells' verdicts stand; not keeping them is still a failure to do what was asked.
+      progress(`could not store the run in ${s.runsDir}: ${(e as Error).message}`);
+      code = Math.max(code, 2);
+    }
+  }
   if (code !== 0) {
     if (s.opts.reporter === undefined && active.length > 0) progress(`node:test reports kept in ${dir}`);
     return { code, results };

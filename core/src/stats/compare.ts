@@ -64,6 +64,9 @@ export interface Comparison {
   exitCode: 0 | 1 | 2;
 }
 
+/** Thresholds no change crosses: an unknown metric's delta is shown, never judged. */
+const UNJUDGED = { worse: 'higher', absolute: Infinity, relativePercent: Infinity } as const;
+
 const dimValue = (c: StoredCell, d: CellDimension): string => String(c[d] ?? '');
 
 /** Dimensions on which the two sides have no value in common. */
@@ -93,7 +96,8 @@ function groupPassed(cells: readonly StoredCell[], kept: readonly CellDimension[
   const groups = new Map<string, Group>();
   for (const c of cells) {
     if (c.status !== 'passed') continue;
-    const key = JSON.stringify(kept.map((d) => c[d] ?? null));
+    let key = '';
+    for (const d of kept) key += `${c[d] ?? '\u0001'}\u0000`;
     const g = groups.get(key);
     if (g) g.cells.push(c);
     else groups.set(key, { key, first: c, cells: [c] });
@@ -138,8 +142,9 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
   const gb = groupPassed(b, kept, 'B', average);
   // Judged metrics first, in the defaults' order; then any other metric the cells carry.
   const seen = new Set<string>();
-  for (const c of [...a, ...b]) for (const k of Object.keys(c.metrics)) seen.add(k);
+  for (const side of [a, b]) for (const c of side) for (const k in c.metrics) seen.add(k);
   const metrics = [...Object.keys(thresholds).filter((k) => seen.has(k)), ...[...seen].filter((k) => !(k in thresholds)).sort()];
+  const judged = metrics.map((m) => thresholds[m]);
   const pairs: ComparedPair[] = [];
   let regressions = 0;
   let improvements = 0;
@@ -148,11 +153,12 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
     const y = gb.get(key);
     if (!y) continue;
     const row: MetricComparison[] = [];
-    for (const m of metrics) {
+    for (let i = 0; i < metrics.length; i++) {
+      const m = metrics[i]!;
       const sa = meanAndSpread(x.cells, m);
       const sb = meanAndSpread(y.cells, m);
-      const t = thresholds[m];
-      const g = dualGate(sa.mean, sb.mean, t ?? { worse: 'higher', absolute: Infinity, relativePercent: Infinity });
+      const t = judged[i];
+      const g = dualGate(sa.mean, sb.mean, t ?? UNJUDGED);
       const verdict = t || g.verdict === 'coverage' ? g.verdict : 'unjudged';
       if (verdict === 'regressed') regressions++;
       else if (verdict === 'improved') improvements++;

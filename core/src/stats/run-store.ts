@@ -12,10 +12,10 @@
  * import @ktstr/core without needing it.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { KtstrError } from '../errors.js';
-import { cellFileName, readCellExtras, writeJsonAtomic } from './cell-detail.js';
+import { cellFileName, readCellExtras, writeJsonAtomic, type CellExtras } from './cell-detail.js';
 import { METRIC_KEYS } from './metric-defaults.js';
 import type { CellRecord, RunResults } from './run-results.js';
 import type { StoredCell } from './stored-cell.js';
@@ -141,14 +141,19 @@ export async function storeRun(o: StoreRunOptions): Promise<{ dir: string; id: s
   try {
     const id = newRunId(o.now);
     const { results } = o;
-    mkdirSync(join(staging, 'cells'), { recursive: true });
+    const cellsDir = join(staging, 'cells');
+    mkdirSync(cellsDir, { recursive: true });
+    // One listing instead of a lookup per cell: a gauntlet has thousands. The files are written
+    // in place, without a temporary each: the whole directory appears at once by its rename.
+    const written = new Set(readdirSync(cellsDir));
     for (const r of results.cells) {
-      let extras = readCellExtras(staging, r.name);
+      const file = cellFileName(r.name);
+      let extras: CellExtras = written.has(file) ? readCellExtras(staging, r.name) : {};
       for (const d of o.detailDirs ?? []) {
         if (Object.keys(extras).length > 0) break;
         extras = readCellExtras(d, r.name);
       }
-      writeJsonAtomic(join(staging, 'cells', cellFileName(r.name)), { ...r, ...extrasWithoutRecord(extras as Record<string, unknown>) });
+      writeFileSync(join(cellsDir, file), `${JSON.stringify({ ...r, ...extrasWithoutRecord(extras as Record<string, unknown>) })}\n`);
     }
     await writeCellsParquet(join(staging, CELLS_PARQUET), results.cells.map((r) => storedCellOf(r, id, o.commit)));
     const n = (s: string) => results.cells.filter((c) => c.status === s).length;
