@@ -5,7 +5,9 @@
  * pass and the Test Results panel show the cell's start and its metrics, opens "Debug cell…",
  * whose terminal boots the cell with `ktstr shell` and shows its
  * prompt, and runs a scx-ktstr test with coverage, after which the Testing API's coverage view
- * lists the test file and the scheduler's loader. Screenshots go to test/e2e/artifacts/.
+ * lists the test file and the scheduler's loader; last, a cell whose scheduler exits shows its
+ * reason at the test's line and the scheduler's output in Test Results. Screenshots go to
+ * test/e2e/artifacts/.
  *
  * Set-up (code-server and playwright-core in the ktstr cache) is scripts/editor-e2e-setup.mjs;
  * when it cannot be done here, the test skips with the reason.
@@ -38,6 +40,17 @@ const COVERED = `import { ktstrTest, cgroup, hold, work, SCX_KTSTR } from '@ktst
 ktstrTest('covered', { scheduler: SCX_KTSTR, topology: { numaNodes: 1, llcs: 1, coresPerLlc: 2, threadsPerCore: 1 }, durationMs: 1000 }, async (vm) => {
   const r = await vm.run([cgroup('spin', { workers: 2, work: work.spinWait() })], hold.fraction(1));
   r.expect.noStall();
+});
+`;
+// The fixture scheduler with an option it does not have: it exits during attach.
+const FAILING = `import { ktstrTest, cgroup, hold, work, SCX_KTSTR } from '@ktstr/core';
+
+const small = { numaNodes: 1, llcs: 1, coresPerLlc: 2, threadsPerCore: 1 };
+const opts = { scheduler: SCX_KTSTR, topology: small, durationMs: 500, extraSchedArgs: ['--no-such-option'] };
+
+// The test's line is short: the failure shows at its end, which must be in view.
+ktstrTest('bad option', opts, async (vm) => {
+  await vm.run([cgroup('spin', { workers: 1, work: work.spinWait() })], hold.fraction(1));
 });
 `;
 const BAD_GATES = `import { ktstrTest } from '@ktstr/core';
@@ -103,6 +116,7 @@ test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen
   writeFileSync(join(ws, 'tests', 'smoke.test.ts'), SMOKE);
   writeFileSync(join(ws, 'tests', 'bad-gates.test.ts'), BAD_GATES);
   writeFileSync(join(ws, 'tests', 'covered.test.ts'), COVERED);
+  writeFileSync(join(ws, 'tests', 'failing.test.ts'), FAILING);
   const userData = join(root, 'user-data');
   const extensions = join(root, 'extensions');
   mkdirSync(join(userData, 'User'), { recursive: true });
@@ -150,6 +164,23 @@ test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen
       await page.waitForSelector(`.tab.active:has-text("${name}")`, { timeout: 30_000 });
     };
 
+    // A command from the palette. The title is filled into the palette's input rather than typed:
+    // focus can move (a CodeLens appearing, a run's panel opening) between F1 and the typing.
+    const paletteCommand = async (title: string) => {
+      const input = page.locator('.quick-input-widget input');
+      for (let attempt = 1; ; attempt++) {
+        await page.keyboard.press('F1');
+        try {
+          await input.waitFor({ state: 'visible', timeout: 10_000 });
+          await input.fill(`>${title}`, { timeout: 10_000 });
+          break;
+        } catch (e) {
+          if (attempt === 3) throw e;
+        }
+      }
+      await page.locator(`.quick-input-list .monaco-list-row:has-text("${title}")`).first().click();
+    };
+
     // A diagnostic on the bad gate, from the language server, while the file is open.
     await openFile('bad-gates.test.ts');
     await page.waitForSelector('.monaco-editor .squiggly-error', { timeout: 120_000 });
@@ -180,16 +211,14 @@ test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen
 
     // The Test Results panel holds the cell's output, streamed from the run's events as the cell
     // started and ended, instead of "The test run did not record any output".
-    await page.keyboard.press('F1');
-    await page.waitForSelector('.quick-input-widget input', { timeout: 30_000 });
-    await page.keyboard.type('Test: Show Output');
-    await page.locator('.quick-input-list .monaco-list-row:has-text("Test: Show Output")').first().click();
+    await paletteCommand('Test: Show Output');
     const results = page.locator('.xterm-rows:has-text("metrics: ")');
     await results.first().waitFor({ timeout: 60_000 });
     await shot('4b-test-results');
-    const output = (await results.first().innerText()).replace(/\u00a0/g, ' ');
+    // Rows joined: a long line wraps at the panel's width, wherever that falls.
+    const output = (await results.first().innerText()).replace(/\u00a0/g, ' ').replace(/\n/g, '');
     assert.match(output, /▶ editor smoke\/tiny-1llc\/\S+: started/);
-    assert.match(output, /✔ editor smoke\/tiny-1llc\/\S+: passed in [\d.]+ s \(boot [\d.]+ s/);
+    assert.match(output, /✔ editor smoke\/tiny-1llc\/\S+: passed in [\d.]+ s \(boot [\d.]+ s (restored|cold)/);
     assert.match(output, /metrics: [\d,]+ iterations, worst spread [\d.]+%, worst gap [\d.]+ ms/);
     assert.equal(await page.locator('.xterm-rows:has-text("did not record any output")').count(), 0);
     // The outcome is also attached to the test's line, where the editor shows it inline.
@@ -218,20 +247,45 @@ test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen
     await page.locator('.monaco-editor .view-lines').first().click();
     // SCX_KTSTR comes from core's static manifest, so the server knows this test's one cell.
     await page.locator('.codelens-decoration a:has-text("Run (1 cell)")').waitFor({ timeout: 60_000 });
-    await page.keyboard.press('F1');
-    await page.waitForSelector('.quick-input-widget input', { timeout: 30_000 });
-    await page.keyboard.type('Run Tests with Coverage in Current File');
-    await page.locator('.quick-input-list .monaco-list-row:has-text("Run Tests with Coverage in Current File")').first().click();
+    await paletteCommand('Run Tests with Coverage in Current File');
     // The host side: the explorer shows the test file's line coverage once the run is in.
     await page.locator('.explorer-folders-view .monaco-list-row:has-text("covered.test.ts"):has-text("%")').first().waitFor({ timeout: 400_000 });
     await shot('6-coverage-test-file');
     // The guest side: the loader lies outside the workspace, so look in the Test Coverage view.
-    await page.keyboard.press('F1');
-    await page.waitForSelector('.quick-input-widget input', { timeout: 30_000 });
-    await page.keyboard.type('Focus on Test Coverage View');
-    await page.locator('.quick-input-list .monaco-list-row:has-text("Focus on Test Coverage View")').first().click();
+    await paletteCommand('Focus on Test Coverage View');
     await page.locator('.monaco-workbench .monaco-list-row:has-text("scx_ktstr.c")').first().waitFor({ timeout: 60_000 });
     await shot('7-coverage-view');
+
+    // A failing cell: the Test Results panel has the reason's explaining lines (the scheduler's
+    // own complaint), and the failure message opens at the test's line with the reason.
+    await openFile('failing.test.ts');
+    await page.locator('.codelens-decoration a:has-text("Run (1 cell)")').click();
+    await page.locator('.notifications-toasts .notification-list-item-message:has-text("ktstr: 0 passed, 1 failed")').waitFor({ timeout: 400_000 });
+    // The cell's message sits at the test's line, inline; clicking it opens it in a peek.
+    const inline = page.locator('.editor-group-container .test-error-content-widget:has-text("exited during attach")');
+    await inline.first().waitFor({ timeout: 60_000 });
+    await inline.first().click();
+    const peek = page.locator('.editor-group-container .peekview-widget:has-text("exited during attach")');
+    await peek.first().waitFor({ timeout: 30_000 });
+    await shot('8-failed-cell-message');
+    await page.keyboard.press('Escape');
+    await paletteCommand('Test: Show Output');
+    // The scheduler's usage text makes the output longer than the panel: scroll to its top.
+    const failedOutput = page.locator('.xterm-rows:has-text("full detail: ")');
+    await failedOutput.first().waitFor({ timeout: 60_000 });
+    // The mouse over the text (an overlay covers it, so no hover()), then the wheel.
+    const box = (await failedOutput.first().boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    const failedTop = page.locator('.xterm-rows:has-text("✘ bad option")');
+    for (let i = 0; i < 10 && await failedTop.count() === 0; i++) {
+      await page.mouse.wheel(0, -2000);
+      await sleep(300);
+    }
+    await failedTop.first().waitFor({ timeout: 10_000 });
+    await shot('9-failed-cell-output');
+    const failedText = (await failedTop.first().innerText()).replace(/\u00a0/g, ' ').replace(/\n/g, '');
+    assert.match(failedText, /✘ bad option\/\S+: failed in [\d.]+ s/);
+    assert.match(failedText, /unrecognized option '--no-such-option'/);
   } catch (e) {
     await shot('failure').catch(() => {});
     throw new Error(`${(e as Error).message}\n--- code-server log (tail) ---\n${serverLog.slice(-3000)}`, { cause: e });

@@ -81,6 +81,9 @@ test('a failure with no reason still says so; a failed scenario keeps its metric
   assert.equal(out[1], '  (no reason recorded)');
   assert.match(out[2]!, /^ {2}metrics: 123,456 iterations/);
   assert.equal(failureMessageText(o), 'failed (see the ktstr output channel)');
+  // A scheduler that exited before any worker ran: its all-zero metrics are left out.
+  const zero = record({ status: 'failed', reason: 'scheduler exited', metrics: { run: metrics({ totalIterations: 0, worstSpread: 0 }), cgroups: {}, steps: [] } });
+  assert.doesNotMatch(cellOutcomeText(zero), /metrics:/);
 });
 
 test('a skipped cell is one line with its reason; a start is one line', () => {

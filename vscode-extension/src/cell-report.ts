@@ -60,7 +60,10 @@ export function cellOutcomeText(o: CellOutcome): string {
   else lines.push(`✘ ${o.name}: failed${timingText(o)}`, `  ${o.error ?? '(no reason recorded)'}`);
   for (const l of o.detail ?? []) lines.push(`  ${l}`);
   const m = o.metrics;
-  if (m?.run) {
+  // A scheduler that died before the workers ran leaves all-zero numbers, which only distract
+  // from the reason.
+  const ranNothing = o.status === 'failed' && m?.run?.totalIterations === 0;
+  if (m?.run && !ranNothing) {
     const run = metricsLine(m.run);
     if (run) lines.push(`  metrics: ${run}`);
     const cgroups = Object.entries(m.cgroups ?? {});

@@ -47,6 +47,8 @@ export async function runCells(req: RunRequest, log: vscode.OutputChannel, token
     const eventsDir = mkdtempSync(join(tmpdir(), 'ktstr-events-'));
     const events = new EventsFile(join(eventsDir, 'events.jsonl'));
     const reported = new Set<string>();
+    // The test processes write a failed cell's detail file next to the events file: keep those.
+    let keepEventsDir = false;
     const drain = () => {
       for (const e of events.read()) {
         if (e.kind === 'start') listener.onStart(e.name);
@@ -55,6 +57,7 @@ export async function runCells(req: RunRequest, log: vscode.OutputChannel, token
     };
     const report = (o: CellOutcome) => {
       reported.add(o.name);
+      if (o.detailFile?.startsWith(`${eventsDir}/`)) keepEventsDir = true;
       log.appendLine(`${o.name}: ${o.status}${o.error ? ` — ${o.error}` : ''}${o.skipReason ? ` (${o.skipReason})` : ''}`);
       listener.onOutcome(o);
     };
@@ -73,7 +76,8 @@ export async function runCells(req: RunRequest, log: vscode.OutputChannel, token
     };
     const finish = () => {
       clearInterval(poll);
-      rmSync(eventsDir, { recursive: true, force: true });
+      if (keepEventsDir) log.appendLine(`ktstr: failed cells' detail kept in ${eventsDir}`);
+      else rmSync(eventsDir, { recursive: true, force: true });
     };
     child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
     child.stderr.setEncoding('utf8').on('data', (c: string) => onErr(err.push(c)));
@@ -84,11 +88,11 @@ export async function runCells(req: RunRequest, log: vscode.OutputChannel, token
     });
     child.on('close', (code) => {
       drain();
-      finish();
       onErr(err.end());
       const outcomes = parseRunResults(stdout);
       if (outcomes === undefined && stdout.trim()) log.appendLine(stdout.trim());
       for (const o of outcomes ?? []) if (!reported.has(o.name)) report(o);
+      finish();
       log.appendLine(`ktstr: exit ${code}`);
       resolve(code);
     });

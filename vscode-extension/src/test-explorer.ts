@@ -128,6 +128,7 @@ export class TestExplorer implements vscode.Disposable {
         run.started(testItem);
         for (const c of g.cellItems) run.enqueued(c);
         const seen = new Set<vscode.TestItem>();
+        let cellFailed = false;
         const lcovDir = withCoverage ? mkdtempSync(join(tmpdir(), 'ktstr-lcov-')) : undefined;
         const lcovFile = lcovDir ? join(lcovDir, 'coverage.lcov') : undefined;
         const location = new vscode.Location(vscode.Uri.file(g.test.file), new vscode.Position(g.test.line, 0));
@@ -147,14 +148,16 @@ export class TestExplorer implements vscode.Disposable {
             if (!item) return;
             seen.add(item);
             counts[o.status]++;
-            run.appendOutput(cellOutcomeText(o), location, item);
-            if (o.status === 'passed') run.passed(item, o.durationMs);
-            else if (o.status === 'skipped') run.skipped(item);
-            else {
+            if (o.status === 'failed') {
+              cellFailed = true;
+              // Before the output: the editor shows one message inline per line, the first.
               const msg = new vscode.TestMessage(failureMessageText(o));
               msg.location = location;
               run.failed(item, msg, o.durationMs);
             }
+            run.appendOutput(cellOutcomeText(o), location, item);
+            if (o.status === 'passed') run.passed(item, o.durationMs);
+            else if (o.status === 'skipped') run.skipped(item);
           },
         });
         for (const c of g.cellItems) {
@@ -166,6 +169,8 @@ export class TestExplorer implements vscode.Disposable {
           rmSync(lcovDir, { recursive: true, force: true });
         }
         if (code === 0) run.passed(testItem);
+        // The cells' own messages say why, at the same line; the editor would show only one there.
+        else if (cellFailed) run.failed(testItem, []);
         else run.failed(testItem, new vscode.TestMessage(`ktstr test exited with ${code}`));
       }
     } finally {
