@@ -39,6 +39,7 @@ export { QemuVm, QEMU_BINARY } from './vm/qemu-backend.js';
 export { reapStaleRamFiles, runAllTeardowns } from './vm/teardown.js';
 export { cleanBaseImages, baseImage } from './initramfs/guest-image.js';
 export { includePaths } from './initramfs/include-paths.js';
+export { exportTest, verifyExport, type ExportedRunfile } from './export/export-test.js';
 export { checkKernelImage, kernelImageKind } from './kernel/image-check.js';
 export { listSnapshots, cleanSnapshots, snapshotsDir, type SnapshotMeta } from './snapshot/snapshot-store.js';
 export { cacheRoot } from './paths.js';

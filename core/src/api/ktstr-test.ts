@@ -22,7 +22,7 @@ import { QEMU_BINARY } from '../vm/qemu-backend.js';
 import { type Accel, chooseAccel } from '../vm/accel.js';
 import { checkGates, GATE_FIELDS, type PerfModeOptions, type TestGates } from '../gauntlet/gates.js';
 import { budgetFromEnv, type DeclaredTest, type PlanEntry, planRun } from '../gauntlet/plan.js';
-import { discoveryMode, recordBody, recordDeclaration } from '../gauntlet/registry.js';
+import { discoveryMode, recordBody, recordDeclaration, recordOptions } from '../gauntlet/registry.js';
 import { currentJobPlan } from '../gauntlet/plan-file.js';
 import { exitWhenOrphaned } from '../gauntlet/orphan-watch.js';
 import { readDurations, recordDuration } from '../gauntlet/durations.js';
@@ -140,6 +140,7 @@ export function ktstrTest(name: string, options: KtstrTestOptions, body: KtstrTe
   if (discoveryMode()) {
     recordDeclaration(decl);
     recordBody(name, body);
+    recordOptions(name, options ?? {});
     return;
   }
   const job = currentJobPlan();

@@ -34,6 +34,18 @@ export function declaredBody(name: string): unknown {
   return (globalThis as BodyHolder)[BODIES]?.get(name);
 }
 
+const OPTIONS = Symbol.for('ktstr.declaredOptions');
+type OptionsHolder = { [OPTIONS]?: Map<string, unknown> };
+
+/** Keeps a declared test's options (its scheduler declaration with the binary) in this process, for `ktstr export`. */
+export function recordOptions(name: string, options: unknown): void {
+  ((globalThis as OptionsHolder)[OPTIONS] ??= new Map()).set(name, options);
+}
+
+export function declaredOptions(name: string): unknown {
+  return (globalThis as OptionsHolder)[OPTIONS]?.get(name);
+}
+
 export function takeDeclarations(): DeclaredTest[] {
   const g = globalThis as Holder;
   const out = g[KEY] ?? [];
