@@ -88,3 +88,4 @@ export { withReplicas, replicaName, cellNameOfEntry } from './gauntlet/replicas.
 export { testThresholds, type TestThresholds } from './stats/test-thresholds.js';
 // BTF of a vmlinux or a BPF object: types, member offsets, global variables (docs/monitor.md).
 export * as btf from './monitor/btf/index.js';
+export { scenarioCellRecord, storeScenarioRun } from './stats/scenario-run.js';

@@ -179,7 +179,7 @@ function renderComparison(c: Comparison, sides: { a: string; b: string }): strin
     for (const m of p.metrics) {
       const spread = (v: number | null, s: number) => `${fmt(v)}${s > 0 ? ` ±${fmt(s / 2)}` : ''}`;
       const mark = m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'improved' ? 'improved' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? 'no thresholds' : '';
-      rows.push([`  ${m.metric}`, spread(m.a, m.aSpread), spread(m.b, m.bSpread), signed(m.delta), m.relativePercent === null ? '-' : signed(Math.round(m.relativePercent * 10) / 10, '%'), mark]);
+      rows.push([`  ${m.metric}`, spread(m.a, m.aSpread), spread(m.b, m.bSpread), signed(m.delta), m.relativePercent === null ? '-' : `${m.relativePercent > 0 ? '+' : ''}${m.relativePercent.toFixed(1)}%`, mark]);
     }
   }
   if (rows.length) out.push(table(['pair / metric', 'A', 'B', 'delta', 'delta %', ''], rows).replace(/ +$/gm, ''));

@@ -1,5 +1,6 @@
 /** `ktstr test --scenario group/name`: one canned scenario as a cell; the decisions are in core. */
-import { runNamedScenario } from '@ktstr/core';
+import { relative } from 'node:path';
+import { runNamedScenario, storeScenarioRun } from '@ktstr/core';
 import { printJson, progress } from '../output.js';
 
 export interface ScenarioCommandOptions {
@@ -9,17 +10,22 @@ export interface ScenarioCommandOptions {
   scheduler?: string;
   json?: boolean;
   'cold-boot'?: boolean;
+  /** Where the cell is stored as a run (resolved by the caller). */
+  runsDir?: string;
 }
 
 export async function runScenarioCommand(opts: ScenarioCommandOptions): Promise<void> {
   if (opts['cold-boot']) process.env.KTSTR_COLD_BOOT = '1';
-  const { id, result, ok, problem } = await runNamedScenario({
+  const startedAt = new Date().toISOString();
+  const started = performance.now();
+  const run = await runNamedScenario({
     scenario: String(opts.scenario),
     topology: opts.topology,
     kernel: opts.kernel,
     scheduler: opts.scheduler,
     log: progress,
   });
+  const { id, result, ok, problem } = run;
   if (opts.json) {
     printJson({ scenario: id, ok, problem: problem ?? null, result });
   } else {
@@ -32,5 +38,15 @@ export async function runScenarioCommand(opts: ScenarioCommandOptions): Promise<
       process.stdout.write(`  step ${s.name}: iterations ${s.metrics.totalIterations}, spread ${s.metrics.worstSpread.toFixed(3)}, gap ${s.metrics.worstGapMs.toFixed(1)} ms\n`);
     }
   }
-  process.exitCode = ok ? 0 : 1;
+  let code = ok ? 0 : 1;
+  if (opts.runsDir) {
+    try {
+      const stored = await storeScenarioRun(opts.runsDir, run, startedAt, performance.now() - started);
+      progress(`stored run ${stored.id} in ${relative(process.cwd(), stored.dir) || stored.dir}`);
+    } catch (e) {
+      progress(`could not store the run in ${opts.runsDir}: ${(e as Error).message}`);
+      code = 2;
+    }
+  }
+  process.exitCode = code;
 }

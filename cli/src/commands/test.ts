@@ -171,20 +171,21 @@ export function registerTestCommand(prog: Sade): void {
     .action(action(async (first: string | undefined, opts: TestFlags & { _: string[] }) => {
       const paths = [first, ...opts._].filter((p): p is string => typeof p === 'string');
       checkScenarioFlags(opts, paths);
-      if (opts.scenario) return runScenarioCommand({ ...opts, kernel: Array.isArray(opts.kernel) ? opts.kernel[0] : opts.kernel });
+      const runsDir = runsDirFrom(opts['runs-dir'], process.cwd());
+      if (opts.scenario) return runScenarioCommand({ ...opts, kernel: Array.isArray(opts.kernel) ? opts.kernel[0] : opts.kernel, runsDir });
       const kernelSpecs = asList(opts.kernel);
       if (opts.list) {
         printList(planFromFlags(paths, opts, kernelLabelsForListing(kernelSpecs)), opts.json === true);
         return;
       }
       const { run, kernels, jobs, cpuCap } = await prepareRun(paths, opts);
-      const { code } = await runPlan(run, kernels, { jobs, cpuCap, opts, runsDir: runsDirFrom(opts['runs-dir'], process.cwd()) });
+      const { code } = await runPlan(run, kernels, { jobs, cpuCap, opts, runsDir });
       process.exitCode = code;
     }));
 }
 
 /** Flags of a planned run that a single `--scenario` cell has no use for. */
-const NOT_FOR_SCENARIO = ['filter', 'gauntlet', 'budget', 'shard', 'jobs', 'cpu-cap', 'list', 'reporter', 'verbose', 'repeat', 'runs-dir'] as const;
+const NOT_FOR_SCENARIO = ['filter', 'gauntlet', 'budget', 'shard', 'jobs', 'cpu-cap', 'list', 'reporter', 'verbose', 'repeat'] as const;
 
 /** `--scenario` runs one cell, test files run planned cells: a flag of the other mode would be silently ignored. */
 function checkScenarioFlags(opts: TestFlags, paths: readonly string[]): void {

@@ -36,6 +36,8 @@ export interface RunNamedResult {
   /** The default verdict: the scheduler stayed attached and every worker made progress. */
   ok: boolean;
   problem?: string;
+  /** The scheduler it ran (undefined: the kernel's own), so a stored run can record which build. */
+  scheduler?: SchedulerDecl;
 }
 
 export function schedulerFromArg(arg: string | undefined): SchedulerDecl | undefined {
@@ -83,9 +85,9 @@ export async function runNamedScenario(o: RunNamedOptions): Promise<RunNamedResu
     const result = await vm.runScenario(entry.build(), { allowSchedulerExit: true });
     try {
       result.expect.noStall();
-      return { id: plan.id, result, ok: true };
+      return { id: plan.id, result, ok: true, ...(plan.scheduler ? { scheduler: plan.scheduler } : {}) };
     } catch (e) {
-      return { id: plan.id, result, ok: false, problem: (e as Error).message };
+      return { id: plan.id, result, ok: false, problem: (e as Error).message, ...(plan.scheduler ? { scheduler: plan.scheduler } : {}) };
     }
   } finally {
     await vm.destroy();
