@@ -32,7 +32,7 @@ const TITLES: Record<string, string> = {
 export function fmt(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '-';
   const a = Math.abs(v);
-  if (a === 0) return '0';
+  if (Number.isInteger(v)) return String(v);
   if (a >= 1000) return v.toFixed(0);
   if (a >= 10) return v.toFixed(1);
   if (a >= 0.01) return v.toFixed(3);

@@ -83,3 +83,14 @@ test('the runs directory: flag, then KTSTR_RUNS_DIR, then .ktstr/runs in the pro
   assert.equal(runsDirFrom('/x', '/p', { KTSTR_RUNS_DIR: 'r' }), '/x');
   assert.notEqual(cellFileName('a/b'), cellFileName('a_b'));
 });
+
+test('a merge of stored runs keeps each cell\'s timeline and workers', async () => {
+  const runs = mkdtempSync(join(tmpdir(), 'ktstr-runs-'));
+  const staging = startRun(runs);
+  writeCellExtras(staging, 'x/p/k', { timeline: [], workers: [], schedulerExit: null, accel: 'kvm' });
+  const first = await storeRun({ runsDir: runs, staging, results: results([rec('x/p/k')]), commit: null, source: 'test' });
+  const merged = await storeRun({ runsDir: runs, results: readRunResults(first.dir), commit: null, source: 'merge', detailDirs: [first.dir] });
+  const [row] = await readRunCells(merged.dir);
+  assert.equal(JSON.parse(readFileSync(join(merged.dir, row!.detail!), 'utf8')).accel, 'kvm');
+  assert.equal(readRunMeta(merged.dir).source, 'merge');
+});
