@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nativeArtifacts } from '@ktstr/native';
 import { skipReason } from '../vm/cell-env.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -18,12 +19,18 @@ let dir = '';
 let cases = '';
 const PASSING = 'export pinned halves progress';
 const FAILING = 'export impossible iteration count';
+const SCHEDULED = 'export under the fixture scheduler';
 
 before(() => {
   dir = mkdtempSync(join(root, 'test', 'e2e', '.export-'));
   cases = join(dir, 'export-cases.ts');
-  writeFileSync(cases, `import { ktstrTest, cgroup, cpuset, hold, work } from '@ktstr/core';
+  writeFileSync(cases, `import { declareScheduler, ktstrTest, cgroup, cpuset, hold, work } from '@ktstr/core';
 const topology = { numaNodes: 1, llcs: 2, coresPerLlc: 2, threadsPerCore: 1 };
+const scheduler = declareScheduler({ name: 'scx-ktstr', binary: ${JSON.stringify(nativeArtifacts.fixtureScheduler)}, topology });
+ktstrTest(${JSON.stringify(SCHEDULED)}, { scheduler, durationMs: 1500 }, async (vm) => {
+  const r = await vm.run([cgroup('a', { workers: 2, work: work.spinWait() })], hold.fraction(1));
+  r.expect.noStall();
+});
 ktstrTest(${JSON.stringify(PASSING)}, { topology, durationMs: 1500 }, async (vm) => {
   const r = await vm.run([
     cgroup('a', { cpuset: cpuset.llc(0), workers: 2, work: work.spinWait() }),
@@ -121,6 +128,23 @@ test('a machine of another shape is refused with exit 2 and what differs, before
   assert.match(t.verdict.reason, /topology mismatch: this machine has 1 NUMA node\(s\), 1 LLC\(s\), 2 online CPU\(s\), 1 thread\(s\) per core; the test was exported for 1n2l2c1t/);
   assert.match(t.verdict.reason, /--topology 1n1l2c1t/);
   assert.equal(t.messages.trim(), '', 'the agent must not have run');
+});
+
+test('with --start-scheduler the packaged scheduler (and its libraries) runs the test; without it and none active, exit 2', { skip: skipReason, timeout: 600_000 }, () => {
+  const runfile = exportRunfile(SCHEDULED);
+  const name = runfile.split('/').pop()!;
+  const r = ktstr(['shell', '--topology', '1n2l2c1t', '--include-files', runfile, '--json', '--exec',
+    `sh /bin/${name} --start-scheduler; echo "@@status $?"; sh /bin/${name}; echo "@@status $?"`]);
+  assert.equal(r.status, 0, r.stderr);
+  // Each runfile prints one JSON line, then the exec prints its status.
+  const [started, startedStatus, plain, plainStatus] = (JSON.parse(r.stdout).stdout as string).trim().split('\n');
+  assert.equal(startedStatus, '@@status 0', started);
+  const v = JSON.parse(started!);
+  assert.equal(v.verdict, 'pass');
+  assert.equal(v.scheduler, 'scx-ktstr');
+  assert.deepEqual(v.checks, [{ check: 'noStall', ok: true }]);
+  assert.equal(plainStatus, '@@status 2', plain);
+  assert.match(JSON.parse(plain!).reason, /the test is for the sched_ext scheduler scx-ktstr, and none is active here .*--start-scheduler/);
 });
 
 test('export refuses an unknown test, naming the ones it found, and a bad --scheduler-binary', () => {

@@ -51,7 +51,7 @@ function samples(st, cg, only,    i, k, n) {
   }
 }
 function failed(msg) { FAILMSG = msg; return 0 }
-function evaluate(c,    t, st, cg, a1, a2, i, j, tot, lo, hi, g, s, o, r, k, checked, name) {
+function evaluate(c,    t, st, cg, a1, a2, i, j, tot, lo, hi, g, s, o, r, k, checked, name, ng) {
   split(CHECK[c], t, " "); name = t[2]; st = t[3]; cg = t[4]; a1 = t[5]; a2 = (6 in t) ? t[6] : ""
   if (a1 == "none") a1 = ""
   if (cg != "*" && !(cg in CGSEEN)) return failed(where(st, "*") "no workers of cgroup " cg " reported")
@@ -78,7 +78,10 @@ function evaluate(c,    t, st, cg, a1, a2, i, j, tot, lo, hi, g, s, o, r, k, che
     samples(st, cg, ""); tot = 0
     for (i = 1; i <= NS; i++) tot += (name == "iterationsAtLeast" ? SIT[i] : SMIG[i])
     if (name == "iterationsAtLeast" && tot < a1 + 0) return failed(W "total iterations " tot " < " a1)
-    if (name == "migrationsBelow" && tot >= a1 + 0) return failed(W tot " migrations >= " a1)
+    if (name == "migrationsBelow" && tot >= a1 + 0) {
+      j = 0; for (i = 1; i <= NS; i++) if (j == 0 || SMIG[i] > SMIG[j]) j = i
+      return failed(W tot " migrations >= " a1 (j ? " (most: " who(SC[j], SI[j]) " with " SMIG[j] ")" : ""))
+    }
     if (name == "migrationsAtLeast" && tot < a1 + 0) return failed(W tot " migrations < " a1)
     return 1
   }
@@ -88,9 +91,11 @@ function evaluate(c,    t, st, cg, a1, a2, i, j, tot, lo, hi, g, s, o, r, k, che
     return 1
   }
   if (name == "spreadBelow") {
-    samples(st, cg, ""); delete G
-    for (i = 1; i <= NS; i++) G[SC[i]] = 1
-    for (g in G) {
+    # Cgroups in the order their first worker comes, as expect.ts goes through them.
+    samples(st, cg, ""); delete G; ng = 0
+    for (i = 1; i <= NS; i++) if (!(SC[i] in G)) { G[SC[i]] = 1; GORD[++ng] = SC[i] }
+    for (k = 1; k <= ng; k++) {
+      g = GORD[k]
       lo = -1; hi = -1; j = 0
       for (i = 1; i <= NS; i++) if (SC[i] == g) { j++; if (lo < 0 || SRUN[i] < SRUN[lo]) lo = i; if (hi < 0 || SRUN[i] > SRUN[hi]) hi = i }
       if (j < 2 || SRUN[hi] <= 0) continue
@@ -189,15 +194,15 @@ END {
     out = out (c > 1 ? "," : "") "{\"check\":\"" t[2] "\"" (t[3] != "*" ? ",\"step\":\"" jesc(t[3]) "\"" : "") (t[4] != "*" ? ",\"cgroup\":\"" jesc(t[4]) "\"" : "") ",\"ok\":" (ok ? "true" : "false") (ok ? "" : ",\"message\":\"" jesc(FAILMSG) "\"") "}"
   }
   tot = 0; gap = 0; mig = 0
-  ws = ""
+  wjson = ""
   for (i = 1; i <= NW; i++) {
     tot += WIT[i]; mig += WMIG[i]; if (WGAP[i] > gap) gap = WGAP[i]
-    ws = ws (i > 1 ? "," : "") "{\"cgroup\":\"" WC[i] "\",\"index\":" WI[i] ",\"iterations\":" WIT[i] ",\"run_ns\":" WRUN[i] ",\"migrations\":" WMIG[i] ",\"max_gap_us\":" WGAP[i] ",\"cpus\":[" WCPU[i] "]}"
+    wjson = wjson (i > 1 ? "," : "") "{\"cgroup\":\"" WC[i] "\",\"index\":" WI[i] ",\"iterations\":" WIT[i] ",\"run_ns\":" WRUN[i] ",\"migrations\":" WMIG[i] ",\"max_gap_us\":" WGAP[i] ",\"cpus\":[" WCPU[i] "]}"
   }
   printf "{\"verdict\":\"%s\"", verdict
   if (reason != "") printf ",\"reason\":\"%s\"", jesc(reason)
   printf ",\"checks\":[%s]", out
-  printf ",\"metrics\":{\"totalIterations\":%d,\"worstGapMs\":%.3f,\"totalMigrations\":%d,\"workers\":[%s]}", tot, gap / 1000, mig, ws
+  printf ",\"metrics\":{\"totalIterations\":%d,\"worstGapMs\":%.3f,\"totalMigrations\":%d,\"workers\":[%s]}", tot, gap / 1000, mig, wjson
   printf "}\n"
   if (verdict != "pass") exit 1
   exit 0
