@@ -172,7 +172,10 @@ const opt = (v: unknown) => (v === undefined ? undefined : String(v));
 
 function renderComparison(c: Comparison, sides: { a: string; b: string }): string {
   const out: string[] = [`A: ${sides.a}\nB: ${sides.b}\n`];
-  out.push(c.differing.length ? `comparing ${c.differing.join(', ')} (cells paired on everything else)\n` : 'A and B share every dimension (an A/A comparison)\n');
+  const empty = (s: Comparison['a']) => s.passed + s.failed + s.skipped === 0;
+  if (!empty(c.a) && !empty(c.b)) {
+    out.push(c.differing.length ? `comparing ${c.differing.join(', ')} (cells paired on everything else)\n` : 'A and B share every dimension (an A/A comparison)\n');
+  }
   const rows: string[][] = [];
   for (const p of c.pairs) {
     rows.push([`${p.label}  [${p.aCells} vs ${p.bCells} cell(s)]`, '', '', '', '', '']);
@@ -185,6 +188,9 @@ function renderComparison(c: Comparison, sides: { a: string; b: string }): strin
   if (rows.length) out.push(table(['pair / metric', 'A', 'B', 'delta', 'delta %', ''], rows).replace(/ +$/gm, ''));
   if (c.onlyA.length) out.push(`only in A (${c.onlyA.length}): ${c.onlyA.slice(0, 10).join(', ')}${c.onlyA.length > 10 ? ', ...' : ''}\n`);
   if (c.onlyB.length) out.push(`only in B (${c.onlyB.length}): ${c.onlyB.slice(0, 10).join(', ')}${c.onlyB.length > 10 ? ', ...' : ''}\n`);
+  for (const [name, s] of [['A', c.a], ['B', c.b]] as const) {
+    if (empty(s)) out.push(`side ${name} has no cells: check its run and its --${name.toLowerCase()}-kernel/--${name.toLowerCase()}-scheduler, --kernel, --scheduler and --filter\n`);
+  }
   const side = (s: Comparison['a']) => `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unpaired} unpaired`;
   const regressedPairs = c.pairs.filter((p) => p.regressed).length;
   out.push(`${c.pairs.length} pair(s): ${c.regressions} regression(s) in ${regressedPairs} pair(s), ${c.improvements} improvement(s), `
