@@ -50,6 +50,28 @@
  *                costs throughput; under emulation (TCG) a spinning vCPU also
  *                takes host time from the others, which amplifies the effect.
  *                The loader caps D at MAX_DISPATCH_DELAY_US.
+ *
+ * verifier_reject
+ *                Makes ops.init() walk a map value past its end, so the
+ *                verifier rejects the program and the load fails with the
+ *                verifier log on stderr: the fixture for `ktstr verifier`'s
+ *                report of a rejected scheduler. The walk is a loop the
+ *                compiler must not unroll, so the log shows the same loop
+ *                body once per iteration, as real rejections of loops do.
+ *                Off (0), the verifier prunes the loop as dead code.
+ *
+ * Host knob (in .bss, not rodata: the verifier keeps the code it guards, and
+ * the host monitor writes it into guest memory while the scheduler runs):
+ *
+ * host_delay_us  Like dispatch_delay_us, but read on every decision, so a
+ *                write from outside the guest changes the scheduler's
+ *                behaviour mid-run: delays start (nr_delayed, delayed_ns
+ *                grow) and wakeup latency grows, with no reload. Values
+ *                above MAX_DISPATCH_DELAY_US are capped.
+ *
+ * Counters kept in maps other than .bss, for the monitor's map walks: the
+ * per-CPU array pcpu_stats (enqueues and dispatches by the CPU that made
+ * them) and the hash wake_cpus (CPU -> direct inserts into its local DSQ).
  */
 #include <scx/common.bpf.h>
 
@@ -66,6 +88,10 @@ const volatile u64 error_after;
 const volatile u64 exit_after_ms;
 const volatile u64 dispatch_delay_us;
 const volatile char stall_comm[KTSTR_COMM_LEN];
+const volatile u32 verifier_reject;
+
+/* Written by the host (see "Host knob" above); volatile so every use reloads it. */
+volatile u64 host_delay_us;
 
 /*
  * Counters, read by the loader through the mmapped .bss for the -v stats
@@ -82,6 +108,39 @@ u64 delayed_ns;		/* total time spent in those delays */
 static u64 vtime_now;
 
 UEI_DEFINE(uei);
+
+struct pcpu_stats {
+	u64 enqueues;
+	u64 dispatches;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct pcpu_stats);
+} pcpu_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, u32);
+	__type(value, u64);
+} wake_cpus SEC(".maps");
+
+/* Only read by the verifier_reject walk. */
+struct reject_slots {
+	u64 slots[8];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct reject_slots);
+} reject_probe SEC(".maps");
+
+u64 reject_sum;
 
 struct exit_timer {
 	struct bpf_timer timer;
@@ -116,6 +175,12 @@ static bool is_stall_target(const struct task_struct *p)
 static void count_enqueue(void)
 {
 	u64 n = __sync_fetch_and_add(&nr_enqueued, 1) + 1;
+	struct pcpu_stats *ps;
+	u32 key = 0;
+
+	ps = bpf_map_lookup_elem(&pcpu_stats, &key);
+	if (ps)
+		ps->enqueues++;
 
 	if (error_after && n == error_after)
 		scx_bpf_error("ktstr: error knob fired after %llu enqueues", n);
@@ -140,6 +205,30 @@ static void spin_us(u64 us)
 	__sync_fetch_and_add(&delayed_ns, elapsed);
 }
 
+/* The delay of one dispatch decision: the load-time knob, else the host's. */
+static u64 decision_delay_us(void)
+{
+	u64 us;
+
+	if (dispatch_delay_us)
+		return dispatch_delay_us;
+	us = host_delay_us;
+	return us > MAX_DISPATCH_DELAY_US ? MAX_DISPATCH_DELAY_US : us;
+}
+
+/* Count a direct insert into @cpu's local DSQ in wake_cpus. */
+static void count_wake_cpu(s32 cpu)
+{
+	u32 key = cpu;
+	u64 one = 1, *n;
+
+	n = bpf_map_lookup_elem(&wake_cpus, &key);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&wake_cpus, &key, &one, BPF_NOEXIST);
+}
+
 s32 BPF_STRUCT_OPS(ktstr_select_cpu, struct task_struct *p, s32 prev_cpu,
 		   u64 wake_flags)
 {
@@ -153,10 +242,13 @@ s32 BPF_STRUCT_OPS(ktstr_select_cpu, struct task_struct *p, s32 prev_cpu,
 	 * Stall targets must reach ops.enqueue() to be parked.
 	 */
 	if (is_idle && !is_stall_target(p)) {
-		if (dispatch_delay_us)
-			spin_us(dispatch_delay_us);
+		u64 delay = decision_delay_us();
+
+		if (delay)
+			spin_us(delay);
 		count_enqueue();
 		__sync_fetch_and_add(&nr_direct, 1);
+		count_wake_cpu(cpu);
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, SCX_SLICE_DFL, 0);
 	}
 
@@ -187,16 +279,25 @@ void BPF_STRUCT_OPS(ktstr_enqueue, struct task_struct *p, u64 enq_flags)
 
 void BPF_STRUCT_OPS(ktstr_dispatch, s32 cpu, struct task_struct *prev)
 {
+	u64 delay = decision_delay_us();
+
 	/* STALL_DSQ is deliberately never consumed. */
-	if (dispatch_delay_us) {
+	if (delay) {
 		/* Only delay real work, not every trip through the idle loop. */
 		if (scx_bpf_dsq_nr_queued(SHARED_DSQ) <= 0)
 			return;
-		spin_us(dispatch_delay_us);
+		spin_us(delay);
 	}
 
-	if (scx_bpf_dsq_move_to_local(SHARED_DSQ, 0))
+	if (scx_bpf_dsq_move_to_local(SHARED_DSQ, 0)) {
+		struct pcpu_stats *ps;
+		u32 key = 0;
+
 		__sync_fetch_and_add(&nr_dispatched, 1);
+		ps = bpf_map_lookup_elem(&pcpu_stats, &key);
+		if (ps)
+			ps->dispatches++;
+	}
 }
 
 void BPF_STRUCT_OPS(ktstr_running, struct task_struct *p)
@@ -234,11 +335,37 @@ static int exit_timer_fn(void *map, int *key, struct bpf_timer *timer)
 	return 0;
 }
 
+/*
+ * The verifier_reject walk: reads slot i of reject_probe's value for i up to
+ * verifier_reject, past the 8 slots there are. Addressed through a byte
+ * pointer, so the compiler has no array bound to reason from and keeps every
+ * iteration for the verifier to reject.
+ */
+static void reject_walk(void)
+{
+	struct reject_slots *v;
+	u8 *base;
+	u32 key = 0, i;
+	u64 sum = 0;
+
+	v = bpf_map_lookup_elem(&reject_probe, &key);
+	if (!v)
+		return;
+	base = (u8 *)v;
+#pragma clang loop unroll(disable)
+	for (i = 0; i < verifier_reject; i++)
+		sum += *(u64 *)(base + i * sizeof(u64));
+	reject_sum = sum;
+}
+
 s32 BPF_STRUCT_OPS_SLEEPABLE(ktstr_init)
 {
 	struct exit_timer *et;
 	u32 key = 0;
 	s32 ret;
+
+	if (verifier_reject)
+		reject_walk();
 
 	ret = scx_bpf_create_dsq(SHARED_DSQ, -1);
 	if (ret) {

@@ -70,6 +70,9 @@ static const char help_fmt[] =
 "  --exit-after-ms T      exit cleanly (scx_bpf_exit) after T ms\n"
 "  --dispatch-delay-us D  busy-wait D us (max %d) in every dispatch\n"
 "                         decision (select_cpu and dispatch)\n"
+"  --verifier-reject N    make ops.init() read N slots of an 8-slot map\n"
+"                         value, so N > 8 is rejected by the verifier\n"
+"                         (its log goes to stderr)\n"
 "  -v, --verbose          print a stats line every second\n"
 "      --libbpf-debug     print libbpf debug messages\n"
 "  -h, --help             display this help and exit\n"
@@ -82,6 +85,7 @@ struct config {
 	uint64_t exit_after_ms;
 	uint64_t dispatch_delay_us;
 	uint32_t timeout_ms;
+	uint32_t verifier_reject;
 	char stall_comm[KTSTR_COMM_LEN];
 	bool verbose;
 	bool libbpf_debug;
@@ -147,6 +151,7 @@ enum {
 	OPT_TIMEOUT_MS,
 	OPT_EXIT_AFTER_MS,
 	OPT_DISPATCH_DELAY_US,
+	OPT_VERIFIER_REJECT,
 	OPT_LIBBPF_DEBUG,
 };
 
@@ -158,6 +163,7 @@ static void parse_args(int argc, char **argv)
 		{ "timeout-ms",		required_argument, NULL, OPT_TIMEOUT_MS },
 		{ "exit-after-ms",	required_argument, NULL, OPT_EXIT_AFTER_MS },
 		{ "dispatch-delay-us",	required_argument, NULL, OPT_DISPATCH_DELAY_US },
+		{ "verifier-reject",	required_argument, NULL, OPT_VERIFIER_REJECT },
 		{ "verbose",		no_argument,	   NULL, 'v' },
 		{ "libbpf-debug",	no_argument,	   NULL, OPT_LIBBPF_DEBUG },
 		{ "help",		no_argument,	   NULL, 'h' },
@@ -199,6 +205,12 @@ static void parse_args(int argc, char **argv)
 		case OPT_DISPATCH_DELAY_US:
 			if (!parse_u64(optarg, 0, MAX_DISPATCH_DELAY_US, &cfg.dispatch_delay_us))
 				goto bad;
+			break;
+		case OPT_VERIFIER_REJECT:
+			/* The loop must stay short enough to verify at all. */
+			if (!parse_u64(optarg, 1, 64, &v))
+				goto bad;
+			cfg.verifier_reject = v;
 			break;
 		case 'v':
 			cfg.verbose = true;
@@ -298,6 +310,7 @@ restart:
 	skel->rodata->error_after = cfg.error_after;
 	skel->rodata->exit_after_ms = cfg.exit_after_ms;
 	skel->rodata->dispatch_delay_us = cfg.dispatch_delay_us;
+	skel->rodata->verifier_reject = cfg.verifier_reject;
 	memcpy((char *)skel->rodata->stall_comm, cfg.stall_comm,
 	       sizeof(cfg.stall_comm));
 	skel->struct_ops.ktstr_ops->timeout_ms = cfg.timeout_ms;

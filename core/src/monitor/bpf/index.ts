@@ -1,0 +1,10 @@
+export { BpfState, type HashEntry, type MapRef } from './bpf-state.js';
+export { bpfOffsets, type BpfOffsets } from './offsets.js';
+export { listMaps, readMap, mapFlagNames, type BpfMapInfo } from './maps.js';
+export { listPrograms, readProgram, bpfStatsEnabled, type BpfProgInfo } from './programs.js';
+export { readGuestBtf } from './map-btf.js';
+export { decodeValue, type BpfValue } from './decode.js';
+export { encodeValue, type WritableValue } from './encode.js';
+export { arrayElementAddress, percpuElementAddresses } from './array.js';
+export { hashEntries, type HashWalk, type RawHashEntry } from './hash.js';
+export { writeVirtual } from './write.js';
