@@ -11,6 +11,9 @@ import type { Symbols } from './symbols.js';
 import { Translator } from './translate.js';
 import { perCpuSymbol } from './helpers/percpu.js';
 import { Unavailable } from './unavailable.js';
+import type { Btf } from './btf/btf.js';
+import { globalVariable } from './btf/variables.js';
+import { KObject, typeIdOf } from './object.js';
 
 export class KernelProgram {
   private constructor(
@@ -21,6 +24,15 @@ export class KernelProgram {
     readonly image: KernelImage,
     readonly layout?: RamLayout,
   ) {}
+
+  /** The kernel's BTF (kernel-btf.ts), which typed objects need; set once with useBtf. */
+  btf: Btf | undefined;
+
+  /** Gives the program the kernel's types, for object() and the helpers that read structs. */
+  useBtf(btf: Btf): this {
+    this.btf = btf;
+    return this;
+  }
 
   /** Maps a VM's RAM files (QemuVm/CellVm `ramNodes`) and finds the kernel in them. */
   static open(ramNodes: readonly NodeRam[], linked: Symbols, options: { writable?: boolean } = {}): KernelProgram | Unavailable {
@@ -46,6 +58,42 @@ export class KernelProgram {
   /** The address of per-CPU variable `name` on `cpu` (`perCpu('runqueues', 1)` is CPU 1's rq). */
   perCpu(name: string, cpu: number): bigint | Unavailable {
     return perCpuSymbol(this.translator, this.symbols, name, cpu);
+  }
+
+  /**
+   * The kernel global `name` as a typed object, like drgn's `prog['runqueues']`. Its type is
+   * `type` (a spelling like 'struct scx_sched *', or a BTF id) or, when omitted, the type of its
+   * BTF variable (vmlinux describes only per-CPU variables; give the type of any other global).
+   */
+  object(name: string, type?: string | number): KObject | Unavailable {
+    const va = this.address(name);
+    if (va instanceof Unavailable) return va;
+    return this.#typed(name, va, name, type);
+  }
+
+  /** Per-CPU variable `name` on `cpu` as a typed object: `perCpuObject('runqueues', 1)` is CPU 1's struct rq. */
+  perCpuObject(name: string, cpu: number, type?: string | number): KObject | Unavailable {
+    const va = this.perCpu(name, cpu);
+    if (va instanceof Unavailable) return va;
+    return this.#typed(name, va, `${name}[cpu ${cpu}]`, type);
+  }
+
+  /** An object of a type at an address: `at(p, 'struct task_struct')`. */
+  objectAt(address: bigint, type: string | number, expression?: string): KObject | Unavailable {
+    return this.#typed(undefined, address, expression ?? `*(${typeof type === 'string' ? type : `type ${type}`} *)0x${address.toString(16)}`, type);
+  }
+
+  #typed(variable: string | undefined, va: bigint, expression: string, type: string | number | undefined): KObject | Unavailable {
+    const btf = this.btf;
+    if (btf === undefined) return new Unavailable(`${expression}: the program has no BTF (KernelProgram.useBtf)`);
+    let id: number | Unavailable;
+    if (typeof type === 'number') id = type;
+    else if (type !== undefined) id = typeIdOf(btf, type);
+    else {
+      const v = variable === undefined ? undefined : globalVariable(btf, variable);
+      id = v?.found ? v.type : new Unavailable(`${expression}: no BTF variable ${variable}; give its type`);
+    }
+    return id instanceof Unavailable ? id : new KObject(this, btf, va, id, expression);
   }
 
   readU32(va: bigint): number | Unavailable {
