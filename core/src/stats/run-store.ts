@@ -66,13 +66,13 @@ export function cellNameOf(r: CellRecord): string {
 }
 
 /** The Parquet row of a record. */
-export function storedCellOf(r: CellRecord, run: string, commit: string | null): StoredCell {
+export function storedCellOf(r: CellRecord, run: string, commit: string | null, file = cellFileName(r.name)): StoredCell {
   const metrics: Record<string, number | null> = {};
   for (const [k, v] of Object.entries(r.metrics?.run ?? {})) metrics[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
   return {
     run, name: r.name, cell: cellNameOf(r), test: r.test, preset: r.preset, topology: r.topology, kernel: r.kernel, scheduler: r.scheduler,
     schedulerHash: r.schedulerHash ?? null, schedulerArgs: JSON.stringify(r.schedulerArgs ?? []), scenario: r.scenario ?? null,
-    replica: r.replica ?? 1, status: r.status, reason: r.reason ?? null, durationMs: r.durationMs, commit, detail: `cells/${cellFileName(r.name)}`, metrics,
+    replica: r.replica ?? 1, status: r.status, reason: r.reason ?? null, durationMs: r.durationMs, commit, detail: `cells/${file}`, metrics,
   };
 }
 
@@ -89,11 +89,12 @@ export async function writeCellsParquet(path: string, rows: readonly StoredCell[
   const { default: pl } = await import('nodejs-polars');
   // Typed series: a column of nulls only (no cell blocked, so no wake latency) must still be a
   // number column, or the file's schema would change with the workload.
+  const [utf8, f64] = [pl.Utf8, pl.Float64];
   const series = [
-    ...TEXT_COLUMNS.map((c) => pl.Series(c, rows.map((r) => r[c]), pl.Utf8)),
+    ...TEXT_COLUMNS.map((c) => pl.Series(c, rows.map((r) => r[c]), utf8)),
     pl.Series('replica', rows.map((r) => r.replica), pl.Int32),
-    pl.Series('durationMs', rows.map((r) => r.durationMs), pl.Float64),
-    ...metricKeys(rows).map((k) => pl.Series(`run.${k}`, rows.map((r) => r.metrics[k] ?? null), pl.Float64)),
+    pl.Series('durationMs', rows.map((r) => r.durationMs), f64),
+    ...metricKeys(rows).map((k) => pl.Series(`run.${k}`, rows.map((r) => r.metrics[k] ?? null), f64)),
   ];
   const tmp = `${path}.${process.pid}.tmp`;
   pl.DataFrame(series).writeParquet(tmp);
@@ -106,7 +107,8 @@ export async function readCellsParquet(path: string): Promise<StoredCell[]> {
   const cols = Object.fromEntries(df.columns.map((c) => [c, df.getColumn(c).toArray() as unknown[]]));
   const metricCols = df.columns.filter((c) => c.startsWith('run.') && c !== 'run');
   const out: StoredCell[] = [];
-  for (let i = 0; i < df.height; i++) {
+  const height = df.height; // a call into polars each time it is read
+  for (let i = 0; i < height; i++) {
     const metrics: Record<string, number | null> = {};
     for (const c of metricCols) {
       const v = cols[c]![i];
@@ -146,16 +148,17 @@ export async function storeRun(o: StoreRunOptions): Promise<{ dir: string; id: s
     // One listing instead of a lookup per cell: a gauntlet has thousands. The files are written
     // in place, without a temporary each: the whole directory appears at once by its rename.
     const written = new Set(readdirSync(cellsDir));
-    for (const r of results.cells) {
-      const file = cellFileName(r.name);
+    const files = results.cells.map((r) => cellFileName(r.name));
+    results.cells.forEach((r, i) => {
+      const file = files[i]!;
       let extras: CellExtras = written.has(file) ? readCellExtras(staging, r.name) : {};
       for (const d of o.detailDirs ?? []) {
         if (Object.keys(extras).length > 0) break;
         extras = readCellExtras(d, r.name);
       }
       writeFileSync(join(cellsDir, file), `${JSON.stringify({ ...r, ...extrasWithoutRecord(extras as Record<string, unknown>) })}\n`);
-    }
-    await writeCellsParquet(join(staging, CELLS_PARQUET), results.cells.map((r) => storedCellOf(r, id, o.commit)));
+    });
+    await writeCellsParquet(join(staging, CELLS_PARQUET), results.cells.map((r, i) => storedCellOf(r, id, o.commit, files[i])));
     const n = (s: string) => results.cells.filter((c) => c.status === s).length;
     const meta: RunMeta = {
       version: 1, id, startedAt: results.startedAt, finishedAt: results.finishedAt, shards: results.shards, commit: o.commit,
