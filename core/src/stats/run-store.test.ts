@@ -94,3 +94,17 @@ test('a merge of stored runs keeps each cell\'s timeline and workers', async () 
   assert.equal(JSON.parse(readFileSync(join(merged.dir, row!.detail!), 'utf8')).accel, 'kvm');
   assert.equal(readRunMeta(merged.dir).source, 'merge');
 });
+
+test('monitor metrics, when a cell has them, are columns monitor.<key> and read back with the others', async () => {
+  const runs = mkdtempSync(join(tmpdir(), 'ktstr-runs-'));
+  const withMonitor = rec('m/p/k');
+  (withMonitor.metrics as unknown as { monitor: Record<string, number | null> }).monitor = { maxDsqDepth: 7, stallCount: 0, fallbackEvents: null, keepLastEvents: 2 };
+  const { dir } = await storeRun({ runsDir: runs, results: results([withMonitor, rec('n/p/k')]), commit: null, source: 'test' });
+  const { default: pl } = await import('nodejs-polars');
+  const cols = pl.readParquet(join(dir, 'cells.parquet')).columns;
+  assert.ok(cols.includes('monitor.maxDsqDepth') && cols.includes('run.worstGapMs'), cols.join(','));
+  const rows = await readRunCells(dir);
+  assert.equal(rows.find((r) => r.test === 'm')!.metrics.maxDsqDepth, 7);
+  assert.equal(rows.find((r) => r.test === 'm')!.metrics.fallbackEvents, null);
+  assert.equal(rows.find((r) => r.test === 'n')!.metrics.maxDsqDepth, null);
+});

@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { KtstrError } from '../errors.js';
 import { cellFileName, readCellExtras, writeJsonAtomic, type CellExtras } from './cell-detail.js';
-import { METRIC_KEYS } from './metric-defaults.js';
+import { METRIC_KEYS, metricDefault } from './metric-defaults.js';
 import type { CellRecord, RunResults } from './run-results.js';
 import type { StoredCell } from './stored-cell.js';
 
@@ -68,12 +68,22 @@ export function cellNameOf(r: CellRecord): string {
 /** The Parquet row of a record. */
 export function storedCellOf(r: CellRecord, run: string, commit: string | null, file = cellFileName(r.name)): StoredCell {
   const metrics: Record<string, number | null> = {};
-  for (const [k, v] of Object.entries(r.metrics?.run ?? {})) metrics[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
+  // The host monitor's numbers sit beside the run's (metrics.monitor) when it read any; both
+  // are whole-run metrics, so both become columns.
+  const monitor = (r.metrics as { monitor?: Record<string, unknown> } | undefined)?.monitor ?? {};
+  for (const [k, v] of [...Object.entries(r.metrics?.run ?? {}), ...Object.entries(monitor)]) metrics[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
   return {
     run, name: r.name, cell: cellNameOf(r), test: r.test, preset: r.preset, topology: r.topology, kernel: r.kernel, scheduler: r.scheduler,
     schedulerHash: r.schedulerHash ?? null, schedulerArgs: JSON.stringify(r.schedulerArgs ?? []), scenario: r.scenario ?? null,
     replica: r.replica ?? 1, status: r.status, reason: r.reason ?? null, durationMs: r.durationMs, commit, detail: `cells/${file}`, metrics,
   };
+}
+
+const METRIC_PREFIXES = ['run.', 'monitor.'];
+
+/** `run.worstGapMs`; the host monitor's metrics as `monitor.maxDsqDepth`, where the record keeps them. */
+export function metricColumn(key: string): string {
+  return metricDefault(key)?.monitor ? `monitor.${key}` : `run.${key}`;
 }
 
 const TEXT_COLUMNS = ['run', 'name', 'cell', 'test', 'preset', 'topology', 'kernel', 'scheduler', 'schedulerHash', 'schedulerArgs', 'scenario', 'status', 'reason', 'commit', 'detail'] as const;
@@ -94,7 +104,7 @@ export async function writeCellsParquet(path: string, rows: readonly StoredCell[
     ...TEXT_COLUMNS.map((c) => pl.Series(c, rows.map((r) => r[c]), utf8)),
     pl.Series('replica', rows.map((r) => r.replica), pl.Int32),
     pl.Series('durationMs', rows.map((r) => r.durationMs), f64),
-    ...metricKeys(rows).map((k) => pl.Series(`run.${k}`, rows.map((r) => r.metrics[k] ?? null), f64)),
+    ...metricKeys(rows).map((k) => pl.Series(metricColumn(k), rows.map((r) => r.metrics[k] ?? null), f64)),
   ];
   const tmp = `${path}.${process.pid}.tmp`;
   pl.DataFrame(series).writeParquet(tmp);
@@ -105,14 +115,14 @@ export async function readCellsParquet(path: string): Promise<StoredCell[]> {
   const { default: pl } = await import('nodejs-polars');
   const df = pl.readParquet(path);
   const cols = Object.fromEntries(df.columns.map((c) => [c, df.getColumn(c).toArray() as unknown[]]));
-  const metricCols = df.columns.filter((c) => c.startsWith('run.') && c !== 'run');
+  const metricCols = df.columns.filter((c) => METRIC_PREFIXES.some((p) => c.startsWith(p)));
   const out: StoredCell[] = [];
   const height = df.height; // a call into polars each time it is read
   for (let i = 0; i < height; i++) {
     const metrics: Record<string, number | null> = {};
     for (const c of metricCols) {
       const v = cols[c]![i];
-      metrics[c.slice(4)] = typeof v === 'number' ? v : null;
+      metrics[c.slice(c.indexOf('.') + 1)] = typeof v === 'number' ? v : null;
     }
     const t = (c: string) => str(cols[c]?.[i]);
     out.push({
