@@ -11,7 +11,7 @@ import { DEFAULT_TEST_DIRS } from '../test-files.js';
 import { asList, findTestFiles, tsLoader } from './test.js';
 
 function defaultsTable(rows: readonly MetricDefault[]): string {
-  const lines = rows.map((m) => [m.key, m.worse === 'higher' ? 'higher' : 'lower', String(m.absolute), `${m.relativePercent} %`, m.unit + (m.monitor ? ' (monitor; not yet recorded)' : '')]);
+  const lines = rows.map((m) => [m.key, m.worse === 'higher' ? 'higher' : 'lower', String(m.absolute), `${m.relativePercent} %`, m.unit + (m.monitor ? ' (host monitor)' : '')]);
   const head = ['metric', 'worse when', 'absolute', 'relative', 'unit'];
   const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   return [head, ...lines].map((l) => l.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd()).join('\n') + '\n';

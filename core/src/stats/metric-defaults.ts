@@ -6,8 +6,8 @@
  * its absolute threshold of 5 percent points is 0.05 here; every other absolute threshold is in
  * the metric's own unit (ms, µs, counts, ratios). Relative thresholds are percent of side A.
  *
- * The monitor metrics are not produced yet; they are defined so a run that carries them is
- * judged without another release of this table.
+ * The monitor metrics come from the host monitor (`metrics.monitor` of a record) and only for
+ * cells it read; a cell without them is a coverage difference, not a zero.
  */
 export interface MetricDefault {
   /** The key under `metrics.run` of a cell record, and the column `run.<key>` of cells.parquet. */
@@ -19,7 +19,7 @@ export interface MetricDefault {
   /** Smallest change in the bad direction that counts, in percent of side A's value. */
   relativePercent: number;
   unit: string;
-  /** Produced by the host monitor (not yet in any record). */
+  /** Produced by the host monitor, for the cells it read. */
   monitor?: true;
 }
 
