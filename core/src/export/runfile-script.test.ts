@@ -15,19 +15,21 @@ const isRoot = process.getuid?.() === 0;
 const hasBusybox = spawnSync('busybox', ['true']).error === undefined;
 
 /** A sysfs with `llcs` LLCs of 2 CPUs, one node, no SMT; sched_ext in `state` (undefined: none). */
-function fakeSys(name: string, llcs: number, state?: string): string {
+function fakeSys(name: string, llcs: number, state?: string, interleaved = false): string {
   const sys = join(root, name);
   const cpus = llcs * 2;
   mkdirSync(join(sys, 'devices/system/node/node0'), { recursive: true });
   mkdirSync(join(sys, 'devices/system/cpu'), { recursive: true });
+  writeFileSync(join(sys, 'devices/system/node/node0/cpulist'), `0-${cpus - 1}\n`);
   writeFileSync(join(sys, 'devices/system/cpu/online'), `0-${cpus - 1}\n`);
   for (let c = 0; c < cpus; c++) {
     const d = join(sys, `devices/system/cpu/cpu${c}`);
     mkdirSync(join(d, 'cache/index3'), { recursive: true });
     mkdirSync(join(d, 'topology'), { recursive: true });
     writeFileSync(join(d, 'cache/index3/level'), '3\n');
+    // Interleaved: LLC 0 is CPUs 0,2 and LLC 1 is 1,3, as some machines number them.
     const first = Math.floor(c / 2) * 2;
-    writeFileSync(join(d, 'cache/index3/shared_cpu_list'), `${first}-${first + 1}\n`);
+    writeFileSync(join(d, 'cache/index3/shared_cpu_list'), interleaved ? `${c % 2},${(c % 2) + 2}\n` : `${first}-${first + 1}\n`);
     writeFileSync(join(d, 'topology/thread_siblings_list'), `${c}\n`);
   }
   if (state) {
@@ -94,6 +96,9 @@ test('cannot run: another shape, no active scheduler, an unknown argument — ex
   assert.match(noExt.out.reason, /this kernel has no sched_ext/);
   const omitted = sh(file, fakeSys('disabled-2', 2, 'disabled'), '--start-scheduler');
   assert.match(omitted.out.reason, /exported with --scheduler-binary omit/);
+  const numbering = sh(file, fakeSys('interleaved', 2, 'enabled', true));
+  assert.equal(numbering.status, 2);
+  assert.match(numbering.out.reason, /CPU numbering differs: the LLC CPU sets here are \{ 0,2 1,3 \} where the test was exported for \{ 0,1 2,3 \}/);
   const unknown = sh(file, fakeSys('x', 2, 'enabled'), '--bogus');
   assert.equal(unknown.status, 2);
   assert.match(unknown.out.reason, /unknown argument --bogus/);

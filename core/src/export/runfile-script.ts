@@ -4,7 +4,7 @@
  * `__KTSTR_PAYLOAD__`. See docs/debugging.md for what it checks and why.
  */
 import type { Topology } from '../topology/topology.js';
-import { topologyLabel } from '../topology/topology.js';
+import { topologyLabel, topologyLayout } from '../topology/topology.js';
 
 export const PAYLOAD_MARKER = '__KTSTR_PAYLOAD__';
 
@@ -24,6 +24,10 @@ export const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 export function runfileScript(h: RunfileHeader): string {
   const t = h.topology;
   const cpus = t.numaNodes * t.llcs * t.coresPerLlc * t.threadsPerCore;
+  // Which CPUs share an LLC, a node, a core, as the scenario's CPU numbers were resolved: the
+  // target must number its CPUs the same way, not only have as many (sorted as LC_ALL=C sort does).
+  const layout = topologyLayout(t);
+  const sets = (groups: number[][]) => `${groups.map((g) => g.join(',')).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).join(' ')} `;
   return `#!/bin/sh
 # ktstr runfile: the test ${JSON.stringify(h.test)} on ${topologyLabel(t)}, made by \`ktstr export\` at ${h.exportedAt}.
 # Runs the test's scenario on this machine with the ktstr guest agent and judges it with the
@@ -39,6 +43,9 @@ KTSTR_NODES=${t.numaNodes}
 KTSTR_LLCS=${t.llcs}
 KTSTR_CPUS=${cpus}
 KTSTR_THREADS=${t.threadsPerCore}
+KTSTR_LLC_SETS='${sets(layout.llcCpus)}'
+KTSTR_NODE_SETS='${sets(layout.nodeCpus)}'
+KTSTR_CORE_SETS='${sets(layout.coreCpus)}'
 KTSTR_SCHEDULER=${shQuote(h.scheduler ?? '')}
 KTSTR_SCHEDULER_INCLUDED=${h.schedulerIncluded ? 1 : 0}
 KTSTR_HOST_ONLY=${shQuote(JSON.stringify(h.hostOnly))}
@@ -82,6 +89,24 @@ have_threads=$(cat "$SYS/devices/system/cpu/cpu0/topology/thread_siblings_list" 
 if [ "$have_nodes" != "$KTSTR_NODES" ] || [ "$have_llcs" != "$KTSTR_LLCS" ] || [ "$have_cpus" != "$KTSTR_CPUS" ] || [ "$have_threads" != "$KTSTR_THREADS" ]; then
   cannot_run "topology mismatch: this machine has $have_nodes NUMA node(s), $have_llcs LLC(s), $have_cpus online CPU(s), $have_threads thread(s) per core; the test was exported for $KTSTR_TOPOLOGY ($KTSTR_NODES node(s), $KTSTR_LLCS LLC(s), $KTSTR_CPUS CPU(s), $KTSTR_THREADS thread(s) per core). Export it for this machine with ktstr export --topology \${have_nodes}n\${have_llcs}l$((have_cpus / have_llcs / have_threads))c\${have_threads}t, or run it on a machine of that shape"
 fi
+
+# The same counts with another numbering would put the scenario's cpusets on the wrong CPUs.
+expand() { awk -F, '{ o = ""; for (i = 1; i <= NF; i++) { if (split($i, r, "-") == 2) { for (c = r[1] + 0; c <= r[2] + 0; c++) o = o (o == "" ? "" : ",") c } else if ($i != "") o = o (o == "" ? "" : ",") $i } print o }'; }
+sets() { expand | LC_ALL=C sort -u | tr '\n' ' '; }
+have_llc_sets=$(for c in "$SYS"/devices/system/cpu/cpu[0-9]*; do
+  for i in "$c"/cache/index[0-9]*; do
+    [ "$(cat "$i/level" 2>/dev/null)" = 3 ] && cat "$i/shared_cpu_list"
+  done
+done | sets)
+have_core_sets=$(cat "$SYS"/devices/system/cpu/cpu[0-9]*/topology/thread_siblings_list 2>/dev/null | sets)
+have_node_sets=$(cat "$SYS"/devices/system/node/node[0-9]*/cpulist 2>/dev/null | sets)
+check_sets() {
+  # A machine without the sysfs files for one level (no L3 reported, no NUMA) is not judged on it.
+  [ -z "$2" ] || [ "$2" = "$3" ] || cannot_run "CPU numbering differs: the $1 CPU sets here are { $2} where the test was exported for { $3} ($KTSTR_TOPOLOGY numbers CPUs LLC by LLC, SMT siblings adjacent); the scenario's CPU numbers would land elsewhere here"
+}
+check_sets LLC "$have_llc_sets" "$KTSTR_LLC_SETS"
+check_sets core "$have_core_sets" "$KTSTR_CORE_SETS"
+check_sets NUMA-node "$have_node_sets" "$KTSTR_NODE_SETS"
 
 # sched_ext: the run is under the active scheduler, or the packaged one with --start-scheduler.
 state=$(cat "$SYS/kernel/sched_ext/state" 2>/dev/null) || state=''
