@@ -41,8 +41,9 @@ import { captureOutput } from '../runner/output-capture.js';
 import { failureReport, writeFailureFile } from '../runner/failure-report.js';
 import { hostArch } from '../host/arch.js';
 import { checkConfigPairing } from './config-pairing.js';
+import { monitorSettings, type MonitorOptions } from '../monitor/sampler/options.js';
 
-export interface KtstrTestOptions extends TestGates, PerfModeOptions {
+export interface KtstrTestOptions extends TestGates, PerfModeOptions, MonitorOptions {
   /** Omit to run under the kernel's default scheduler (EEVDF). */
   scheduler?: SchedulerDecl;
   /**
@@ -111,6 +112,7 @@ export function declareTest(name: string, options: KtstrTestOptions): DeclaredTe
   }
   checkGates(options, where, hostArch());
   checkConfigPairing(options.scheduler, options.config, where);
+  monitorSettings(options, where);
   const topology = options.topology ? validateTopology(options.topology, `${where}.topology`) : undefined;
   const scheduler = options.scheduler ? { name: options.scheduler.name, topology: options.scheduler.topology ?? DEFAULT_TOPOLOGY } : undefined;
   return {
@@ -219,6 +221,8 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
         durationMs: entry.durationMs,
         memoryMiB: options.memoryMiB,
         config: options.config,
+        // On unless the test says monitor: false; settings were checked when it was declared.
+        monitor: monitorSettings(options, `ktstrTest(${JSON.stringify(entry.test)})`),
       });
       try {
         await body(vm);

@@ -3,9 +3,10 @@ import type { Topology } from '../topology/topology.js';
 import type { GuestMessage, SchedExitMessage } from '../channel/messages.js';
 import type { CellMetrics, WorkerResult } from './metrics.js';
 import type { CgroupResult, StepResult } from './scenario-analysis.js';
-import type { TimelineEvent } from './timeline.js';
+import { joinTimeline, monitorMarks, type TimelineEntry, type TimelineEvent } from './timeline.js';
 import type { StepCpusets } from './step-cpusets.js';
 import { Expectation } from './expect.js';
+import type { MonitorResult } from '../monitor/sampler/monitor-result.js';
 
 export interface SchedulerExit {
   phase: 'attach' | 'run';
@@ -44,6 +45,12 @@ export interface CellResultData {
   schedulerExit: SchedulerExit | null;
   messages: GuestMessage[];
   consoleLog: string;
+  /**
+   * What the host monitor read while the scenario ran: periodic samples and captures
+   * (`monitor.series`), how they were taken, and the monitor metrics; or, with `enabled: false`,
+   * why there are none. Absent from results made without a VM (recorded fixtures).
+   */
+  monitor?: MonitorResult;
 }
 
 export class CellResult implements CellResultData {
@@ -65,6 +72,7 @@ export class CellResult implements CellResultData {
   schedulerExit!: SchedulerExit | null;
   messages!: GuestMessage[];
   consoleLog!: string;
+  monitor?: MonitorResult;
 
   constructor(data: CellResultData) {
     Object.assign(this, data);
@@ -73,6 +81,14 @@ export class CellResult implements CellResultData {
   /** One step by name (undefined if the scenario has no such step or it did not run). */
   step(name: string): StepResult | undefined {
     return this.steps.find((s) => s.name === name);
+  }
+
+  /**
+   * The stimulus events of `timeline` and the monitor's readings (a lane of their own), in
+   * guest time order: what the scenario did next to what the host saw the kernel doing.
+   */
+  timelineWithMonitor(): TimelineEntry[] {
+    return joinTimeline(this.timeline, monitorMarks(this.monitor));
   }
 
   /** Fluent assertions: `r.expect.noStall().spreadBelow(0.25)`, `r.expect.inCgroup('a').gapBelowMs(50)`. */

@@ -11,6 +11,11 @@ import { topologyName } from '../scenario/topology-name.js';
 import { cpusetLabel } from './cpuset-label.js';
 import type { CgroupCpuset } from './step-cpusets.js';
 import { computeMetrics, spreadOf, type CellMetrics, type WorkerResult, type WorkerSample } from './metrics.js';
+import { SeriesExpectation } from '../monitor/temporal/series-expectation.js';
+import type { Sample, SampleData } from '../monitor/temporal/sample.js';
+import type { SampleSeries } from '../monitor/temporal/sample-series.js';
+import { monitorScope } from './monitor-scope.js';
+import { MonitorExpectation } from './expect-monitor.js';
 
 export class ExpectationError extends Error {
   constructor(message: string) {
@@ -80,6 +85,36 @@ export class Expectation {
 
   private who(w: { cgroup: string; index: number; pid?: number }): string {
     return `cgroup ${w.cgroup} worker ${w.index}${w.pid !== undefined ? ` (pid ${w.pid})` : ''}`;
+  }
+
+  /** The monitor's readings in scope (the step's, under inStep); fails when there are none. */
+  private monitorSeries(): SampleSeries {
+    // The monitor reads per CPU; which cgroup's task a CPU ran is not in a sample.
+    if (this.scope.cgroup !== undefined) this.fail('the monitor\'s samples are per CPU, not per cgroup; drop .inCgroup()');
+    const s = monitorScope(this.r, this.scope.step);
+    if ('problem' in s) this.fail(s.problem);
+    return s.series;
+  }
+
+  /**
+   * Temporal assertions on one column of the monitor's readings, a path
+   * (`series('cpus[0].nrRunning')`) or a projection (`series('runnable', { project: (d) => ... })`):
+   * `.nondecreasing()`, `.rateWithin(lo, hi)`, `.steadyWithin(...)`... (docs/monitor.md). Under
+   * inStep, only the readings taken during that step; `kind` keeps only periodic samples or only
+   * captures (a capture is taken right after a sample, so a clock need not move between them).
+   */
+  series(path: string, options: { project?: (data: SampleData) => unknown; kind?: Sample['kind'] } = {}): SeriesExpectation {
+    const all = this.monitorSeries();
+    const series = options.kind ? all.ofKind(options.kind) : all;
+    const column = options.project ? series.project(path, options.project) : series.field(path);
+    return new SeriesExpectation(column, this.where(), (m) => {
+      throw new ExpectationError(m);
+    });
+  }
+
+  /** Assertions on what the host monitor saw: `r.expect.monitor.noStall(5).maxDsqDepthBelow(8)`. */
+  get monitor(): MonitorExpectation {
+    return new MonitorExpectation(() => this.monitorSeries(), (problem) => this.fail(problem));
   }
 
   /** The scheduler stayed attached and every worker in scope made progress. */

@@ -4,6 +4,7 @@
  * that moment, so a change in throughput can be lined up with what caused it.
  */
 import type { GuestMessage } from '../channel/messages.js';
+import type { MonitorResult } from '../monitor/sampler/monitor-result.js';
 
 export type TimelineKind = 'step_start' | 'step_end' | 'op' | 'cpuset';
 
@@ -47,4 +48,43 @@ export function buildTimeline(messages: readonly GuestMessage[]): TimelineEvent[
     }
   }
   return out;
+}
+
+/**
+ * One host-monitor reading placed on the timeline's axis: the monitor's lane, beside the
+ * stimulus events rather than among them, so the events keep their meaning (and their
+ * iterations) for everything that reads `r.timeline`.
+ */
+export interface MonitorMark {
+  /** Guest ms since the agent started, as TimelineEvent.tMs: the scenario's start plus the sample's elapsed time. */
+  tMs: number;
+  kind: 'sample' | 'capture';
+  index: number;
+  /** Elapsed ms from the scenario's start, pauses excluded (the series' axis). */
+  elapsedMs: number;
+  label?: string;
+  /** For a capture: how long the host kept the guest stopped. */
+  pauseMs?: number;
+}
+
+export function monitorMarks(monitor: MonitorResult | undefined): MonitorMark[] {
+  if (!monitor || monitor.scenarioStartTMs === null) return [];
+  const start = monitor.scenarioStartTMs;
+  const pauses = new Map(monitor.captures.map((c) => [c.label, c.pauseMs]));
+  return monitor.series.samples.map((s) => ({
+    tMs: start + s.elapsedMs, kind: s.kind, index: s.index, elapsedMs: s.elapsedMs,
+    ...(s.label !== undefined ? { label: s.label } : {}),
+    ...(s.label !== undefined && pauses.has(s.label) ? { pauseMs: pauses.get(s.label)! } : {}),
+  }));
+}
+
+export type TimelineEntry = { lane: 'stimulus'; tMs: number; event: TimelineEvent } | { lane: 'monitor'; tMs: number; mark: MonitorMark };
+
+/** Both lanes in time order; at the same ms a stimulus comes first (the reading sees its effect). */
+export function joinTimeline(events: readonly TimelineEvent[], marks: readonly MonitorMark[]): TimelineEntry[] {
+  const all: TimelineEntry[] = [
+    ...events.map((event): TimelineEntry => ({ lane: 'stimulus', tMs: event.tMs, event })),
+    ...marks.map((mark): TimelineEntry => ({ lane: 'monitor', tMs: mark.tMs, mark })),
+  ];
+  return all.sort((a, b) => a.tMs - b.tMs || (a.lane === b.lane ? 0 : a.lane === 'stimulus' ? -1 : 1));
 }

@@ -31,6 +31,12 @@ import { fixtureDir } from '../fixture.js';
 import { ensureFixtureScheduler } from '../setup/fixture-build.js';
 import { checkConfigPairing, configArgs, configContent } from '../api/config-pairing.js';
 import { saveCollectedFiles, schedulerBinaryForRun, withCoverageDirectives } from '../coverage/guest-coverage.js';
+import type { MonitorSettings } from '../monitor/sampler/options.js';
+import { prepareMonitor, type PreparedMonitor } from '../monitor/sampler/prepare.js';
+import { MonitorLoop } from '../monitor/sampler/monitor-loop.js';
+import { disabledMonitor, type MonitorResult } from '../monitor/sampler/monitor-result.js';
+import { KernelProgram } from '../monitor/program.js';
+import type { QmpClient } from '../vm/qmp.js';
 
 /** A TCG boot on a loaded 2-core host takes up to ~15 s; a boot this late has hung. */
 export const DEFAULT_BOOT_TIMEOUT_MS = 90_000;
@@ -55,6 +61,11 @@ export interface CellPlan {
   config?: unknown;
   /** Boot with KASLR instead of `nokaslr` (the monitor finds the kernel either way). */
   kaslr?: boolean;
+  /**
+   * Sample the guest from the host while the scenario runs (ktstrTest turns it on unless the
+   * test says `monitor: false`); absent: no monitor, and `r.monitor` says so.
+   */
+  monitor?: MonitorSettings;
 }
 
 export type CommandSpec = { exec: string } | { shell: true; term?: string };
@@ -98,6 +109,8 @@ export class CellError extends Error {
 /** A booted cell whose guest said hello and matches the requested topology. */
 export class CellVm {
   private ran = false;
+  /** The monitor's symbols and reader, or why it cannot run; set by boot() when the plan asks for it. */
+  private monitorPrep: PreparedMonitor | string | undefined;
 
   private constructor(
     readonly plan: CellPlan,
@@ -116,6 +129,8 @@ export class CellVm {
     ensureFixtureScheduler(plan.scheduler?.binary, plan.kernel.vmlinuz);
     const schedulerHost = plan.scheduler ? schedulerBinaryForRun(plan.scheduler, resolveSchedulerBinary(plan.scheduler, [fixtureDir()])) : undefined;
     const payload = cellPayload({ scheduler: schedulerHost, includeFiles: plan.includeFiles ?? [] });
+    // Before this cell's guest: a first run of a kernel boots one of its own to capture symbols.
+    const monitorPrep = plan.monitor ? await CellVm.prepareMonitor(plan) : undefined;
     const base = baseImage();
     const request: VmRequest = {
       topology: plan.topology,
@@ -152,7 +167,19 @@ export class CellVm {
       if (e instanceof CellError) throw e;
       throw new CellError(`${plan.name}: ${(e as Error).message}`, log);
     }
-    return new CellVm(plan, vm, hello, started.bootMs, started.how, schedulerHost ? schedulerGuestPath(schedulerHost) : undefined);
+    const cell = new CellVm(plan, vm, hello, started.bootMs, started.how, schedulerHost ? schedulerGuestPath(schedulerHost) : undefined);
+    cell.monitorPrep = monitorPrep;
+    return cell;
+  }
+
+  private static async prepareMonitor(plan: CellPlan): Promise<PreparedMonitor | string> {
+    try {
+      // Imported here: symbol-capture boots a CellVm (without a monitor) and so imports this module.
+      const { captureKernelSymbols } = await import('./symbol-capture.js');
+      return await prepareMonitor(plan.kernel, captureKernelSymbols, (line) => process.stderr.write(`ktstr: ${plan.name}: ${line}\n`));
+    } catch (e) {
+      return `the monitor could not be prepared: ${(e as Error).message.split('\n')[0]}`;
+    }
   }
 
   /** A cold boot up to the agent's hello, retrying a boot that died before the agent started. */
@@ -194,6 +221,16 @@ export class CellVm {
     return this.vm.pid;
   }
 
+  /** Calls `fn` with every guest message as it arrives, for tools that follow a running cell (bench/monitor.ts). */
+  onGuestMessage(fn: (m: GuestMessage) => void): void {
+    this.vm.channel.onMessage(fn);
+  }
+
+  /** A QMP connection to stop and continue the running guest (the caller closes it; one at a time). */
+  openQmp(): Promise<QmpClient> {
+    return this.vm.openQmp();
+  }
+
   /** The guest's RAM files (one per node, with sizes), for the host-side monitor to map while the guest runs. */
   get ramNodes(): { node: number; file: string; bytes: bigint }[] {
     return this.vm.ramNodes;
@@ -228,10 +265,18 @@ export class CellVm {
       await this.vm.destroy();
       throw e;
     }
+    const monitor = this.monitorFor(durationMs, scenario.steps.length);
     // The holds, plus time for workers to stop, report and the guest to power off.
-    const { done, readyMs, log } = await this.exchange(description, durationMs + 60_000);
+    let exchanged: Awaited<ReturnType<CellVm['exchange']>>;
+    try {
+      exchanged = await this.exchange(description, durationMs + 60_000);
+    } finally {
+      if (monitor instanceof Function) await monitor().catch(() => undefined);
+    }
+    const { done, readyMs, log } = exchanged;
     saveCollectedFiles(this.plan.name, this.vm.channel.received);
-    const result = this.resultFrom(this.vm.channel.received, readyMs, durationMs, log, cpusets);
+    const monitorResult = monitor instanceof Function ? await monitor() : monitor;
+    const result = this.resultFrom(this.vm.channel.received, readyMs, durationMs, log, cpusets, monitorResult);
     if (result.schedulerExit && !options.allowSchedulerExit) throw new SchedulerExitError(result);
     if (!done.ok && !result.schedulerExit) {
       throw new CellError(`${this.plan.name}: the guest agent reported failure: ${this.agentErrors() || 'no detail'}`, log);
@@ -292,6 +337,36 @@ export class CellVm {
     }
   }
 
+  /**
+   * The monitor of this scenario: a loop that starts at the scenario's first step and ends at its
+   * last step's end (or the guest's done or error; a scheduler exit is sampled through), returned as the function that stops it
+   * and gives its result; or, when there is no monitor, the result that says why.
+   */
+  private monitorFor(workloadMs: number, steps: number): (() => Promise<MonitorResult>) | MonitorResult {
+    const settings = this.plan.monitor;
+    if (!settings) return disabledMonitor('the monitor is off (monitor: false, or a cell run outside ktstrTest)');
+    const prep = this.monitorPrep;
+    if (prep === undefined) return disabledMonitor('the monitor was not prepared at boot', settings.intervalMs);
+    if (typeof prep === 'string') return disabledMonitor(prep, settings.intervalMs);
+    const prog = KernelProgram.open(this.vm.ramNodes, prep.symbols);
+    if (!(prog instanceof KernelProgram)) return disabledMonitor(`guest memory could not be read: ${prog.unavailable}`, settings.intervalMs);
+    let qmp: Promise<QmpClient> | undefined;
+    const loop = new MonitorLoop({
+      prog, cpus: this.hello.cpus.length, reader: prep.reader, settings, workloadMs,
+      control: () => (qmp ??= this.vm.openQmp()),
+    });
+    let stopping: Promise<MonitorResult> | undefined;
+    const stop = () => (stopping ??= loop.stop().then(async (r) => {
+      (await qmp?.catch(() => undefined))?.close();
+      return { ...r, symbols: prep.symbolSource };
+    }));
+    this.vm.channel.onMessage((m) => {
+      if (m.type === 'step' && m.phase === 'start' && !loop.started) loop.start(m.t_ms);
+      else if ((m.type === 'step' && m.phase === 'end' && m.index === steps - 1) || m.type === 'done' || m.type === 'error') void stop();
+    });
+    return stop;
+  }
+
   private schedulerLaunch(): { guestPath: string; args: string[] } | undefined {
     const sched = this.plan.scheduler;
     if (!sched || !this.schedulerGuestPath) return undefined;
@@ -308,7 +383,7 @@ export class CellVm {
     await this.vm.destroy();
   }
 
-  private resultFrom(messages: GuestMessage[], readyMs: number, durationMs: number, consoleLog: string, cpusets: StepCpusets[]): CellResult {
+  private resultFrom(messages: GuestMessage[], readyMs: number, durationMs: number, consoleLog: string, cpusets: StepCpusets[], monitor: MonitorResult): CellResult {
     const { workers, metrics, cgroups, steps, timeline } = analyzeMessages(messages);
     const exit = messages.find((m): m is SchedExitMessage => m.type === 'sched_exit');
     const ready = messages.find((m) => m.type === 'ready');
@@ -331,6 +406,7 @@ export class CellVm {
       schedulerExit: exit ? schedulerExitFrom(exit) : null,
       messages: [...messages],
       consoleLog,
+      monitor,
     });
   }
 }

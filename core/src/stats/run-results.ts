@@ -64,6 +64,18 @@ export interface CellMetricsRecord {
   cgroups: Record<string, CellMetrics>;
   /** Per step, in order, with the cgroups within the step. */
   steps: { name: string; metrics: CellMetrics; cgroups: Record<string, CellMetrics> }[];
+  /** What the host monitor measured; absent when it did not run or read nothing. */
+  monitor?: MonitorMetricsRecord;
+}
+
+/** The host monitor's numbers for a cell (core/src/monitor/sampler/monitor-metrics.ts). */
+export interface MonitorMetricsRecord {
+  maxDsqDepth: number;
+  /** Busy CPUs whose rq clock stood still for 5+ consecutive samples. */
+  stallCount: number;
+  /** Growth of SCX_EV_SELECT_CPU_FALLBACK / SCX_EV_DISPATCH_KEEP_LAST over the run; null without a BPF scheduler. */
+  fallbackEvents: number | null;
+  keepLastEvents: number | null;
 }
 
 export interface CellTiming {

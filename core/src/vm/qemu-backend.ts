@@ -196,6 +196,14 @@ export class QemuVm {
     }
   }
 
+  /**
+   * A QMP connection of the caller's own while the guest runs (the monitor stops and continues
+   * it around captures). QEMU serves one QMP client at a time: the caller closes it when done.
+   */
+  openQmp(): Promise<QmpClient> {
+    return QmpClient.connect(this.spec.qmpSocket);
+  }
+
   /** Continues a VM stopped by `save`. */
   async resume(): Promise<void> {
     const qmp = await QmpClient.connect(this.spec.qmpSocket);
