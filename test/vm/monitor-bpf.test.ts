@@ -130,6 +130,16 @@ test('the host reads scx-ktstr\'s maps and programs from guest memory and change
     assert.equal(bpf.readGlobal('.bss', 'nr_delayed'), n2, 'no delays once the host writes 0');
     assert.ok(u64(bpf.readGlobal('.bss', 'nr_enqueued'), 'nr_enqueued') > enq0, 'still scheduling');
 
+    // Array values: a field of an element, and one CPU's copy of a per-CPU element.
+    assert.equal(bpf.writeArrayValue('reject_probe', 0, 'slots[3]', 42n), undefined);
+    const probe = bpf.arrayValue('reject_probe', 0) as { slots: bigint[] };
+    assert.deepEqual(probe.slots, [0n, 0n, 0n, 42n, 0n, 0n, 0n, 0n]);
+    assert.equal(bpf.writeArrayValue('pcpu_stats', 0, 'dispatches', 1n << 40n, 1), undefined);
+    const perCpu = bpf.arrayValue('pcpu_stats', 0) as { dispatches: bigint }[];
+    assert.ok(perCpu[1]!.dispatches >= 1n << 40n && perCpu[0]!.dispatches < 1n << 40n, 'only CPU 1\'s copy was written');
+    const outside = bpf.writeArrayValue('reject_probe', 1, '', 0);
+    assert.ok(outside instanceof Unavailable && /index 1 outside 0..0/.test(outside.unavailable), String(outside));
+
     // Refusals name what is wrong.
     const bad = bpf.writeGlobal('.bss', 'no_such_knob', 1);
     assert.ok(bad instanceof Unavailable && /no global 'no_such_knob'.*host_delay_us/.test(bad.unavailable), String(bad));

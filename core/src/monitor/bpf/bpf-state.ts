@@ -135,10 +135,6 @@ export class BpfState {
     if (map instanceof Unavailable) return map;
     const btf = this.mapBtf(map);
     if (btf instanceof Unavailable) return btf;
-    const field = fieldIn(btf, map.btfValueTypeId, path);
-    if (field instanceof Unavailable) return field;
-    const bytes = encodeValue(btf, field.type, value, `${map.name}[${index}]${path ? `.${path}` : ''}`);
-    if (bytes instanceof Error) return new Unavailable(bytes.message);
     let bases: bigint[];
     if (map.type === 'percpu_array') {
       const all = percpuElementAddresses(this.program, this.offsets, map, index);
@@ -150,6 +146,11 @@ export class BpfState {
       if (a instanceof Unavailable) return a;
       bases = [a];
     }
+    // Where first, then what: a bad index is the first thing to hear about.
+    const field = fieldIn(btf, map.btfValueTypeId, path);
+    if (field instanceof Unavailable) return field;
+    const bytes = encodeValue(btf, field.type, value, `${map.name}[${index}]${path ? `.${path}` : ''}`);
+    if (bytes instanceof Error) return new Unavailable(bytes.message);
     for (const base of bases) {
       const r = writeVirtual(this.program, base + BigInt(field.offset), bytes);
       if (r instanceof Unavailable) return r;
