@@ -1,0 +1,118 @@
+/**
+ * bench/monitor: what the host monitor costs, in one run of a 16-vCPU cell under the fixture
+ * sched_ext scheduler with a spinner per CPU.
+ *
+ * - host time of one sample (every CPU's runqueue and the sched_ext event counters), read
+ *   back to back on the running guest: target < 1 ms;
+ * - guest slowdown from sampling at 100 Hz: spin_wait iterations in steps sampled at 10 ms
+ *   against steps of the same length, in the same run, not sampled (alternating, so drift of a
+ *   shared host falls on both sides): target < 1 %;
+ * - the capture round trip: QMP stop, one read of the stopped guest, QMP cont.
+ *
+ * Run: node --import tsx bench/monitor.ts (KTSTR_KERNEL picks the kernel).
+ */
+import { performance } from 'node:perf_hooks';
+import { resolveKernel } from '../core/src/kernel/resolve.js';
+import { CellVm } from '../core/src/runner/cell-vm.js';
+import { SCX_KTSTR } from '../core/src/fixture.js';
+import { cgroup } from '../core/src/scenario/cgroup.js';
+import { hold } from '../core/src/scenario/hold.js';
+import { work } from '../core/src/scenario/work.js';
+import type { Scenario } from '../core/src/scenario/scenario.js';
+import { captureKernelSymbols } from '../core/src/runner/symbol-capture.js';
+import { prepareMonitor } from '../core/src/monitor/sampler/prepare.js';
+import { KernelProgram } from '../core/src/monitor/program.js';
+import type { MonitorSampleData } from '../core/src/monitor/sampler/sample-reader.js';
+
+const topology = { numaNodes: 1, llcs: 2, coresPerLlc: 8, threadsPerCore: 1 };
+const cpus = 16;
+const STEP_MS = Number(process.env.KTSTR_BENCH_STEP_MS ?? 1500);
+const PAIRS = Number(process.env.KTSTR_BENCH_PAIRS ?? 3);
+const SAMPLE_EVERY_MS = 10;
+
+const kernel = await resolveKernel(process.env.KTSTR_KERNEL);
+const prepared = await prepareMonitor(kernel, captureKernelSymbols, (l) => process.stderr.write(`${l}\n`));
+if (typeof prepared === 'string') throw new Error(`the monitor cannot run: ${prepared}`);
+const prep = prepared;
+
+const onOff = Array.from({ length: PAIRS }, (_, i) => [`off${i}`, `on${i}`]).flat();
+const scenario: Scenario = {
+  name: 'monitor-bench',
+  cgroups: [cgroup('spin', { workers: cpus, work: work.spinWait() })],
+  steps: [
+    { name: 'warm', ops: [{ op: 'add', cgroup: 'spin' }], hold: hold.fixed(1000) },
+    ...onOff.map((name) => ({ name, ops: [], hold: hold.fixed(STEP_MS) })),
+    { name: 'measure', ops: [], hold: hold.fixed(4000) },
+  ],
+};
+
+const t0 = performance.now();
+const vm = await CellVm.boot({ name: `monitor-bench/${cpus}cpu`, kernel, topology, scheduler: SCX_KTSTR, durationMs: 1000 });
+process.stderr.write(`booted ${cpus} vCPUs (${vm.bootedHow}) in ${(performance.now() - t0).toFixed(0)} ms; ${vm.accel}\n`);
+const opened = KernelProgram.open(vm.ramNodes, prep.symbols);
+if (!(opened instanceof KernelProgram)) throw new Error(opened.unavailable);
+const prog = opened;
+
+const perSample: number[] = [];
+const loopSamples: number[] = [];
+const captures: { stop: number; read: number; cont: number; total: number }[] = [];
+let ticker: NodeJS.Timeout | undefined;
+let first: MonitorSampleData | undefined;
+
+const timed = (into: number[]) => {
+  const a = performance.now();
+  const d = prep.reader(prog, cpus) as MonitorSampleData;
+  into.push(performance.now() - a);
+  return d;
+};
+
+async function measure(): Promise<void> {
+  // Back to back on the running guest: the cost of one sample alone.
+  for (let i = 0; i < 300; i++) {
+    const d = timed(perSample);
+    first ??= d;
+  }
+  const qmp = await vm.openQmp();
+  try {
+    for (let i = 0; i < 10; i++) {
+      const a = performance.now();
+      await qmp.execute('stop');
+      const b = performance.now();
+      prep.reader(prog, cpus);
+      const c = performance.now();
+      await qmp.execute('cont');
+      const d = performance.now();
+      captures.push({ stop: b - a, read: c - b, cont: d - c, total: d - a });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    qmp.close();
+  }
+}
+
+let measuring: Promise<void> | undefined;
+vm.onGuestMessage((m) => {
+  if (m.type !== 'step') return;
+  if (m.phase === 'start' && m.name.startsWith('on')) ticker = setInterval(() => timed(loopSamples), SAMPLE_EVERY_MS);
+  if (m.phase === 'end' && m.name.startsWith('on')) clearInterval(ticker);
+  if (m.phase === 'start' && m.name === 'measure') measuring = measure();
+});
+const r = await vm.runScenario(scenario);
+await measuring;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+const iters = (prefix: string) => r.steps.filter((s) => s.name.startsWith(prefix)).map((s) => s.metrics.totalIterations / ((s.endMs! - s.startMs!) / 1000));
+const off = iters('off');
+const on = iters('on');
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+const slowdown = 1 - sum(on) / sum(off);
+
+console.log(`kernel ${kernel.label}, ${cpus} vCPUs, ${vm.accel}; events ${first?.events ? Object.keys(first.events).length : 0} counters`);
+console.log(`one sample (${cpus} runqueues + event counters), host time: median ${median(perSample).toFixed(3)} ms, p99 ${pct(perSample, 0.99).toFixed(3)} ms `
+  + `(${perSample.length} back to back); in the 100 Hz loop median ${median(loopSamples).toFixed(3)} ms over ${loopSamples.length}`);
+console.log(`  ratio to the 1 ms target: ${(median(perSample) / 1).toFixed(2)}`);
+console.log(`guest spin_wait iterations/s: not sampled ${off.map((x) => x.toFixed(0)).join(', ')}; sampled at 100 Hz ${on.map((x) => x.toFixed(0)).join(', ')}`);
+console.log(`  slowdown ${(slowdown * 100).toFixed(2)} % (spread of the unsampled steps ${(((Math.max(...off) - Math.min(...off)) / Math.max(...off)) * 100).toFixed(2)} %); ratio to the 1 % target: ${(slowdown / 0.01).toFixed(2)}`);
+console.log(`capture round trip (stop, read, cont): median ${median(captures.map((c) => c.total)).toFixed(2)} ms `
+  + `(stop ${median(captures.map((c) => c.stop)).toFixed(2)}, read ${median(captures.map((c) => c.read)).toFixed(3)}, cont ${median(captures.map((c) => c.cont)).toFixed(2)} ms), max ${Math.max(...captures.map((c) => c.total)).toFixed(2)} ms over ${captures.length}`);
