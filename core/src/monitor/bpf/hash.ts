@@ -24,7 +24,10 @@ export interface HashWalk {
   readonly truncated?: string;
 }
 
-export function hashEntries(p: KernelProgram, o: BpfOffsets, map: BpfMapInfo, options: { limit?: number } = {}): HashWalk | Unavailable {
+/** What the walk reads: a KernelProgram, or fake memory in a test. */
+export type HashMemory = Pick<KernelProgram, 'readU32' | 'readU64' | 'readBytes'>;
+
+export function hashEntries(p: HashMemory, o: BpfOffsets, map: BpfMapInfo, options: { limit?: number } = {}): HashWalk | Unavailable {
   if (!HASH_TYPES.has(map.type)) return new Unavailable(`map ${map.name} (id ${map.id}) is a ${map.type} map; hashEntries reads hash and lru_hash maps (per-CPU hashes hold pointers, not values)`);
   const limit = options.limit ?? map.maxEntries;
   const buckets = p.readU64(map.address + o.htab.buckets);
