@@ -4,6 +4,8 @@
 // back with its loop bodies folded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { SCX_KTSTR } from '@ktstr/core';
 import { schedulerStructOps } from '../../core/src/verifier/bpf-object.js';
 import { collapseVerifierLog } from '../../core/src/verifier/collapse-log.js';
@@ -13,6 +15,8 @@ import { verifierTopology } from '../../core/src/verifier/schedulers.js';
 import { skipReason, testKernel } from './cell-env.js';
 
 const topology = verifierTopology(SCX_KTSTR, '1n1l2c1t');
+const cli = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
+const cliSkip = skipReason || (spawnSync(process.execPath, [cli, 'verifier', '--help']).status === 0 ? false : `${cli} has no verifier command (npm run build)`);
 
 test('every struct_ops program of scx-ktstr is reported with the instructions the verifier processed', { skip: skipReason, timeout: 300_000 }, async () => {
   const r = await verifyScheduler({ kernel: await testKernel(), scheduler: SCX_KTSTR, topology, log: (l) => process.stderr.write(`verifier: ${l}\n`) });
@@ -52,4 +56,18 @@ test('a program the verifier refuses comes back as its log, with the loop walked
   assert.match(text, /invalid access to map value/, 'the error itself is kept');
   assert.ok(raw.split('\n').length > text.split('\n').length + 10, '--raw prints every iteration');
   assert.doesNotMatch(raw, /× the following/);
+});
+
+test('`ktstr verifier --json` lists every struct_ops program with its verified instructions; a refusal exits 1 with the folded log', { skip: cliSkip, timeout: 300_000 }, () => {
+  const ok = spawnSync(process.execPath, [cli, 'verifier', '--topology', '1n1l2c1t', '--json'], { encoding: 'utf8', timeout: 240_000 });
+  assert.equal(ok.status, 0, ok.stderr);
+  const [r] = JSON.parse(ok.stdout) as { outcome: string; declared: string[]; programs: { name: string; verifiedInsns: number }[] }[];
+  assert.equal(r!.outcome, 'loaded');
+  assert.deepEqual(r!.programs.map((p) => p.name).sort(), [...r!.declared].sort());
+  assert.ok(r!.programs.every((p) => p.verifiedInsns > 0));
+  const bad = spawnSync(process.execPath, [cli, 'verifier', '--topology', '1n1l2c1t', '--sched-arg=--verifier-reject', '--sched-arg=12'], { encoding: 'utf8', timeout: 240_000 });
+  assert.equal(bad.status, 1, bad.stderr);
+  assert.match(bad.stdout, /rejected/);
+  assert.match(bad.stdout, /\d+× the following \d+ lines/);
+  assert.match(bad.stdout, /invalid access to map value/);
 });
