@@ -2,8 +2,10 @@
  * The BPF side of a running kernel in one object, the way a test uses it: maps and programs by
  * name, array values and a scheduler's globals decoded with the map's own BTF, hash entries, and
  * host-side writes to array values and globals (`bpf.writeGlobal('.bss', 'knob', 1)`). Every
- * read goes to guest memory when called (nothing is cached but each map's parsed BTF, keyed by
- * its struct btf address), so two calls see the guest at two moments.
+ * read goes to guest memory when called, so two calls see the guest at two moments. Only the
+ * parsed BTF is kept, keyed by the struct btf's address and its BTF id: the maps of one object
+ * share one struct btf, and a scheduler loaded later that reuses the address has a new id (BTF
+ * ids are allocated cyclically, never reused while the kernel runs).
  */
 import type { Btf } from '../btf/btf.js';
 import { BtfError } from '../btf/btf-error.js';
@@ -30,7 +32,7 @@ export interface HashEntry {
 }
 
 export class BpfState {
-  readonly #btfs = new Map<bigint, Btf | Unavailable>();
+  readonly #btfs = new Map<string, Btf | Unavailable>();
 
   private constructor(readonly program: KernelProgram, readonly offsets: BpfOffsets, readonly vmlinux: Btf) {}
 
@@ -63,10 +65,15 @@ export class BpfState {
 
   /** The map's BTF, parsed from guest memory (once per struct btf). */
   mapBtf(map: BpfMapInfo): Btf | Unavailable {
-    let b = this.#btfs.get(map.btf);
+    if (map.btf === 0n) return readGuestBtf(this.program, this.offsets, map.btf, this.vmlinux);
+    const id = this.program.readU32(map.btf + this.offsets.btf.id);
+    if (id instanceof Unavailable) return new Unavailable(`struct btf of map ${map.name}: ${id.unavailable}`, map.btf);
+    const key = `${map.btf}:${id}`;
+    let b = this.#btfs.get(key);
     if (b === undefined) {
       b = readGuestBtf(this.program, this.offsets, map.btf, this.vmlinux);
-      this.#btfs.set(map.btf, b);
+      // A read that failed (the guest mid-update) is tried again next time rather than remembered.
+      if (!(b instanceof Unavailable)) this.#btfs.set(key, b);
     }
     return b;
   }

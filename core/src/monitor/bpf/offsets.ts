@@ -15,7 +15,7 @@ export interface BpfOffsets {
   readonly map: { type: bigint; keySize: bigint; valueSize: bigint; maxEntries: bigint; flags: bigint; id: bigint; name: bigint; nameLen: number; btf: bigint; btfKeyTypeId: bigint; btfValueTypeId: bigint };
   readonly array: { elemSize: bigint; value: bigint };
   readonly htab: { buckets: bigint; nBuckets: bigint; bucketSize: bigint; elemKey: bigint };
-  readonly btf: { data: bigint; dataSize: bigint; baseBtf: bigint };
+  readonly btf: { data: bigint; dataSize: bigint; baseBtf: bigint; id: bigint };
   readonly prog: { type: bigint; aux: bigint; stats: bigint; len: bigint };
   readonly aux: { id: bigint; name: bigint; nameLen: number; verifiedInsns: bigint; attachFuncName: bigint };
   readonly stats: { cnt: bigint; nsecs: bigint };
@@ -50,7 +50,7 @@ export function bpfOffsets(vmlinux: Btf): BpfOffsets | Unavailable {
     },
     array: { elemSize: o('bpf_array', 'elem_size'), value: o('bpf_array', 'value') },
     htab: { buckets: o('bpf_htab', 'buckets'), nBuckets: o('bpf_htab', 'n_buckets'), bucketSize: BigInt(typeof bucketSize === 'number' ? bucketSize : 0), elemKey: o('htab_elem', 'key') },
-    btf: { data: o('btf', 'data'), dataSize: o('btf', 'data_size'), baseBtf: o('btf', 'base_btf') },
+    btf: { data: o('btf', 'data'), dataSize: o('btf', 'data_size'), baseBtf: o('btf', 'base_btf'), id: o('btf', 'id') },
     prog: { type: o('bpf_prog', 'type'), aux: o('bpf_prog', 'aux'), stats: o('bpf_prog', 'stats'), len: o('bpf_prog', 'len') },
     aux: {
       id: o('bpf_prog_aux', 'id'), name: o('bpf_prog_aux', 'name'), nameLen: at('bpf_prog_aux', 'name').size,
