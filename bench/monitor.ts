@@ -51,7 +51,7 @@ const vm = await CellVm.boot({ name: `monitor-bench/${cpus}cpu`, kernel, topolog
 process.stderr.write(`booted ${cpus} vCPUs (${vm.bootedHow}) in ${(performance.now() - t0).toFixed(0)} ms; ${vm.accel}\n`);
 const opened = KernelProgram.open(vm.ramNodes, prep.symbols);
 if (!(opened instanceof KernelProgram)) throw new Error(opened.unavailable);
-const prog = opened;
+const prog = opened.useBtf(prep.btf);
 
 const perSample: number[] = [];
 const loopSamples: number[] = [];

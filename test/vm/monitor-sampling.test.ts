@@ -44,13 +44,15 @@ test('a 2 s cell is sampled every 100 ms and captured 3 times inside its window'
   for (const cpu of [0, 1]) {
     const rqs = data.map((d) => d.cpus[cpu]!);
     assert.ok(rqs.every((rq) => rq !== null && rq.cpu === cpu), `CPU ${cpu} read in every sample`);
-    assert.ok(rqs.at(-1)!.clock > rqs[0]!.clock, `CPU ${cpu}'s rq clock advanced`);
-    const advanced = rqs.filter((rq, i) => i > 0 && rq.clock > rqs[i - 1]!.clock).length;
+    assert.ok(rqs.every((rq) => rq.clock !== null && rq.nrRunning !== null), `CPU ${cpu}'s clock and nr_running read in every sample`);
+    assert.ok(rqs.at(-1)!.clock! > rqs[0]!.clock!, `CPU ${cpu}'s rq clock advanced`);
+    const advanced = rqs.filter((rq, i) => i > 0 && rq.clock! > rqs[i - 1]!.clock!).length;
     assert.ok(advanced >= rqs.length - 3, `CPU ${cpu}'s rq clock advanced between ${advanced} of ${rqs.length - 1} sample pairs`);
-    const busy = rqs.filter((rq) => rq.nrRunning >= 1).length;
+    const busy = rqs.filter((rq) => rq.nrRunning! >= 1).length;
     assert.ok(busy >= rqs.length - 2, `CPU ${cpu} with a spinner had nr_running >= 1 in ${busy} of ${rqs.length} samples`);
   }
-  // The fixture scheduler is attached: its event counters are read (summed over CPUs).
+  // The fixture scheduler is attached: its name, and its event counters (summed over CPUs), are read.
+  assert.ok(data.every((d) => d.scx.opsName === 'ktstr' && d.scx.state === 'SCX_ENABLED'), `sched_ext state ${JSON.stringify(data[0]!.scx)}`);
   assert.ok(data.every((d) => d.events !== null && typeof d.events.SCX_EV_SELECT_CPU_FALLBACK === 'number'), 'event counters in every sample');
   r.expect.series('events.SCX_EV_SELECT_CPU_FALLBACK').nondecreasing();
   r.expect.series('cpus[1].clock', { kind: 'sample' }).strictlyIncreasing();
@@ -64,7 +66,7 @@ test('a 2 s cell is sampled every 100 ms and captured 3 times inside its window'
     assert.ok(c.elapsedMs >= c.plannedMs, `${c.label} not before its plan`);
     assert.ok(c.pauseMs > 0 && c.pauseMs >= c.stopMs + c.readMs);
   }
-  for (const s of m.series.ofKind('capture').samples) assert.ok((s.data as MonitorSampleData).cpus.every((rq) => rq !== null));
+  for (const s of m.series.ofKind('capture').samples) assert.ok((s.data as MonitorSampleData).cpus.every((rq) => rq.clock !== null));
   assert.ok(m.metrics && m.metrics.stallCount === 0, JSON.stringify(m.metrics));
 
   // The readings on the timeline's axis, beside the step's start and end.

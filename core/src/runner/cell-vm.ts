@@ -350,6 +350,7 @@ export class CellVm {
     if (typeof prep === 'string') return disabledMonitor(prep, settings.intervalMs);
     const prog = KernelProgram.open(this.vm.ramNodes, prep.symbols);
     if (!(prog instanceof KernelProgram)) return disabledMonitor(`guest memory could not be read: ${prog.unavailable}`, settings.intervalMs);
+    prog.useBtf(prep.btf);
     let qmp: Promise<QmpClient> | undefined;
     const loop = new MonitorLoop({
       prog, cpus: this.hello.cpus.length, reader: prep.reader, settings, workloadMs,

@@ -56,12 +56,14 @@ export function monitorMetrics(samples: readonly Sample[], stallSamples = DEFAUL
   let maxRqImbalance = 0;
   let read = 0;
   for (const s of samples) {
-    const cpus = (dataOf(s)?.cpus ?? []).filter((c): c is RunqueueSample => c !== null && typeof c === 'object');
+    const all: readonly (RunqueueSample | null)[] = dataOf(s)?.cpus ?? [];
+    const cpus = all.filter((c): c is RunqueueSample => c !== null && typeof c === 'object');
     if (cpus.length === 0) continue;
     read++;
-    const nr = cpus.map((c) => c.nrRunning);
-    maxRqImbalance = Math.max(maxRqImbalance, Math.max(...nr) - Math.min(...nr));
-    maxDsqDepth = Math.max(maxDsqDepth, ...cpus.map((c) => c.localDsqDepth));
+    const nr = cpus.flatMap((c) => (c.nrRunning === null ? [] : [c.nrRunning]));
+    // The imbalance needs every CPU: one unread runqueue could be the longest or the shortest.
+    if (nr.length === all.length) maxRqImbalance = Math.max(maxRqImbalance, Math.max(...nr) - Math.min(...nr));
+    maxDsqDepth = Math.max(maxDsqDepth, ...cpus.flatMap((c) => (c.localDsqDepth === null ? [] : [c.localDsqDepth])));
   }
   if (read === 0) return undefined;
   const fallback = growth(samples, FALLBACK_EVENT);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Sample } from '../temporal/sample.js';
 import { describeStall, findStalls } from './stall.js';
 
-const rq = (cpu: number, nrRunning: number, clock: number) => ({ cpu, nrRunning, clock, scx: { nrRunning: 0, flags: 0 }, localDsqDepth: 0, idle: nrRunning === 0 });
+const rq = (cpu: number, nrRunning: number, clock: number) => ({ cpu, nrRunning, clock, scx: { nrRunning: 0, flags: 0 }, localDsqDepth: 0, curr: { pid: 1, comm: "w" }, idle: nrRunning === 0 });
 
 /** Per sample, per CPU: [nrRunning, clock]. */
 function series(rows: [number, number][][]): Sample[] {

@@ -46,8 +46,10 @@ export function findStalls(samples: readonly Sample[], n: number): Stall[] {
     for (let i = 1; i < periodic.length; i++) {
       const prev = cpusOf(periodic[i - 1]!)?.[cpu];
       const cur = cpusOf(periodic[i]!)?.[cpu];
-      const still = prev && cur && cur.nrRunning >= 1 && prev.nrRunning >= 1 && cur.clock === prev.clock;
-      if (!still) {
+      // A field read as null (Unavailable) is no evidence either way: the run ends there.
+      const busy = (rq: RunqueueSample | null | undefined): rq is RunqueueSample & { nrRunning: number; clock: number } =>
+        !!rq && rq.nrRunning !== null && rq.nrRunning >= 1 && rq.clock !== null;
+      if (!busy(prev) || !busy(cur) || cur.clock !== prev.clock) {
         close();
         continue;
       }
