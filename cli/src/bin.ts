@@ -6,6 +6,7 @@
 import sade from 'sade';
 import { registerTestCommand } from './commands/test.js';
 import { registerCoverageCommand } from './commands/coverage.js';
+import { registerVerifierCommand } from './commands/verifier.js';
 import { registerStatsCommands } from './commands/stats.js';
 import { registerShowThresholdsCommand } from './commands/show-thresholds.js';
 import { registerKernelCommands } from './commands/kernel.js';
@@ -30,6 +31,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 const prog = sade('ktstr').version('0.1.0').describe('Test Linux process schedulers on real kernels in VMs with declared CPU topologies.');
 registerTestCommand(prog);
 registerCoverageCommand(prog);
+registerVerifierCommand(prog);
 registerStatsCommands(prog);
 registerShowThresholdsCommand(prog);
 registerKernelCommands(prog);

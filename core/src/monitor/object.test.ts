@@ -140,3 +140,15 @@ test('programs give per-CPU objects by variable, typed from the BTF\'s DATASEC',
   const banner = prog.object('linux_banner', 'char') as KObject;
   assert.equal(banner.read(), 'L'.charCodeAt(0));
 });
+
+test('a path may start with ->, and a pointer indexes like an array', () => {
+  const { rq, va, b } = setup();
+  // curr points at offset 0x800 of the same page; reinterpret it as a struct rq * chain.
+  const self = rq.cast(typeIdOf(btf, 'struct rq *') as number, 'p');
+  b.writeBigUInt64LE(va + 0x100n, 0); // p (the first 8 bytes of rq, read as a pointer) -> va + 0x100
+  b.writeInt32LE(42, 0x100 + 172); // (*p).cpu
+  b.writeInt32LE(43, 0x100 + 256 + 172); // p[1].cpu
+  assert.equal(self.readMember('->cpu'), 42);
+  assert.equal((self.index(1) as KObject).readMember('cpu'), 43);
+  assert.equal((self.index(1) as KObject).expression, 'p[1]');
+});

@@ -1,0 +1,55 @@
+/**
+ * `ktstr verifier`: boot each scheduler on each kernel and report what the kernel's verifier
+ * made of it: verified instructions per struct_ops program, read from guest memory once the
+ * scheduler attached, or the verifier's log when it refused a program. Decisions are in
+ * @ktstr/core (verifier/); this file parses and prints.
+ */
+import type { Sade } from 'sade';
+import { formatVerifierResult, resolveKernel, verifierSchedulers, verifierTopology, verifyScheduler, type VerifierResult } from '@ktstr/core';
+import { action, printJson, progress } from '../output.js';
+
+interface VerifierFlags {
+  scheduler?: string | string[];
+  'sched-arg'?: string | string[];
+  topology?: string;
+  kernel?: string | string[];
+  json?: boolean;
+  raw?: boolean;
+  'cold-boot'?: boolean;
+}
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : ([] as string[]).concat(v).map(String));
+
+export function registerVerifierCommand(prog: Sade): void {
+  prog
+    .command('verifier')
+    .describe('Load schedulers in a VM and report the verifier\'s instruction count per struct_ops program, or its log when it refuses one.')
+    .option('--scheduler', 'scx-ktstr (default) or the path of a sched_ext loader; repeat for several')
+    .option('--sched-arg', 'An argument for every scheduler (repeatable)')
+    .option('--topology', 'NnLlCcTt, N,L,C,T or a preset name (default each scheduler\'s own)')
+    .option('--kernel', 'Kernel version or path; repeat for several (default: KTSTR_KERNEL, cache, then fetch)')
+    .option('--json', 'Print the results as JSON')
+    .option('--raw', 'Print a refused program\'s verifier log whole, without folding repeated loop bodies')
+    .option('--cold-boot', 'Boot from scratch instead of restoring the post-boot snapshot')
+    .example('verifier')
+    .example('verifier --scheduler ./scx_simple --kernel 7.2 --kernel 6.12')
+    .example('verifier --sched-arg=--verifier-reject --sched-arg=12')
+    .action(action(async (opts: VerifierFlags) => {
+      if (opts['cold-boot']) process.env.KTSTR_COLD_BOOT = '1';
+      const schedulers = verifierSchedulers(list(opts.scheduler));
+      const extraSchedArgs = list(opts['sched-arg']);
+      const kernelSpecs = list(opts.kernel);
+      const results: VerifierResult[] = [];
+      for (const spec of kernelSpecs.length ? kernelSpecs : [process.env.KTSTR_KERNEL]) {
+        const kernel = await resolveKernel(spec, progress);
+        for (const scheduler of schedulers) {
+          const r = await verifyScheduler({ kernel, scheduler, topology: verifierTopology(scheduler, opts.topology), extraSchedArgs, log: progress });
+          results.push(r);
+          if (!opts.json) process.stdout.write(`${formatVerifierResult(r, { raw: opts.raw === true })}\n`);
+        }
+      }
+      if (opts.json) printJson(results);
+      // 1 like a failed test: the command did its job and a scheduler did not load.
+      process.exitCode = results.every((r) => r.outcome === 'loaded') ? 0 : 1;
+    }));
+}
