@@ -80,8 +80,8 @@ COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length 
       encoding: 'utf8', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` },
     });
     assert.equal(registered.stdout.trim(), 'complete -o filenames -F _ktstr ktstr');
-    assert.deepEqual(complete(['ktstr', 'sh']).sort(), ['shell', 'show-host']);
-    assert.deepEqual(complete(['ktstr', 'stats', '']), ['merge']);
+    assert.deepEqual(complete(['ktstr', 'sh']).sort(), ['shell', 'show-host', 'show-thresholds']);
+    assert.deepEqual(complete(['ktstr', 'stats', '']).sort(), ['clean', 'compare', 'list', 'merge', 'show']);
     assert.ok(complete(['ktstr', 'test', '--']).includes('--gauntlet'));
     assert.deepEqual(complete(['ktstr', 'test', '--topology', 'numa2']), ['numa2-4llc', 'numa2-8llc', 'numa2-8llc-nosmt']);
     const names = complete(['ktstr', 'test', 'examples', '--filter', 'eevdf']);
