@@ -89,6 +89,8 @@ export { testThresholds, type TestThresholds } from './stats/test-thresholds.js'
 // BTF of a vmlinux or a BPF object: types, member offsets, global variables (docs/monitor.md).
 export * as btf from './monitor/btf/index.js';
 export { scenarioCellRecord, storeScenarioRun } from './stats/scenario-run.js';
+// One self-contained HTML page of a stored run (docs/stats.md, "Report").
+export * from './report/index.js';
 // BPF maps and programs read from guest memory, and the verifier report (docs/monitor.md).
 export * as bpf from './monitor/bpf/index.js';
 export * from './verifier/index.js';
