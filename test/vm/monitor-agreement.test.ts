@@ -139,6 +139,21 @@ for (const { label, topology, kaslr } of cases) {
       const d0 = readSchedDomains(prog, 0) as { level: unknown; name: unknown; span: unknown }[];
       t.diagnostic(`cpu 0 domains: ${d0.map((x) => `${String(x.name)}(level ${String(x.level)})=${cpumaskHex(x.span as number[], nr)}`).join(' ')}`);
 
+      // What one full reading costs the host (every CPU's runqueue, schedstat and domains, and the
+      // sched_ext state): the sampler does this every ~100 ms.
+      const costs: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        for (let cpu = 0; cpu < nr; cpu++) {
+          readRunqueue(prog, cpu);
+          readSchedstat(prog, cpu);
+          readSchedDomains(prog, cpu);
+        }
+        readSchedExtState(prog);
+        costs.push(performance.now() - t0);
+      }
+      t.diagnostic(`one reading of ${nr} CPUs and the sched_ext state: ${costs.map((c) => c.toFixed(1)).join(', ')} ms (first to fifth)`);
+
       // Counters between the guest's readings.
       const events: SchedExtEvents[] = [];
       for (let r = 1; r <= ROUNDS; r++) {

@@ -71,7 +71,7 @@ export class KObject {
 
   #member(path: string): KObject | Unavailable {
     if (this.bitfield) return new Unavailable(`${this.expression} (${this.typeName}) is a bitfield; it has no members`);
-    const hit = memberPath(this.btf, this.typeId, path);
+    const hit = lookupMember(this.btf, this.typeId, path);
     if (hit instanceof BtfError) return new Unavailable(`${this.expression}: ${hit.problem}`);
     if (!hit.found) return new Unavailable(`${this.expression}: ${hit.why}`);
     const expression = `${this.expression}.${path}`;
@@ -85,7 +85,7 @@ export class KObject {
   /** Whether the type has this member path (`has('scx.nr_running')`), without reading memory. */
   has(path: string): boolean {
     if (path.includes('->')) return false;
-    const hit = memberPath(this.btf, this.typeId, path);
+    const hit = lookupMember(this.btf, this.typeId, path);
     return !(hit instanceof BtfError) && hit.found;
   }
 
@@ -272,6 +272,22 @@ export class KObject {
   toString(): string {
     return `${this.expression} (${this.typeName}) at ${hex(this.address)}`;
   }
+}
+
+const members = new WeakMap<Btf, Map<string, ReturnType<typeof memberPath>>>();
+
+/**
+ * memberPath, remembered per BTF, type and path: a sampler asks for the same few dozen members of
+ * every CPU's runqueue ten times a second, and the lookup (path parsing, a search through
+ * anonymous members) was most of a reading's cost.
+ */
+function lookupMember(btf: Btf, typeId: number, path: string): ReturnType<typeof memberPath> {
+  let byPath = members.get(btf);
+  if (byPath === undefined) members.set(btf, (byPath = new Map()));
+  const key = `${typeId}:${path}`;
+  let hit = byPath.get(key);
+  if (hit === undefined) byPath.set(key, (hit = memberPath(btf, typeId, path)));
+  return hit;
 }
 
 /** C spelling of a type: `struct rq`, `unsigned int`, `struct task_struct *`, `u32 [4]`. */
