@@ -94,3 +94,15 @@ export * from './report/index.js';
 // BPF maps and programs read from guest memory, and the verifier report (docs/monitor.md).
 export * as bpf from './monitor/bpf/index.js';
 export * from './verifier/index.js';
+// Kernel state read from guest memory through the kernel's BTF (docs/monitor.md, "Kernel state").
+export { KernelProgram } from './monitor/program.js';
+export { KObject, typeIdOf, typeName, type Scalar } from './monitor/object.js';
+export { kernelBtf, forgetKernelBtf } from './monitor/kernel-btf.js';
+export { readRunqueue, runqueue, type Runqueue } from './monitor/helpers/rq.js';
+export { readTask, type TaskIdentity } from './monitor/helpers/task.js';
+export { readSchedDomains, spanOffset, MAX_DOMAIN_LEVELS, type SchedDomain } from './monitor/helpers/sched-domain.js';
+export { cpumaskCpus, cpumaskHex, readCpumask } from './monitor/helpers/cpumask.js';
+export { readSchedstat, schedstatsEnabled, parseProcSchedstat, type Schedstat, type ProcSchedstatCpu } from './monitor/helpers/schedstat.js';
+export { readSchedExtState, readEvents, eventLayout, scxRoot, readWatchdogTimeout, writeWatchdogTimeout, watchdogSource,
+  type SchedExtState, type SchedExtEvents, type EventLayout, type WatchdogSource } from './monitor/helpers/sched-ext.js';
+export { Unavailable, isUnavailable } from './monitor/unavailable.js';
