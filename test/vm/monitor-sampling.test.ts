@@ -13,6 +13,7 @@ import { monitorSettings } from '../../core/src/monitor/sampler/options.js';
 import { WINDOW_END, WINDOW_START } from '../../core/src/monitor/sampler/capture-window.js';
 import type { MonitorSampleData } from '../../core/src/monitor/sampler/sample-reader.js';
 import { skipReason, testKernel } from './cell-env.js';
+import { ktstrTest } from '../../core/src/api/ktstr-test.js';
 
 const twoCpus = { numaNodes: 1, llcs: 1, coresPerLlc: 2, threadsPerCore: 1 };
 // One spinner pinned to each CPU, so both runqueues hold a task the whole time.
@@ -77,9 +78,20 @@ test('a 2 s cell is sampled every 100 ms and captured 3 times inside its window'
   assert.ok(marks.length === m.series.length && marks[0]! > start && marks.filter((i) => i > end).length <= 2, 'the readings fall within the step');
 });
 
-test('monitor: false samples nothing and says why', { skip: skipReason, timeout: 300_000 }, async () => {
-  assert.equal(monitorSettings({ monitor: false }, 'test'), undefined);
-  const vm = await CellVm.boot({ name: 'monitor-off/1n1l2c1t', kernel: await testKernel(), topology: twoCpus, durationMs: 1000 });
+// Through ktstrTest, as a test declares it: on by default at 100 ms, off with monitor: false.
+ktstrTest('monitor-default', { topology: twoCpus, durationMs: 1000, timeoutMs: 300_000 }, async (vm) => {
+  const r = await vm.run(spinners, hold.fraction(1));
+  const m = r.monitor!;
+  assert.ok(m.enabled, m.reason);
+  assert.equal(m.intervalMs, 100);
+  assert.equal(m.captureCount, 0);
+  assert.ok(m.sampleCount >= 7 && m.sampleCount <= 13, `~10 samples in 1 s, got ${m.sampleCount}`);
+  assert.ok(m.series.samples.every((s) => (s.data as MonitorSampleData).events === null), 'no BPF scheduler, no event counters');
+  r.expect.series('cpus[0].clock', { kind: 'sample' }).nondecreasing();
+  assert.throws(() => r.expect.monitor.fallbackEventsBelow(1), /no reading carried SCX_EV_SELECT_CPU_FALLBACK/);
+});
+
+ktstrTest('monitor-off', { topology: twoCpus, durationMs: 1000, timeoutMs: 300_000, monitor: false }, async (vm) => {
   const r = await vm.run(spinners, hold.fraction(1));
   assert.equal(r.monitor!.enabled, false);
   assert.equal(r.monitor!.series.length, 0);

@@ -223,6 +223,8 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
         config: options.config,
         // On unless the test says monitor: false; settings were checked when it was declared.
         monitor: monitorSettings(options, `ktstrTest(${JSON.stringify(entry.test)})`),
+        // A first run of a kernel captures its symbols for the monitor: `ktstr test` shows the line and its cost.
+        log,
       });
       try {
         await body(vm);

@@ -66,6 +66,8 @@ export interface CellPlan {
    * test says `monitor: false`); absent: no monitor, and `r.monitor` says so.
    */
   monitor?: MonitorSettings;
+  /** Where the monitor's lines go (ktstrTest: stderr and the run's event file); stderr by default. */
+  log?: (line: string) => void;
 }
 
 export type CommandSpec = { exec: string } | { shell: true; term?: string };
@@ -176,7 +178,7 @@ export class CellVm {
     try {
       // Imported here: symbol-capture boots a CellVm (without a monitor) and so imports this module.
       const { captureKernelSymbols } = await import('./symbol-capture.js');
-      return await prepareMonitor(plan.kernel, captureKernelSymbols, (line) => process.stderr.write(`ktstr: ${plan.name}: ${line}\n`));
+      return await prepareMonitor(plan.kernel, captureKernelSymbols, (line) => (plan.log ? plan.log(`${plan.name}: ${line}`) : process.stderr.write(`ktstr: ${plan.name}: ${line}\n`)));
     } catch (e) {
       return `the monitor could not be prepared: ${(e as Error).message.split('\n')[0]}`;
     }
@@ -351,6 +353,13 @@ export class CellVm {
     const prog = KernelProgram.open(this.vm.ramNodes, prep.symbols);
     if (!(prog instanceof KernelProgram)) return disabledMonitor(`guest memory could not be read: ${prog.unavailable}`, settings.intervalMs);
     prog.useBtf(prep.btf);
+    // One read now, before the cell is sent: the BTF name index and the helpers' layout choices
+    // are built lazily, which costs the first read ~100 ms — not to be paid during the workload.
+    try {
+      prep.reader(prog, this.hello.cpus.length);
+    } catch {
+      // The loop records read failures as placeholders; here only the warm-up is lost.
+    }
     let qmp: Promise<QmpClient> | undefined;
     const loop = new MonitorLoop({
       prog, cpus: this.hello.cpus.length, reader: prep.reader, settings, workloadMs,
