@@ -286,6 +286,25 @@ test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen
     const failedText = (await failedTop.first().innerText()).replace(/\u00a0/g, ' ').replace(/\n/g, '');
     assert.match(failedText, /✘ bad option\/\S+: failed in [\d.]+ s/);
     assert.match(failedText, /unrecognized option '--no-such-option'/);
+
+    // The run report of the latest run (the failing one) in a webview: the page's inline scripts
+    // run under the webview's policy (uPlot loads, the renderer fills the summary) and the failed
+    // cell is listed with its reason.
+    await paletteCommand('ktstr: Open Latest Run Report');
+    let report: import('playwright-core').Frame | undefined;
+    for (let i = 0; i < 120 && !report; i++) {
+      for (const f of page.frames()) {
+        if (await f.evaluate(() => document.body?.hasAttribute('data-rendered') && document.getElementById('report') !== null).catch(() => false)) report = f;
+      }
+      if (!report) await sleep(500);
+    }
+    assert.ok(report, 'the report webview did not render');
+    assert.equal(await report.evaluate(() => typeof (window as unknown as { uPlot?: unknown }).uPlot), 'function');
+    const reportRows = await report.$$eval('#summary tbody tr', (trs) => trs.map((tr) => `${tr.getAttribute('data-status')}: ${tr.textContent}`));
+    assert.equal(reportRows.length, 1);
+    assert.match(reportRows[0]!, /^failed: bad option\/.*exited during attach/);
+    await page.locator('.tab.active:has-text("ktstr report")').waitFor({ timeout: 10_000 });
+    await shot('10-run-report');
   } catch (e) {
     await shot('failure').catch(() => {});
     throw new Error(`${(e as Error).message}\n--- code-server log (tail) ---\n${serverLog.slice(-3000)}`, { cause: e });
