@@ -42,3 +42,10 @@ test('captures are not judged: a stopped guest\'s clock stands still by design',
 test('a stall threshold below one sample is refused', () => {
   assert.throws(() => findStalls([], 0), RangeError);
 });
+
+test('a clock or nr_running the helpers could not read (null) is no evidence: the run ends there', () => {
+  const s = series([[[1, 7]], [[1, 7]], [[1, 7]], [[1, 7]]]);
+  (s[2]!.data as { cpus: { clock: number | null }[] }).cpus[0]!.clock = null;
+  assert.deepEqual(findStalls(s, 2), []);
+  assert.deepEqual(findStalls(s, 1).map((x) => [x.fromIndex, x.toIndex]), [[1, 1]], 'only the pair before the gap');
+});
