@@ -34,7 +34,7 @@ test('samples at the interval, captures with the guest stopped, and the pauses l
   assert.deepEqual(caps.map((c) => c.label), ['periodic_000', 'periodic_001']);
   for (const c of caps) assert.equal((c.data as { stopped: boolean }).stopped, true, 'a capture reads a stopped guest');
   for (const [i, c] of r.captures.entries()) {
-    assert.ok(c.elapsedMs >= c.plannedMs && c.elapsedMs < c.plannedMs + 60, `capture ${i} at ${c.elapsedMs} for ${c.plannedMs}`);
+    assert.ok(c.elapsedMs >= c.plannedMs && c.elapsedMs < c.plannedMs + 150, `capture ${i} at ${c.elapsedMs} for ${c.plannedMs}`);
     assert.ok(c.pauseMs >= 79, `pause ${c.pauseMs} covers both round trips`);
   }
   assert.ok(r.pausedMs >= 158);
@@ -43,10 +43,10 @@ test('samples at the interval, captures with the guest stopped, and the pauses l
   // Elapsed time is host time less the pauses: the last sample is no later than that.
   const last = periodic.at(-1)!.elapsedMs;
   assert.ok(last <= hostMs - r.pausedMs + 1, `last sample at ${last}, host ${hostMs} less ${r.pausedMs} paused`);
-  assert.ok(last >= hostMs - r.pausedMs - 60, `sampling went on to the end (${last})`);
+  assert.ok(last >= hostMs - r.pausedMs - 150, `sampling went on to the end (${last})`);
   // The cadence is in elapsed time: at most one sample per 20 ms of it (a busy host may skip ticks), never two at once.
-  assert.ok(r.sampleCount <= last / 20 + 2 && r.sampleCount >= last / 40, `${r.sampleCount} samples over ${last} ms`);
-  for (let i = 1; i < periodic.length; i++) assert.ok(periodic[i]!.elapsedMs - periodic[i - 1]!.elapsedMs >= 15);
+  assert.ok(r.sampleCount <= last / 20 + 2 && r.sampleCount >= 5, `${r.sampleCount} samples over ${last} ms`);
+  for (let i = 1; i < periodic.length; i++) assert.ok(periodic[i]!.elapsedMs - periodic[i - 1]!.elapsedMs >= 10, 'at least half an interval apart');
 });
 
 test('a reader that throws leaves a placeholder; a missing QMP connection fails the capture, not the loop', async () => {

@@ -106,8 +106,9 @@ export class MonitorLoop {
       }
       if (e >= nextSample) {
         this.sample();
-        // A late tick (a busy host) is not made up with a burst: the cadence resumes from here.
-        while (nextSample <= e) nextSample += interval;
+        // A late tick (a busy host) is not made up with a burst: the next sample is on the grid
+        // again, but at least half an interval on, so no rate is taken over a sliver of time.
+        while (nextSample < e + interval / 2) nextSample += interval;
         continue;
       }
       const due = Math.min(nextSample, planned[k] ?? Infinity);
