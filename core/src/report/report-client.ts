@@ -196,6 +196,14 @@ export const REPORT_CLIENT = String.raw`(function () {
   renderComparison();
   add(root, el('h2', null, 'Per cell'));
   data.cells.forEach(renderCell);
+  // A resized window or webview panel gets charts of its new width (uPlot sizes in pixels).
+  var resizing = null;
+  window.addEventListener('resize', function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () {
+      plots.forEach(function (p) { p.plot.setSize({ width: width(), height: p.plot.height }); });
+    }, 100);
+  });
   document.body.setAttribute('data-rendered', String(plots.length));
 })();
 `;
