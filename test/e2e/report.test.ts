@@ -165,7 +165,7 @@ test('ktstr report: a real run and an altered baseline, rendered in chromium', {
       assert.equal(regressed[0]!.background, 'rgb(255, 227, 227)', 'a regression is highlighted');
 
       // Per cell: runqueue and event charts where the monitor read the cell, the reason where not.
-      const sections = await page.$$eval('section.cell', (ss) => ss.map((s) => ({
+      const sections = await page.$$eval('details.cell', (ss) => ss.map((s) => ({
         cell: s.getAttribute('data-cell'), runqueue: s.querySelectorAll('[data-chart="runqueue"]').length, events: s.querySelectorAll('[data-chart="events"]').length,
         absent: s.querySelector('.monitor-absent')?.textContent ?? null,
       })));
@@ -179,7 +179,7 @@ test('ktstr report: a real run and an altered baseline, rendered in chromium', {
       await page.screenshot({ path: join(ARTIFACTS, 'report-1-page.png'), fullPage: true });
       await page.locator('#summary').screenshot({ path: join(ARTIFACTS, 'report-2-summary.png') });
       await page.locator('#comparison').screenshot({ path: join(ARTIFACTS, 'report-3-comparison.png') });
-      await page.locator(`section.cell[data-cell^="${FAILING}"]`).screenshot({ path: join(ARTIFACTS, 'report-4-failed-cell.png') });
+      await page.locator(`details.cell[data-cell^="${FAILING}"]`).screenshot({ path: join(ARTIFACTS, 'report-4-failed-cell.png') });
     } finally {
       await b.close();
     }

@@ -142,10 +142,28 @@ export const REPORT_CLIENT = String.raw`(function () {
     if (c.onlyRun.length) add(sec, el('p', null, 'only in this run: ' + c.onlyRun.join(', ')));
   }
 
-  function renderCell(c) {
-    var sec = add(root, el('section', 'cell ' + c.status));
-    sec.setAttribute('data-cell', c.name);
-    add(sec, el('h3', null, c.name + ' — ' + c.status));
+  // A cell is a <details>: open ones draw at once, the others when first opened.
+  function renderCell(c, i) {
+    var box = add(root, el('details', 'cell ' + c.status));
+    box.id = 'cell-' + i;
+    box.setAttribute('data-cell', c.name);
+    var head = add(box, el('summary'));
+    add(head, el('h3', null, c.name + ' — ' + c.status + (c.regressed.length ? ', regressed' : '')));
+    var sec = add(box, el('div', 'cell-body'));
+    var drawn = false;
+    function draw() {
+      if (drawn) return;
+      drawn = true;
+      fillCell(sec, c);
+    }
+    box.addEventListener('toggle', function () { if (box.open) draw(); });
+    if (c.expanded) {
+      box.open = true;
+      draw();
+    }
+  }
+
+  function fillCell(sec, c) {
     add(sec, el('p', 'meta', c.scheduler + ' on ' + c.kernel + ', topology ' + c.topology + ', ' + (c.durationMs / 1000).toFixed(1) + ' s'));
     if (c.reason) add(sec, el('p', 'reason', c.reason));
     if (c.detail.length) add(sec, el('pre', 'detail', c.detail.join('\n')));
@@ -196,6 +214,16 @@ export const REPORT_CLIENT = String.raw`(function () {
   renderComparison();
   add(root, el('h2', null, 'Per cell'));
   data.cells.forEach(renderCell);
+  // A cell's name in the summary opens its section and goes there.
+  Array.prototype.forEach.call(document.querySelectorAll('#summary tbody tr'), function (row, i) {
+    var name = row.cells[0];
+    name.className = 'link';
+    name.addEventListener('click', function () {
+      var box = document.getElementById('cell-' + i);
+      box.open = true;
+      box.scrollIntoView();
+    });
+  });
   // A resized window or webview panel gets charts of its new width (uPlot sizes in pixels).
   var resizing = null;
   window.addEventListener('resize', function () {

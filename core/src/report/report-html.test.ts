@@ -12,7 +12,7 @@ function model(): ReportModel {
     baseline: null, comparison: null,
     cells: [{
       name: `t/${HOSTILE}/7.2`, test: 't', preset: 'p', topology: '1n1l1c1t', kernel: '7.2', scheduler: 'eevdf', status: 'failed', reason: HOSTILE,
-      detail: [HOSTILE], durationMs: 1, metrics: {}, steps: [], iterations: null, workers: [], monitor: null, monitorAbsent: 'no monitor data', regressed: [],
+      detail: [HOSTILE], durationMs: 1, metrics: {}, steps: [], iterations: null, workers: [], monitor: null, monitorAbsent: 'no monitor data', regressed: [], expanded: true,
     }],
   };
 }

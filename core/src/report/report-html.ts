@@ -38,7 +38,7 @@ h4 { font-size: 13px; margin: 8px 0 2px; font-weight: 600; color: #444; }
 table { border-collapse: collapse; margin: 4px 0 8px; font-size: 13px; }
 th, td { padding: 3px 8px; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
 th { background: #f5f5f7; }
-tr.failed td, section.cell.failed > h3 { color: #b00020; }
+tr.failed td, details.cell.failed h3 { color: #b00020; }
 tr.failed td:nth-child(2) { font-weight: 600; }
 tr.regressed td, tr.verdict-regressed td, h3.regressed { background: #ffe3e3; color: #8a0016; font-weight: 600; }
 tr.verdict-improved td { background: #e3f6e8; }
@@ -46,7 +46,10 @@ tr.skipped td { color: #888; }
 .reason { color: #b00020; font-weight: 600; }
 .load-error { color: #b00020; }
 pre.detail { background: #f7f7f9; padding: 6px; overflow-x: auto; font-size: 12px; }
-section.cell { border-top: 1px solid #ddd; padding-top: 4px; }
+details.cell { border-top: 1px solid #ddd; padding-top: 4px; }
+details.cell > summary { cursor: pointer; }
+details.cell > summary h3 { display: inline-block; }
+td.link { cursor: pointer; text-decoration: underline dotted; }
 .chart { margin: 6px 0 12px; }
 .absent { color: #777; font-style: italic; }
 `;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildReportModel, type ReportSide } from './report-model.js';
+import { buildReportModel, EXPAND_ALL_UP_TO, type ReportSide } from './report-model.js';
 import { resolveThresholds } from '../stats/compare-policy.js';
 import type { RunMeta } from '../stats/run-store.js';
 import type { StoredCell } from '../stats/stored-cell.js';
@@ -111,4 +111,14 @@ test('monitor samples become per-CPU depth and event rates on the timeline axis'
   assert.deepEqual(lanes.events, [{ name: 'SCX_EV_SELECT_CPU_FALLBACK', perSec: [null, 100, 100] }]);
   const off = buildReportModel({ run: side('r', [c]), details: new Map([[c.name, { monitor: { enabled: false, reason: 'no vmlinux', series: { samples: [] } } }]]), thresholds: T });
   assert.equal(off.cells[0]!.monitorAbsent, 'no monitor data: no vmlinux');
+});
+
+test('a small run opens every cell; a large one only the failed and regressed cells', () => {
+  const small = buildReportModel({ run: side('r', [cell({ test: 'a' }), cell({ test: 'b', status: 'failed', reason: 'x' })]), details: new Map(), thresholds: T });
+  assert.deepEqual(small.cells.map((c) => c.expanded), [true, true]);
+  const many = Array.from({ length: EXPAND_ALL_UP_TO + 1 }, (_, i) => cell({ test: `t${String(i).padStart(2, '0')}` }));
+  const base = side('r1', many.map((c) => ({ ...c })));
+  const run = side('r2', [...many.slice(1), { ...many[0]!, metrics: { worstGapMs: 10, totalIterations: 1_000 } }, cell({ test: 'z', status: 'failed', reason: 'x' })]);
+  const m = buildReportModel({ run, baseline: base, details: new Map(), thresholds: T });
+  assert.deepEqual(m.cells.filter((c) => c.expanded).map((c) => c.test), ['z', 't00']);
 });

@@ -67,6 +67,8 @@ export interface ReportCell {
   monitorAbsent: string | null;
   /** Metrics that regressed against the baseline (empty without one). */
   regressed: string[];
+  /** Shown open, its charts drawn as the page loads; the others draw when opened. */
+  expanded: boolean;
 }
 
 export interface ReportComparison {
@@ -103,6 +105,13 @@ export interface ReportInput {
   thresholds: ThresholdTable;
   now?: Date;
 }
+
+/**
+ * Up to this many cells, every cell's charts are drawn as the page opens. A gauntlet's run has
+ * hundreds of cells and a handful of charts each: there only the failed and regressed ones are
+ * open, and the browser draws the others when the reader opens them.
+ */
+export const EXPAND_ALL_UP_TO = 12;
 
 /** Failed cells lead: they are what a reader opens the report for; skipped ones have nothing to plot. */
 const STATUS_RANK: Record<StoredCell['status'], number> = { failed: 0, passed: 1, skipped: 2 };
@@ -171,7 +180,7 @@ function cellOf(c: StoredCell, detail: Record<string, unknown> | undefined, regr
     durationMs: c.durationMs, metrics: c.metrics,
     steps: stepsOf(timeline), iterations: iterationsOf(timeline), workers: workersOf(workers),
     monitor: 'lanes' in lanes ? lanes.lanes : null, monitorAbsent: 'absent' in lanes ? lanes.absent : null,
-    regressed,
+    regressed, expanded: false,
   };
 }
 
@@ -188,6 +197,8 @@ export function buildReportModel(input: ReportInput): ReportModel {
   const cells = [...run.cells]
     .sort((a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((c) => cellOf(c, input.details.get(c.name), regressedOf(c)));
+  const all = cells.length <= EXPAND_ALL_UP_TO;
+  for (const c of cells) c.expanded = all || c.status === 'failed' || c.regressed.length > 0;
   return {
     version: 1,
     generatedAt: (input.now ?? new Date()).toISOString(),
