@@ -68,7 +68,7 @@ export { hostSkipReason, noPerfModeFromEnv, TCG_MAX_VCPUS, tcgMaxVcpus } from '.
 export { planCpus, resolveCpuCap, defaultCpuCap, DEFAULT_CPU_SHARE, type CpuPlan } from './host/cpu-budget.js';
 export { hostArch } from './host/arch.js';
 export { reserveCpus, cpuLockPath, llcLockPath, type CpuReservation, type ReserveOptions } from './locks/index.js';
-export { type CellRecord, type CellStatus, type RunResults, type CellEvent, type CellMetricsRecord, type CellTiming, appendCellEvent, readCellEvents, resultsFromEvents } from './stats/run-results.js';
+export { type CellRecord, type CellStatus, type RunResults, type CellEvent, type CellMetricsRecord, type CellTiming, type MonitorMetricsRecord, appendCellEvent, readCellEvents, resultsFromEvents } from './stats/run-results.js';
 export { mergeRuns, summarise, type SummaryRow } from './stats/merge.js';
 export { buildCoverageReport, guestDirOf, v8DirOf, type CoverageReport } from './coverage/coverage-report.js';
 export { COVERAGE_DIR_ENV, GUEST_COVERAGE_DIR, fixtureCoverageBinary } from './coverage/guest-coverage.js';
@@ -106,3 +106,7 @@ export { readSchedstat, schedstatsEnabled, parseProcSchedstat, type Schedstat, t
 export { readSchedExtState, readEvents, eventLayout, scxRoot, readWatchdogTimeout, writeWatchdogTimeout, watchdogSource,
   type SchedExtState, type SchedExtEvents, type EventLayout, type WatchdogSource } from './monitor/helpers/sched-ext.js';
 export { Unavailable, isUnavailable } from './monitor/unavailable.js';
+// Sampling guest memory while a cell runs, captures, and what a test asserts on them (docs/monitor.md).
+export * from './monitor/sampler/index.js';
+export { MonitorExpectation } from './result/expect-monitor.js';
+export { joinTimeline, monitorMarks, type MonitorMark, type TimelineEntry } from './result/timeline.js';
