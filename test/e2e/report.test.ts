@@ -68,23 +68,20 @@ test('ktstr report: a real run and an altered baseline, rendered in chromium', {
     const id = /stored run (\d{8}T\d{6}Z-[0-9a-f]{6})/.exec(run.stderr)?.[1];
     assert.ok(id, run.stderr.slice(-2000));
 
-    // Where the cell's file carries no monitor readings (the store keeps only the monitor's
-    // metrics so far), the failing cell gets readings shaped like the sampler's (sample-reader.ts)
-    // over its real timeline, so the monitor's charts are drawn from a stored run either way.
+    // The run's monitor readings are stored with the cell (real runqueue samples). The failing
+    // cell runs under EEVDF, which has no sched_ext event counters, so counters shaped like the
+    // sampler's (sample-reader.ts) are added to its real samples: the event chart is drawn from a
+    // stored run too.
     const failedFile = readdirSync(join(runs, id, 'cells')).find((f) => f.startsWith(FAILING.replace(/ /g, '_')));
     assert.ok(failedFile);
     const failedPath = join(runs, id, 'cells', failedFile);
     const detail = JSON.parse(readFileSync(failedPath, 'utf8'));
-    const start = detail.timeline.find((e: { kind: string }) => e.kind === 'step_start').tMs as number;
-    const span = (detail.timeline.at(-1).tMs as number) - start;
-    const samples = Array.from({ length: Math.floor(span / 100) + 1 }, (_, i) => ({
-      index: i, elapsedMs: i * 100, kind: 'sample',
-      data: {
-        cpus: [0, 1, 2, 3].map((cpu) => ({ cpu, nrRunning: cpu < 2 ? 1 + ((i + cpu) % 3) : 0, clock: i * 1e8, scx: { nrRunning: 0, flags: 0 }, localDsqDepth: 0, idle: cpu >= 2 })),
-        events: { SCX_EV_SELECT_CPU_FALLBACK: i * i * 3, SCX_EV_DISPATCH_KEEP_LAST: i * 40, SCX_EV_ENQ_SKIP_EXITING: 0 },
-      },
-    }));
-    if (!detail.monitor?.series?.samples?.length) writeFileSync(failedPath, JSON.stringify({ ...detail, monitor: { enabled: true, intervalMs: 100, scenarioStartTMs: start, series: { samples }, sampleCount: samples.length, captureCount: 0, captures: [] } }));
+    const stored = detail.monitor?.series?.samples as { index: number; data: { events?: unknown } | null }[] | undefined;
+    assert.ok(stored && stored.length >= 2, `the stored cell carries the monitor's samples: ${JSON.stringify(detail.monitor)?.slice(0, 500)}`);
+    for (const s of stored) {
+      if (s.data && !s.data.events) s.data.events = { SCX_EV_SELECT_CPU_FALLBACK: s.index * s.index * 3, SCX_EV_DISPATCH_KEEP_LAST: s.index * 40, SCX_EV_ENQ_SKIP_EXITING: 0 };
+    }
+    writeFileSync(failedPath, JSON.stringify(detail));
 
     // The baseline: the same run, stored under an earlier name, with three times the iterations
     // of every cell, so this run's iterations fell by two thirds (a regression of a passed cell).

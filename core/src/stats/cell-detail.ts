@@ -1,7 +1,7 @@
 /**
  * A cell's JSON file in a stored run: its record (run-results.ts) plus what is too large for
- * the results document and the Parquet table — the timeline, every worker's result and the
- * scheduler's exit. The test process writes the large part into the run's staging directory
+ * the results document and the Parquet table — the timeline, every worker's result, the
+ * scheduler's exit and the monitor's readings. The test process writes the large part into the run's staging directory
  * (KTSTR_CELL_DETAILS) when the cell ends; the store adds the record when the run is stored.
  */
 import { createHash } from 'node:crypto';
@@ -14,6 +14,8 @@ export interface CellExtras {
   workers?: CellResult['workers'];
   schedulerExit?: CellResult['schedulerExit'];
   accel?: string;
+  /** The host monitor's readings (`series` serialises as `{ samples }`), for the report's charts. */
+  monitor?: CellResult['monitor'];
 }
 
 /** A file name for a cell: readable, and unique even when two names differ only in characters a file name cannot hold. */
@@ -30,7 +32,7 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 }
 
 export function cellExtrasOf(result: CellResult): CellExtras {
-  return { timeline: result.timeline, workers: result.workers, schedulerExit: result.schedulerExit, accel: result.accel };
+  return { timeline: result.timeline, workers: result.workers, schedulerExit: result.schedulerExit, accel: result.accel, monitor: result.monitor };
 }
 
 /** Test process side: the cell's large detail, into `<dir>/cells/`. No directory, nothing written. */

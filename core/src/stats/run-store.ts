@@ -187,8 +187,8 @@ export async function storeRun(o: StoreRunOptions): Promise<{ dir: string; id: s
 
 /** A stored cell file carries the record's fields too; as extras only the large parts are taken. */
 function extrasWithoutRecord(x: Record<string, unknown>): Record<string, unknown> {
-  const { timeline, workers, schedulerExit, accel } = x as Record<string, unknown>;
-  return Object.fromEntries(Object.entries({ timeline, workers, schedulerExit, accel }).filter(([, v]) => v !== undefined));
+  const { timeline, workers, schedulerExit, accel, monitor } = x as Record<string, unknown>;
+  return Object.fromEntries(Object.entries({ timeline, workers, schedulerExit, accel, monitor }).filter(([, v]) => v !== undefined));
 }
 
 export function readRunMeta(dir: string): RunMeta {
@@ -240,7 +240,7 @@ export function readRunResults(dir: string): RunResults {
   const cellsDir = join(dir, 'cells');
   const cells = existsSync(cellsDir)
     ? readdirSync(cellsDir).filter((f) => f.endsWith('.json')).map((f) => {
-      const { timeline: _t, workers: _w, schedulerExit: _s, accel: _a, ...record } = JSON.parse(readFileSync(join(cellsDir, f), 'utf8')) as CellRecord & Record<string, unknown>;
+      const { timeline: _t, workers: _w, schedulerExit: _s, accel: _a, monitor: _m, ...record } = JSON.parse(readFileSync(join(cellsDir, f), 'utf8')) as CellRecord & Record<string, unknown>;
       return record as CellRecord;
     })
     : [];
