@@ -116,6 +116,11 @@ interface ProgramHeader {
 
 /** Reads the ELF facts of the file at `path`, reading only the parts that are needed. */
 export function readElfFile(path: string): ElfInfo {
+  return withElfFile(path, (source) => parseElfSource(path, source));
+}
+
+/** Opens `path` for reading its ELF parts through `use`, and closes it whatever `use` does. */
+function withElfFile<T>(path: string, use: (source: ReturnType<typeof fileSource>) => T): T {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -124,7 +129,7 @@ export function readElfFile(path: string): ElfInfo {
     throw new KtstrError(path, code, 'cannot be opened as an ELF file', 'Check that the path exists and is readable.', { cause });
   }
   try {
-    return parseElfSource(path, fileSource(fd));
+    return use(fileSource(fd));
   } finally {
     closeSync(fd);
   }
@@ -305,18 +310,7 @@ function readDynamic(source: ByteSource, file: string, dynamicHeader: ProgramHea
  * so a 60 MB vmlinux costs a few reads.
  */
 export function readElfSectionFile(path: string, name: string): Buffer | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
-    throw new KtstrError(path, code, 'cannot be opened as an ELF file', 'Check that the path exists and is readable.', { cause });
-  }
-  try {
-    return findSection(path, fileSource(fd), name);
-  } finally {
-    closeSync(fd);
-  }
+  return withElfFile(path, (source) => findSection(path, source, name));
 }
 
 /** Like readElfSectionFile, for an ELF image already in memory; `file` names it in error messages. */

@@ -16,21 +16,11 @@ import { memberPath } from './member-path.js';
 import { parseBtf } from './parse.js';
 import { globalVariable, globalVariables } from './variables.js';
 import { BtfWriter } from './btf-writer.js';
+import { seededRandom } from '../../scenario/affinity.js';
 
 const seed = Number(process.env.KTSTR_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 console.log(`BTF fuzz seed ${seed} (KTSTR_FUZZ_SEED=${seed} to repeat)`);
 
-/** mulberry32: small, seedable, good enough to pick bytes. */
-function rng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One random corruption of a BTF blob. */
 function mutate(bytes: Uint8Array, random: () => number, typeCount: number): Uint8Array {
@@ -105,7 +95,7 @@ function heapBytes(): number {
 }
 
 function run(label: string, blob: Uint8Array, iterations: number, sampleIds: (btf: Btf, random: () => number) => Iterable<number>, base?: Btf) {
-  const random = rng(seed ^ label.length * 0x9e3779b9);
+  const random = seededRandom(seed ^ label.length * 0x9e3779b9);
   const reference = parseBtf(blob, base === undefined ? {} : { base });
   assert.ok(!(reference instanceof BtfError), reference instanceof BtfError ? reference.message : '');
   const baseline = heapBytes();
