@@ -25,7 +25,9 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * runs ktstr, by absolute path, so completion works whether ktstr is on PATH or run with npx.
  */
 const COMPLETE_TESTS = fileURLToPath(new URL('./complete-tests.js', import.meta.url));
-export const TEST_NAMES = `${q(process.execPath)} ${q(COMPLETE_TESTS)} 2>/dev/null`;
+const TEST_NAMES_CMD = `${q(process.execPath)} ${q(COMPLETE_TESTS)}`;
+/** Names of the tests under the current directory (the default paths of `ktstr test`). */
+export const TEST_NAMES = `${TEST_NAMES_CMD} 2>/dev/null`;
 
 const top = (spec: CompletionSpec) => [...new Set(spec.commands.map((c) => c.name.split(' ')[0]!))];
 const subs = (spec: CompletionSpec, first: string) => spec.commands.filter((c) => c.name.startsWith(`${first} `)).map((c) => c.name.split(' ')[1]!);
@@ -49,8 +51,11 @@ ${subCases}
   case "$prev" in
     --topology) COMPREPLY=( $(compgen -W ${q(spec.presets.join(' '))} -- "$cur") ); return ;;
     --filter)
-      local IFS=$'\\n' names
-      names=$(${TEST_NAMES})
+      # The test names of the paths already on the line (\`ktstr test examples --filter\`), else
+      # of the default paths: words that name an existing file or directory.
+      local IFS=$'\\n' names w paths=()
+      for w in "\${COMP_WORDS[@]:2:COMP_CWORD-2}"; do case "$w" in -*) ;; *) [ -e "$w" ] && paths+=("$w") ;; esac; done
+      names=$(${TEST_NAMES_CMD} "\${paths[@]}" 2>/dev/null)
       COMPREPLY=( $(compgen -W "$names" -- "$cur") )
       local i; for i in "\${!COMPREPLY[@]}"; do COMPREPLY[$i]=$(printf '%q' "\${COMPREPLY[$i]}"); done
       return ;;
@@ -99,7 +104,10 @@ ${subCases}
   fi
   case "$words[CURRENT-1]" in
     --topology) compadd -- ${spec.presets.map(q).join(' ')}; return ;;
-    --filter) local -a names; names=("\${(@f)$(${TEST_NAMES})}"); compadd -Q -- "\${(@q)names}"; return ;;
+    --filter)
+      local -a names paths; local w
+      for w in $words[3,CURRENT-1]; do [[ $w != -* && -e $w ]] && paths+=($w); done
+      names=("\${(@f)$(${TEST_NAMES_CMD} $paths 2>/dev/null)}"); compadd -Q -- "\${(@q)names}"; return ;;
     --arch) compadd -- x86_64 aarch64; return ;;
   esac
   local cmd="$words[2]"

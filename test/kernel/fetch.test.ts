@@ -61,7 +61,10 @@ test('a kernel path whose config lacks sched_ext is refused with the missing opt
   const dir = mkdtempSync(join(tmpdir(), 'ktstr-kpath-'));
   try {
     mkdirSync(join(dir, 'k'));
-    writeFileSync(join(dir, 'k', 'vmlinuz'), 'not really a kernel');
+    // A bzImage header (the image check passes) on a kernel whose config lacks sched_ext.
+    const image = Buffer.alloc(0x400);
+    image.write('HdrS', 0x202, 'latin1');
+    writeFileSync(join(dir, 'k', 'vmlinuz'), image);
     writeFileSync(join(dir, 'k', 'config'), 'CONFIG_BPF_SYSCALL=y\n');
     await assert.rejects(resolveKernel(join(dir, 'k')), /lacks required options: CONFIG_SCHED_CLASS_EXT=y \(sched_ext schedulers\)/);
   } finally {
