@@ -327,6 +327,27 @@ test('a stack spill overwritten by a scalar before the fill proves nothing (and 
   assert.deepEqual(r.conflicts.map((c) => c.claims.map((x) => x.target.kind)), [['scalar']]);
 });
 
+test('a store through a pointer that may be the spill slot forgets the spill', () => {
+  const prog = asm('alias', (a) => {
+    a.movReg(8, 1);
+    taskInR6(a);
+    a.stx(10, -16, 6);
+    a.movReg(2, 10);
+    a.jeq(8, 0, 'other');
+    a.add(2, -16);
+    a.ja('write');
+    a.label('other');
+    a.add(2, -24);
+    a.label('write');
+    a.st(2, 0, 5); // r2 is fp-16 or fp-24: after the join, unknown
+    a.lookup();
+    a.ldx(3, 10, -16);
+    a.stx(0, F.spill, 3);
+  });
+  const r = analyzeCasts(T.btf, MAPS, [prog]);
+  assert.equal(r.casts.size, 0);
+});
+
 test('pointer arithmetic off the field: field + 8 passed as a task_struct * proves nothing about the field', () => {
   const prog = asm('offset', (a) => {
     a.lookup();

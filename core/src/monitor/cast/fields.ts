@@ -44,8 +44,11 @@ export function fieldAt(btf: Btf, typeId: number, offset: number): FieldAt | und
         break;
       }
       case 'DATASEC': {
-        const v = t.vars.find((x) => x.offset <= rest && rest < x.offset + x.size);
-        if (v === undefined) return undefined;
+        // clang leaves every offset 0 until libbpf or the static linker fixes them up, so
+        // overlapping variables mean the offsets are not real yet: nothing can be said.
+        const covering = t.vars.filter((x) => x.offset <= rest && rest < x.offset + x.size);
+        if (covering.length !== 1) return undefined;
+        const v = covering[0]!;
         container = t.id;
         within = v.offset;
         rest -= v.offset;

@@ -301,8 +301,9 @@ class Walker {
       }
       return;
     }
-    // Through an unknown pointer the write could land on the stack's slots only via a stack
-    // pointer, which is tracked; other memory holds no tracked state.
+    // An unknown pointer may be a stack pointer whose offset two paths disagreed on: the write
+    // may have replaced any spill. (Map, kernel and arena memory hold no tracked state.)
+    if (base.k === 'unknown') s.slots.clear();
   }
 
   /** What storing `v` into a u64 field says about that field, or undefined for nothing. */
@@ -333,22 +334,26 @@ class Walker {
       const field = fieldAt(this.#cx.btf, base.type, base.off + i.off);
       if (field !== undefined && isU64(this.#cx.btf, field.type)) this.#claim({ container: field.container, offset: field.offset }, { kind: 'scalar' }, i);
     } else if (base.k === 'stack') s.clobber(base.off + i.off, insnSize(i));
+    else if (base.k === 'unknown') s.slots.clear();
     if (fetchReg >= 0) s.regs[fetchReg] = UNKNOWN;
   }
 
   #call(s: State, i: Insn): void {
     const ref = this.#prog.refs.get(i.index);
     let ret: Val = UNKNOWN;
-    let keepsStack = false;
-    if (ref?.kind === 'kfunc') ret = this.#kfunc(s, i, ref.func, ref.name);
-    else if (ref?.kind === 'subprog' || i.src === PSEUDO_CALL) ret = UNKNOWN;
+    // Argument registers through which the callee might write: all five unless its types say otherwise.
+    let writable = [1, 2, 3, 4, 5];
+    if (ref?.kind === 'kfunc') {
+      ret = this.#kfunc(s, i, ref.func, ref.name);
+      writable = this.#kfuncPointerArgs(ref.func) ?? writable;
+    } else if (ref?.kind === 'subprog' || i.src === PSEUDO_CALL) ret = UNKNOWN;
     else if (i.src === 0) {
       const sig = HELPERS.get(i.imm);
-      keepsStack = sig?.readsOnly === true;
+      if (sig?.readsOnly === true) writable = [];
       if (sig !== undefined) ret = this.#helper(s, i, sig);
     }
-    // A callee given a stack pointer may write the caller's slots.
-    if (!keepsStack && [1, 2, 3, 4, 5].some((r) => s.regs[r]!.k === 'stack')) s.slots.clear();
+    // A callee given a stack pointer (or a value that might be one) may write the caller's slots.
+    if (writable.some((r) => s.regs[r]!.k === 'stack' || s.regs[r]!.k === 'unknown')) s.slots.clear();
     for (let r = 1; r <= 5; r++) s.regs[r] = UNKNOWN;
     s.regs[0] = ret;
   }
@@ -371,6 +376,16 @@ class Walker {
       return id === undefined ? UNKNOWN : { k: 'ptr', type: id, off: 0 };
     }
     return UNKNOWN;
+  }
+
+  /** The argument registers a kfunc's prototype declares as pointers, or undefined without a prototype. */
+  #kfuncPointerArgs(func: number): number[] | undefined {
+    const btf = this.#cx.btf;
+    const f = func === 0 ? undefined : btf.type(func);
+    if (f === undefined || f instanceof BtfError || f.kind !== 'FUNC') return undefined;
+    const proto = btf.type(f.type);
+    if (proto instanceof BtfError || proto.kind !== 'FUNC_PROTO') return undefined;
+    return proto.params.slice(0, 5).flatMap((param, n) => (pointee(btf, param.type) === undefined ? [] : [n + 1]));
   }
 
   #kfunc(s: State, i: Insn, func: number, name: string): Val {

@@ -1,0 +1,65 @@
+/**
+ * The cast analysis over the real fixture scheduler, as the loader embeds it: it must finish on
+ * every function, find its maps and the struct_ops argument types, and never claim a cast the BTF
+ * contradicts. The fixture keeps no pointer in a u64 (its u64s are counters and knobs), so the
+ * right answer is no cast at all; its counters must show up as proven numbers. Skipped, with the
+ * reason printed, when the scheduler is not built here.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BtfError } from '../btf/btf-error.js';
+import { globalVariable } from '../btf/variables.js';
+import { embeddedBpfObjects, structOpsPrograms } from '../../verifier/bpf-object.js';
+import { analyzeBpfObject } from './analyze.js';
+import { readBpfObjectCode } from './elf-object.js';
+import { fieldAt, isRecord, isU64, pointee } from './fields.js';
+
+const outDir = process.env.KTSTR_NATIVE_OUT ?? fileURLToPath(new URL('../../../../native/out', import.meta.url));
+const loader = join(outDir, 'scx-ktstr');
+const skip = existsSync(loader) ? false : `${loader} is not built (npm run bootstrap)`;
+if (skip) console.log(`skipping the fixture cast analysis: ${skip}`);
+
+const objects = () => embeddedBpfObjects(readFileSync(loader));
+
+test('the fixture scheduler\'s functions decode whole, with their maps and struct_ops argument types', { skip }, () => {
+  const [obj] = objects();
+  assert.ok(obj, 'the loader embeds its BPF object');
+  const code = readBpfObjectCode(obj);
+  if (code instanceof BtfError) throw code;
+  const ops = structOpsPrograms(obj).map((p) => p.name);
+  for (const name of ops) assert.ok(code.programs.some((p) => p.name === name), `${name} is analysed`);
+  for (const name of ['pcpu_stats', 'wake_cpus', '.bss', '.data']) assert.ok(code.maps.has(name), `map ${name}`);
+  // ops.enqueue(struct task_struct *p, u64 enq_flags): ctx[0] is the task.
+  const enqueue = code.programs.find((p) => p.name === 'ktstr_enqueue');
+  const p = enqueue?.ctxArgs?.[0] === undefined ? undefined : pointee(code.btf, enqueue.ctxArgs[0]);
+  assert.equal(p === undefined ? undefined : code.btf.name(p.type), 'task_struct');
+  // Every kfunc call names a FUNC in the object's BTF, so its prototype types the arguments.
+  const kfuncs = code.programs.flatMap((prog) => [...prog.refs.values()].filter((r) => r.kind === 'kfunc'));
+  assert.ok(kfuncs.length > 0);
+  for (const k of kfuncs) assert.ok(k.kind === 'kfunc' && k.func !== 0, `kfunc ${k.kind === 'kfunc' ? k.name : ''} has BTF`);
+});
+
+test('the fixture scheduler has no cast, and its u64 counters are proven numbers', { skip }, (t) => {
+  for (const obj of objects()) {
+    const started = Date.now();
+    const r = analyzeBpfObject(obj);
+    if (r instanceof BtfError) throw r;
+    t.diagnostic(`${r.casts.size} casts, ${r.conflicts.length} fields vetoed, in ${Date.now() - started} ms`);
+    assert.deepEqual(r.skipped, [], 'every function reached a fixed point');
+    // Whatever it finds must agree with the BTF: a u64 field, pointing at a struct (or the arena).
+    for (const [key, c] of r.casts) {
+      const field = fieldAt(r.btf, c.struct, c.offset);
+      assert.ok(field && isU64(r.btf, field.type), `${key} is a u64 field`);
+      assert.ok(c.kind === 'arena' ? c.target === 0 || isRecord(r.btf, c.target) : isRecord(r.btf, c.target), `${key} points at a struct`);
+    }
+    assert.deepEqual([...r.casts.keys()], [], 'the fixture stores no pointer in a u64');
+    const nrEnqueued = globalVariable(r.btf, 'nr_enqueued', '.bss');
+    assert.ok(nrEnqueued.found);
+    const veto = r.conflicts.find((c) => c.key === `.bss+${nrEnqueued.offset}`);
+    assert.ok(veto, 'nr_enqueued (an atomic counter) is proven a number');
+    assert.ok(veto.claims.every((c) => c.target.kind === 'scalar'));
+  }
+});
