@@ -54,12 +54,16 @@ export function foldClaims(btf: Btf, claims: readonly Claim[]): { casts: CastMap
   for (const list of byField.values()) {
     const { container, offset } = list[0]!.field;
     const key = structKey(btf, container, offset);
-    const targets = new Set(list.map((c) => (c.target.kind === 'scalar' ? 'scalar' : `${c.target.kind}:${c.target.type}`)));
-    const first = list[0]!.target;
-    if (targets.size !== 1 || first.kind === 'scalar') {
+    // An arena pointer of unknown pointee (an addr_space_cast, bpf_arena_alloc_pages) agrees
+    // with any arena claim that knows the pointee; every other pair of targets must be equal.
+    const kinds = new Set(list.map((c) => c.target.kind));
+    const typed = new Set(list.flatMap((c) => (c.target.kind === 'scalar' || (c.target.kind === 'arena' && c.target.type === 0) ? [] : [c.target.type])));
+    const only = [...kinds][0];
+    if (kinds.size !== 1 || only === 'scalar' || typed.size > 1 || (only === 'kernel' && typed.size !== 1)) {
       conflicts.push({ key, claims: list });
       continue;
     }
+    const first = { kind: only as 'kernel' | 'arena', type: [...typed][0] ?? 0 };
     const name = first.type === 0 ? '' : btf.name(first.type);
     casts.set(key, {
       kind: first.kind,
