@@ -4,8 +4,9 @@
  * takes two slots and carries its 64-bit immediate across both. Instructions keep their slot
  * index, the numbering llvm-objdump, relocations and the verifier all use.
  *
- * Why no package: the JavaScript BPF disassemblers on npm are toys or unmaintained, and none
- * tracks register types; decoding is a page of bit fields, so depending on one buys nothing.
+ * Why no package: no eBPF decoder for JavaScript was found on npm (the maintained disassemblers
+ * are llvm-objdump, bpftool and Rust's rbpf), and a disassembler would not track register types,
+ * which is the actual work here; decoding is a page of bit fields.
  */
 
 export const CLASS = { LD: 0, LDX: 1, ST: 2, STX: 3, ALU: 4, JMP: 5, JMP32: 6, ALU64: 7 } as const;
