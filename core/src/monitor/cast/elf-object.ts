@@ -86,13 +86,13 @@ export function readBpfObjectCode(obj: Buffer, file = 'BPF object'): BpfObjectCo
       const size = fn.size > 0 ? fn.size : sec.size - fn.value;
       const insns = decodeInsns(bytes.subarray(fn.value, fn.value + size));
       const refs = new Map<number, InsnRef>();
+      const bySlot = new Map(insns.map((x) => [x.index, x]));
       for (const rel of rels) {
         if (rel.offset < fn.value || rel.offset >= fn.value + size) continue;
-        const slot = (rel.offset - fn.value) / 8;
-        const insn = insns.find((x) => x.index === slot);
+        const insn = bySlot.get((rel.offset - fn.value) / 8);
         if (insn === undefined) continue;
         const ref = refFor(insn, rel.sym, secs, btf);
-        if (ref) refs.set(slot, ref);
+        if (ref) refs.set(insn.index, ref);
       }
       const args = ctxArgs.get(fn.name);
       programs.push({ name: fn.name, section: sec.name, insns, refs, ...(args ? { ctxArgs: args } : {}) });
