@@ -19,7 +19,7 @@ import { BtfError } from '../btf/btf-error.js';
 import { parseBtf } from '../btf/parse.js';
 import { elfSection } from '../../initramfs/elf.js';
 import { pointee } from './fields.js';
-import { CLASS, JMP_OP, decodeInsns, insnClass, insnOp, isLdImm64 } from './insn.js';
+import { CLASS, type Insn, JMP_OP, decodeInsns, insnClass, insnOp, isLdImm64 } from './insn.js';
 import type { InsnRef, MapDecl, ProgramCode } from './program.js';
 
 const SHT_SYMTAB = 2;
@@ -39,7 +39,7 @@ interface Section {
   readonly info: number;
 }
 
-interface Symbol {
+interface ElfSymbol {
   readonly name: string;
   readonly type: number;
   readonly shndx: number;
@@ -49,7 +49,7 @@ interface Symbol {
 
 interface Rel {
   readonly offset: number;
-  readonly sym: Symbol;
+  readonly sym: ElfSymbol;
 }
 
 export interface BpfObjectCode {
@@ -101,7 +101,7 @@ export function readBpfObjectCode(obj: Buffer, file = 'BPF object'): BpfObjectCo
   return { btf, maps, programs };
 }
 
-function refFor(insn: ReturnType<typeof decodeInsns>[number], sym: Symbol, secs: readonly Section[], btf: Btf): InsnRef | undefined {
+function refFor(insn: Insn, sym: ElfSymbol, secs: readonly Section[], btf: Btf): InsnRef | undefined {
   const secName = secs[sym.shndx]?.name ?? '';
   if (isLdImm64(insn)) {
     if (sym.shndx === SHN_UNDEF) return { kind: 'other', symbol: sym.name };
@@ -186,11 +186,11 @@ function sections(obj: Buffer): Section[] {
   return raw.map(({ nameOff, ...s }) => ({ ...s, name: strtab ? cString(obj, strtab.offset + nameOff) : '' }));
 }
 
-function symbols(obj: Buffer, secs: readonly Section[]): Symbol[] {
+function symbols(obj: Buffer, secs: readonly Section[]): ElfSymbol[] {
   const symtab = secs.find((s) => s.type === SHT_SYMTAB);
   if (!symtab) return [];
   const strtab = secs[symtab.link];
-  const out: Symbol[] = [];
+  const out: ElfSymbol[] = [];
   for (let at = symtab.offset; at + 24 <= symtab.offset + symtab.size; at += 24) {
     out.push({
       name: strtab ? cString(obj, strtab.offset + obj.readUInt32LE(at)) : '',
