@@ -110,3 +110,5 @@ export { Unavailable, isUnavailable } from './monitor/unavailable.js';
 export * from './monitor/sampler/index.js';
 export { MonitorExpectation } from './result/expect-monitor.js';
 export { joinTimeline, monitorMarks, type MonitorMark, type TimelineEntry } from './result/timeline.js';
+// Cast analysis: which u64 fields of a scheduler's maps hold kernel or arena pointers (docs/monitor.md).
+export { CastAnalysis, analyzeScheduler, analyzeBpfObject, analyzeCasts, structKey, type CastMap, type CastTarget, type CastEvidence, type CastConflict } from './monitor/cast/index.js';
