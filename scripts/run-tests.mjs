@@ -2,7 +2,8 @@
 // Runs the whole suite in one node:test run (one closing summary): unit tests next to the code
 // in every package, then the VM and end-to-end tests under test/. `--unit` runs only the former.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,5 +32,10 @@ const unit = ['presets', 'core', 'cli', 'native/src', 'language-server', 'vscode
   }
 });
 const vm = unitOnly ? [] : testFiles('test');
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...unit, ...vm], { cwd: root, stdio: 'inherit' });
+// The suite's temporary files go in one directory removed at the end: tests make scratch
+// directories, and runs whose cells fail on purpose keep their node:test reports as a user's
+// failed run would (cli/src/commands/test.ts); none of that should outlive the suite.
+const scratch = mkdtempSync(join(tmpdir(), 'ktstr-suite-'));
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...unit, ...vm], { cwd: root, stdio: 'inherit', env: { ...process.env, TMPDIR: scratch } });
+rmSync(scratch, { recursive: true, force: true });
 process.exit(r.status ?? 1);

@@ -1,0 +1,60 @@
+// A real A/B through the run store: the same cell run twice unchanged (A/A) is not a
+// regression; run again with the fixture scheduler's dispatch delay on (B), `ktstr stats
+// compare` flags it in wake latency or run delay and exits 1 (docs/stats.md).
+// Under TCG on a 2-core host, run-to-run noise of a whole run reaches 30-50 % on some metrics
+// (the replicas of one run agree far better), so the default 25 % relative gates can flag an
+// A/A pair; both comparisons here use --threshold 100, above that noise and far below B's
+// change (its p99 wake latency and run delay grow several times over).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { skipReason } from '../vm/cell-env.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const cellFile = join(root, 'test/fixtures/ab-delay.ktstr.ts');
+const ktstr = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process.execPath, [join(root, 'cli/bin/ktstr.js'), ...args], {
+  cwd: root, encoding: 'utf8', timeout: 400_000, env: { ...process.env, ...env },
+});
+
+interface Comparison {
+  exitCode: number;
+  pairs: { regressed: boolean; metrics: { metric: string; verdict: string }[] }[];
+}
+const regressedMetrics = (c: Comparison) => c.pairs.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed').map((m) => m.metric));
+
+test('A/A --repeat 3 flags nothing; B with the dispatch delay is flagged as a regression', { skip: skipReason, timeout: 900_000 }, () => {
+  const runs = mkdtempSync(join(tmpdir(), 'ktstr-ab-runs-'));
+  try {
+    const run = (env: NodeJS.ProcessEnv) => {
+      const r = ktstr(['test', cellFile, '--repeat', '3', '--runs-dir', runs, '--json'], env);
+      assert.equal(r.status, 0, r.stderr.slice(-3000));
+      return /stored run (\d{8}T\d{6}Z-[0-9a-f]{6})/.exec(r.stderr)![1]!;
+    };
+    const a1 = run({});
+    const a2 = run({});
+    // 5 ms per dispatch decision: every wakeup of the ping-pong and pipe pairs waits for it.
+    const b = run({ KTSTR_AB_DELAY_US: '5000' });
+
+    const compare = (x: string, y: string) => {
+      const r = ktstr(['stats', 'compare', x, y, '--runs-dir', runs, '--threshold', '100', '--json']);
+      const out = JSON.parse(r.stdout) as Comparison;
+      assert.equal(out.exitCode, r.status, r.stderr);
+      return out;
+    };
+    const aa = compare(a1, a2);
+    assert.equal(aa.pairs.length, 1);
+    assert.deepEqual(regressedMetrics(aa), [], 'A/A flags nothing');
+    assert.equal(aa.exitCode, 0);
+
+    const ab = compare(a1, b);
+    assert.equal(ab.pairs.length, 1, 'A and B pair although their scheduler arguments differ');
+    assert.equal(ab.exitCode, 1);
+    const flagged = regressedMetrics(ab);
+    assert.ok(flagged.some((m) => /p99WakeLatencyUs|meanRunDelayUs/.test(m)), `B's regressions: ${flagged.join(', ')}`);
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
+  }
+});
