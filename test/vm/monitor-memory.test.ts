@@ -120,8 +120,11 @@ for (const { kaslr, nodes, memoryMiB, la57 = false } of cases) {
       assert.ok(kernelCode, '/proc/iomem has Kernel code');
 
       const text = symbols.address('_text') as bigint;
-      if (kaslr) assert.notEqual(text, 0xffffffff81000000n, 'KASLR moved the kernel');
-      else assert.equal(text, 0xffffffff81000000n);
+      // The image's slide is one of about 500 slots, so slide 0 comes up about once in 500 KASLR
+      // boots (seen once); the direct map's base, randomized with far more entropy, proves the
+      // layout is randomized below.
+      if (!kaslr) assert.equal(text, 0xffffffff81000000n);
+      else if (text === 0xffffffff81000000n) process.stderr.write('monitor: KASLR left the image at its link-time address this boot (slide 0)\n');
 
       const mem = GuestMem.map(layout);
       if (linked) {
@@ -139,6 +142,7 @@ for (const { kaslr, nodes, memoryMiB, la57 = false } of cases) {
       process.stderr.write(`monitor: _text ${text.toString(16)} at pa ${kernelCode.start.toString(16)}, `
         + `page_offset_base ${tr.addressing.pageOffsetBase.toString(16)}, ${tr.addressing.levels}-level paging\n`);
       if (!kaslr) assert.equal(tr.addressing.pageOffsetBase, 0xffff888000000000n);
+      else assert.notEqual(tr.addressing.pageOffsetBase, la57 ? 0xff11000000000000n : 0xffff888000000000n, 'KASLR moved the direct map');
       assert.equal(tr.addressing.levels, la57 ? 5 : 4, 'the paging depth the guest runs');
       assert.match(tr.readCString(symbols.address('linux_banner') as bigint) as string, /^Linux version 7\./);
 
