@@ -315,8 +315,7 @@ export function readElfSectionFile(path: string, name: string): Buffer | null {
 
 /** Like readElfSectionFile, for an ELF image already in memory; `file` names it in error messages. */
 export function elfSection(bytes: Uint8Array, file: string, name: string): Buffer | null {
-  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return findSection(file, { size: buffer.length, read: (offset, length) => buffer.subarray(offset, offset + length) }, name);
+  return findSection(file, memorySource(bytes), name);
 }
 
 function fileSource(fd: number): ByteSource {
@@ -339,14 +338,43 @@ function fileSource(fd: number): ByteSource {
 const SHN_XINDEX = 0xffff;
 const SHT_NOBITS = 8;
 
-function findSection(file: string, source: ByteSource, name: string): Buffer | null {
+/** One entry of the section header table, its name resolved through e_shstrndx. */
+export interface ElfSectionHeader {
+  /** Position in the table: what sh_link, sh_info and a symbol's st_shndx refer to. */
+  readonly index: number;
+  readonly name: string;
+  /** sh_type (1 PROGBITS, 2 SYMTAB, 8 NOBITS, 9 REL, ...). */
+  readonly type: number;
+  /** sh_flags (0x4 SHF_EXECINSTR, ...). */
+  readonly flags: number;
+  readonly offset: number;
+  readonly size: number;
+  readonly link: number;
+  readonly info: number;
+}
+
+/**
+ * The whole section header table of an ELF image in memory, names resolved; [] when it has none
+ * (e_shoff 0). The one section-table reader: elfSection finds a section by name through it, and
+ * the cast analysis walks its symbol and relocation sections with it.
+ */
+export function elfSectionTable(bytes: Uint8Array, file: string): ElfSectionHeader[] {
+  return sectionTable(file, memorySource(bytes));
+}
+
+function memorySource(bytes: Uint8Array): ByteSource {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { size: buffer.length, read: (offset, length) => buffer.subarray(offset, offset + length) };
+}
+
+function sectionTable(file: string, source: ByteSource): ElfSectionHeader[] {
   checkElfIdent(file, source);
   const header = readExactly(source, file, 0, ELF64_HEADER_BYTES, 'the ELF header');
   const tableOffset = toSafeNumber(header.readBigUInt64LE(40), file, 'e_shoff');
   const entryBytes = header.readUInt16LE(58);
   let count = header.readUInt16LE(60);
   let namesIndex = header.readUInt16LE(62);
-  if (tableOffset === 0) return null;
+  if (tableOffset === 0) return [];
   if (entryBytes < ELF64_SECTION_HEADER_BYTES) {
     throw corrupt(file, 'e_shentsize', entryBytes, `is smaller than an ELF64 section header (${ELF64_SECTION_HEADER_BYTES} bytes)`);
   }
@@ -356,26 +384,30 @@ function findSection(file: string, source: ByteSource, name: string): Buffer | n
     if (namesIndex === SHN_XINDEX) namesIndex = section0.readUInt32LE(40);
   }
   const table = readExactly(source, file, tableOffset, count * entryBytes, 'the section header table');
-  const section = (i: number) => {
-    const at = i * entryBytes;
+  const raw = Array.from({ length: count }, (_, index) => {
+    const at = index * entryBytes;
     return {
+      index,
       nameOffset: table.readUInt32LE(at),
       type: table.readUInt32LE(at + 4),
-      offset: toSafeNumber(table.readBigUInt64LE(at + 24), file, `section header ${i} sh_offset`),
-      size: toSafeNumber(table.readBigUInt64LE(at + 32), file, `section header ${i} sh_size`),
+      flags: toSafeNumber(table.readBigUInt64LE(at + 8), file, `section header ${index} sh_flags`),
+      offset: toSafeNumber(table.readBigUInt64LE(at + 24), file, `section header ${index} sh_offset`),
+      size: toSafeNumber(table.readBigUInt64LE(at + 32), file, `section header ${index} sh_size`),
+      link: table.readUInt32LE(at + 40),
+      info: table.readUInt32LE(at + 44),
     };
-  };
+  });
   if (namesIndex >= count) throw corrupt(file, 'e_shstrndx', namesIndex, `is not below the section count (${count})`);
-  const namesHeader = section(namesIndex);
+  const namesHeader = raw[namesIndex]!;
   const names = readExactly(source, file, namesHeader.offset, namesHeader.size, 'the section name table');
-  const wanted = Buffer.from(`${name}\0`, 'utf8');
-  for (let i = 0; i < count; i++) {
-    const s = section(i);
-    if (s.nameOffset + wanted.length > names.length || !names.subarray(s.nameOffset, s.nameOffset + wanted.length).equals(wanted)) continue;
-    if (s.type === SHT_NOBITS) return null;
-    return readExactly(source, file, s.offset, s.size, `section ${name}`);
-  }
-  return null;
+  // A name beyond the name table reads as '' (no lookup can match it), as before the table was shared.
+  return raw.map(({ nameOffset, ...rest }) => ({ ...rest, name: nameOffset < names.length ? cString(names, nameOffset) : '' }));
+}
+
+function findSection(file: string, source: ByteSource, name: string): Buffer | null {
+  const s = sectionTable(file, source).find((x) => x.name === name);
+  if (s === undefined || s.type === SHT_NOBITS) return null;
+  return readExactly(source, file, s.offset, s.size, `section ${name}`);
 }
 
 function readExactly(source: ByteSource, file: string, offset: number, length: number, what: string): Buffer {

@@ -17,7 +17,7 @@
 import type { Btf } from '../btf/btf.js';
 import { BtfError } from '../btf/btf-error.js';
 import { parseBtf } from '../btf/parse.js';
-import { elfSection } from '../../initramfs/elf.js';
+import { elfSection, elfSectionTable, type ElfSectionHeader } from '../../initramfs/elf.js';
 import { pointee } from './fields.js';
 import { CLASS, type Insn, JMP_OP, decodeInsns, insnClass, insnOp, isLdImm64 } from './insn.js';
 import type { InsnRef, MapDecl, ProgramCode } from './program.js';
@@ -28,16 +28,7 @@ const SHF_EXECINSTR = 0x4;
 const STT_FUNC = 2;
 const SHN_UNDEF = 0;
 
-interface Section {
-  readonly index: number;
-  readonly name: string;
-  readonly type: number;
-  readonly flags: number;
-  readonly offset: number;
-  readonly size: number;
-  readonly link: number;
-  readonly info: number;
-}
+type Section = ElfSectionHeader;
 
 interface ElfSymbol {
   readonly name: string;
@@ -64,7 +55,7 @@ export function readBpfObjectCode(obj: Buffer, file = 'BPF object'): BpfObjectCo
   if (rawBtf === null) return new BtfError(0, file, 'has no .BTF section: the cast analysis needs the program types');
   const btf = parseBtf(rawBtf);
   if (btf instanceof BtfError) return btf;
-  const secs = sections(obj);
+  const secs = elfSectionTable(obj, file);
   const syms = symbols(obj, secs);
   const relsOf = (target: number): Rel[] =>
     secs.filter((s) => s.type === SHT_REL && s.info === target).flatMap((s) => {
@@ -162,28 +153,6 @@ function structOpsArgs(btf: Btf, secs: readonly Section[], relsOf: (target: numb
     }
   }
   return out;
-}
-
-function sections(obj: Buffer): Section[] {
-  const shoff = Number(obj.readBigUInt64LE(40));
-  const entry = obj.readUInt16LE(58);
-  const count = obj.readUInt16LE(60);
-  const names = obj.readUInt16LE(62);
-  const raw = Array.from({ length: count }, (_, index) => {
-    const h = shoff + index * entry;
-    return {
-      index,
-      nameOff: obj.readUInt32LE(h),
-      type: obj.readUInt32LE(h + 4),
-      flags: Number(obj.readBigUInt64LE(h + 8)),
-      offset: Number(obj.readBigUInt64LE(h + 24)),
-      size: Number(obj.readBigUInt64LE(h + 32)),
-      link: obj.readUInt32LE(h + 40),
-      info: obj.readUInt32LE(h + 44),
-    };
-  });
-  const strtab = raw[names];
-  return raw.map(({ nameOff, ...s }) => ({ ...s, name: strtab ? cString(obj, strtab.offset + nameOff) : '' }));
 }
 
 function symbols(obj: Buffer, secs: readonly Section[]): ElfSymbol[] {
