@@ -72,6 +72,8 @@
  * Counters kept in maps other than .bss, for the monitor's map walks: the
  * per-CPU array pcpu_stats (enqueues and dispatches by the CPU that made
  * them) and the hash wake_cpus (CPU -> direct inserts into its local DSQ).
+ * The array running_task keeps, per CPU, the task last started there as a
+ * u64: the fixture of the host's cast analysis (see running_task below).
  */
 #include <scx/common.bpf.h>
 
@@ -127,6 +129,25 @@ struct {
 	__type(key, u32);
 	__type(value, u64);
 } wake_cpus SEC(".maps");
+
+/*
+ * The task each CPU last started running, kept as a plain u64 the way
+ * schedulers often keep pointers in maps: the BTF says "a number", only the
+ * store in ops.running() says "a task_struct *". The host's cast analysis
+ * proves the field from that store, and the monitor's map rendering chases it
+ * into the task (pid, comm, ...). Never dereferenced here.
+ */
+struct cpu_running {
+	u64 task;	/* struct task_struct *, as u64 */
+	u64 since_ns;	/* bpf_ktime_get_ns() when it started */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 64);
+	__type(key, u32);
+	__type(value, struct cpu_running);
+} running_task SEC(".maps");
 
 /* Only read by the verifier_reject walk. */
 struct reject_slots {
@@ -307,8 +328,17 @@ void BPF_STRUCT_OPS(ktstr_running, struct task_struct *p)
 	 * read-compare-write is racy across CPUs; a lost update only makes
 	 * vtime_now lag a little, which the next task corrects.
 	 */
+	u32 cpu = bpf_get_smp_processor_id();
+	struct cpu_running *r;
+
 	if (time_before(vtime_now, p->scx.dsq_vtime))
 		vtime_now = p->scx.dsq_vtime;
+
+	r = bpf_map_lookup_elem(&running_task, &cpu);
+	if (r) {
+		r->task = (u64)p;
+		r->since_ns = bpf_ktime_get_ns();
+	}
 }
 
 void BPF_STRUCT_OPS(ktstr_stopping, struct task_struct *p, bool runnable)

@@ -1,9 +1,9 @@
 /**
  * The cast analysis over the real fixture scheduler, as the loader embeds it: it must finish on
  * every function, find its maps and the struct_ops argument types, and never claim a cast the BTF
- * contradicts. The fixture keeps no pointer in a u64 (its u64s are counters and knobs), so the
- * right answer is no cast at all; its counters must show up as proven numbers. Skipped, with the
- * reason printed, when the scheduler is not built here.
+ * contradicts. The fixture keeps exactly one pointer in a u64: running_task's cpu_running.task,
+ * stored from ops.running()'s task_struct *; that must be the one cast, and its counters must show
+ * up as proven numbers. Skipped, with the reason printed, when the scheduler is not built here.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -31,7 +31,7 @@ test('the fixture scheduler\'s functions decode whole, with their maps and struc
   if (code instanceof BtfError) throw code;
   const ops = structOpsPrograms(obj).map((p) => p.name);
   for (const name of ops) assert.ok(code.programs.some((p) => p.name === name), `${name} is analysed`);
-  for (const name of ['pcpu_stats', 'wake_cpus', '.bss', '.data']) assert.ok(code.maps.has(name), `map ${name}`);
+  for (const name of ['pcpu_stats', 'wake_cpus', 'running_task', '.bss', '.data']) assert.ok(code.maps.has(name), `map ${name}`);
   // ops.enqueue(struct task_struct *p, u64 enq_flags): ctx[0] is the task.
   const enqueue = code.programs.find((p) => p.name === 'ktstr_enqueue');
   const p = enqueue?.ctxArgs?.[0] === undefined ? undefined : pointee(code.btf, enqueue.ctxArgs[0]);
@@ -42,7 +42,7 @@ test('the fixture scheduler\'s functions decode whole, with their maps and struc
   for (const k of kfuncs) assert.ok(k.kind === 'kfunc' && k.func !== 0, `kfunc ${k.kind === 'kfunc' ? k.name : ''} has BTF`);
 });
 
-test('the fixture scheduler has no cast, and its u64 counters are proven numbers', { skip }, (t) => {
+test('the fixture scheduler\'s one cast is running_task\'s task field, and its u64 counters are proven numbers', { skip }, (t) => {
   for (const obj of objects()) {
     const started = Date.now();
     const r = analyzeBpfObject(obj);
@@ -55,7 +55,13 @@ test('the fixture scheduler has no cast, and its u64 counters are proven numbers
       assert.ok(field && isU64(r.btf, field.type), `${key} is a u64 field`);
       assert.ok(c.kind === 'arena' ? c.target === 0 || isRecord(r.btf, c.target) : isRecord(r.btf, c.target), `${key} points at a struct`);
     }
-    assert.deepEqual([...r.casts.keys()], [], 'the fixture stores no pointer in a u64');
+    assert.deepEqual([...r.casts.keys()], ['cpu_running+0'], 'the fixture stores one pointer in a u64: cpu_running.task');
+    const task = r.casts.get('cpu_running+0')!;
+    assert.equal(task.kind, 'kernel');
+    assert.equal(task.targetName, 'task_struct');
+    assert.ok(task.evidence.some((e) => e.prog === 'ktstr_running'), 'proven by the store in ops.running()');
+    // Its neighbour holds bpf_ktime_get_ns(): a number, never a cast.
+    assert.equal(r.castTarget(task.struct, 8), undefined);
     const nrEnqueued = globalVariable(r.btf, 'nr_enqueued', '.bss');
     assert.ok(nrEnqueued.found);
     const veto = r.conflicts.find((c) => c.key === `.bss+${nrEnqueued.offset}`);
