@@ -66,6 +66,7 @@ export { writeJobPlan, type JobPlan } from './gauntlet/plan-file.js';
 export { readHostTopology, type HostTopology, type HostLlc } from './host/host-topology.js';
 export { hostSkipReason, noPerfModeFromEnv, TCG_MAX_VCPUS, tcgMaxVcpus } from './host/capability.js';
 export { planCpus, resolveCpuCap, defaultCpuCap, DEFAULT_CPU_SHARE, type CpuPlan } from './host/cpu-budget.js';
+export { pinToCpuBudget, vmCpus, observerCpus } from './host/process-pinning.js';
 export { hostArch } from './host/arch.js';
 export { reserveCpus, cpuLockPath, llcLockPath, type CpuReservation, type ReserveOptions } from './locks/index.js';
 export { type CellRecord, type CellStatus, type RunResults, type CellEvent, type CellMetricsRecord, type CellTiming, type MonitorMetricsRecord, appendCellEvent, readCellEvents, resultsFromEvents } from './stats/run-results.js';
@@ -111,4 +112,4 @@ export * from './monitor/sampler/index.js';
 export { MonitorExpectation } from './result/expect-monitor.js';
 export { joinTimeline, monitorMarks, type MonitorMark, type TimelineEntry } from './result/timeline.js';
 // Cast analysis: which u64 fields of a scheduler's maps hold kernel or arena pointers (docs/monitor.md).
-export { CastAnalysis, analyzeScheduler, analyzeBpfObject, analyzeCasts, structKey, type CastMap, type CastTarget, type CastEvidence, type CastConflict } from './monitor/cast/index.js';
+export { CastAnalysis, analyzeScheduler, analyzeBpfObject, analyzeCasts, schedulerCasts, structKey, type CastMap, type CastTarget, type CastEvidence, type CastConflict } from './monitor/cast/index.js';

@@ -16,6 +16,8 @@ import { RAM_FILE_PREFIX, reapStaleRamFiles, registerTeardown, SHM_DIR } from '.
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { KtstrError } from '../errors.js';
 import { qemuSaid } from './qemu-stderr.js';
+import { vmCpus } from '../host/process-pinning.js';
+import { formatCpulist } from '../topology/cpulist.js';
 
 export const QEMU_BINARY = process.env.KTSTR_QEMU ?? 'qemu-system-x86_64';
 
@@ -214,6 +216,21 @@ export class QemuVm {
     }
   }
 
+  /**
+   * Kills QEMU if it still runs and closes the channel, but keeps the RAM files until destroy():
+   * a failed cell's dump reads the scheduler's BPF maps from the powered-off guest's memory
+   * (core/src/failure-dump/). The process-exit teardown still removes them.
+   */
+  async halt(): Promise<string> {
+    const log = this.consoleLog();
+    this.channel.close();
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGKILL');
+      await this.exited;
+    }
+    return log;
+  }
+
   /** Kills QEMU if it still runs and removes every file it had. Idempotent. */
   async destroy(): Promise<string> {
     const log = this.consoleLog();
@@ -304,7 +321,10 @@ async function launch(request: VmRequest, restore: SavedVm | undefined): Promise
     throw new Error(`copying the snapshot's RAM failed: ${(e as Error).message}`);
   }
   // setpriv --pdeathsig: if this process is SIGKILLed (no handler can run), the kernel kills QEMU too.
-  const qemu = spawn('setpriv', ['--pdeathsig', 'SIGKILL', '--', QEMU_BINARY, ...qemuArgs(spec)], {
+  // taskset: the VM runs on the run's CPU budget, this process beside it (host/process-pinning.ts).
+  const pin = vmCpus();
+  const launcher = pin ? ['taskset', '--cpu-list', formatCpulist(pin), 'setpriv'] : ['setpriv'];
+  const qemu = spawn(launcher[0]!, [...launcher.slice(1), '--pdeathsig', 'SIGKILL', '--', QEMU_BINARY, ...qemuArgs(spec)], {
     stdio: spec.console === 'terminal' ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'ignore', 'pipe'],
   });
   child = qemu;
