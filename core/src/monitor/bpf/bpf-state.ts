@@ -14,7 +14,9 @@ import { memberPath } from '../btf/member-path.js';
 import type { KernelProgram } from '../program.js';
 import { Unavailable } from '../unavailable.js';
 import { ARRAY_TYPES, arrayElementAddress, percpuElementAddresses } from './array.js';
-import { type BpfValue, decodeValue } from './decode.js';
+import type { CastAnalysis } from '../cast/analyze.js';
+import { CastRenderer } from './cast-render.js';
+import { type BpfValue, type DecodeOptions, decodeValue } from './decode.js';
 import { encodeValue, type WritableValue } from './encode.js';
 import { hashEntries } from './hash.js';
 import { readGuestBtf } from './map-btf.js';
@@ -31,15 +33,38 @@ export interface HashEntry {
   readonly value: BpfValue;
 }
 
+export interface BpfStateOptions {
+  /**
+   * The cast analyses of the scheduler's BPF objects (schedulerCasts(binary).analyses): u64
+   * fields they prove to hold kernel pointers are drawn chased and marked (cast-render.ts).
+   */
+  readonly casts?: readonly CastAnalysis[];
+  /** Nested struct levels drawn inside a chased object (CastRenderOptions.depth). */
+  readonly castDepth?: number;
+}
+
 export class BpfState {
   readonly #btfs = new Map<string, Btf | Unavailable>();
+  #casts: CastRenderer | undefined;
 
   private constructor(readonly program: KernelProgram, readonly offsets: BpfOffsets, readonly vmlinux: Btf) {}
 
   /** `vmlinux` is the kernel's BTF (readElfBtf(kernel.vmlinux)): the offsets come from it. */
-  static open(program: KernelProgram, vmlinux: Btf): BpfState | Unavailable {
+  static open(program: KernelProgram, vmlinux: Btf, options: BpfStateOptions = {}): BpfState | Unavailable {
     const o = bpfOffsets(vmlinux);
-    return o instanceof Unavailable ? o : new BpfState(program, o, vmlinux);
+    if (o instanceof Unavailable) return o;
+    const state = new BpfState(program, o, vmlinux);
+    if (options.casts !== undefined) state.useCasts(options.casts, options.castDepth);
+    return state;
+  }
+
+  /** From now on, values are drawn with these cast analyses (an empty list turns chasing off). */
+  useCasts(analyses: readonly CastAnalysis[], depth?: number): void {
+    this.#casts = analyses.length === 0 ? undefined : new CastRenderer(this.program, this.vmlinux, analyses, depth === undefined ? {} : { depth });
+  }
+
+  #decodeOptions(map: BpfMapInfo, btf: Btf): DecodeOptions {
+    return this.#casts === undefined ? {} : this.#casts.optionsFor(map, btf);
   }
 
   maps(): (BpfMapInfo | Unavailable)[] | Unavailable {
@@ -105,7 +130,8 @@ export class BpfState {
     if (bytes instanceof Unavailable) return bytes;
     const btf = this.mapBtf(map);
     if (btf instanceof Unavailable) return btf;
-    return Array.isArray(bytes) ? bytes.map((b) => decodeValue(btf, map.btfValueTypeId, b)) : decodeValue(btf, map.btfValueTypeId, bytes as Buffer);
+    const options = this.#decodeOptions(map, btf);
+    return Array.isArray(bytes) ? bytes.map((b) => decodeValue(btf, map.btfValueTypeId, b, options)) : decodeValue(btf, map.btfValueTypeId, bytes as Buffer, options);
   }
 
   /** The variables of a global-data map ('.bss', '.data', '.rodata'), by name. */
@@ -172,7 +198,8 @@ export class BpfState {
     const walk = hashEntries(this.program, this.offsets, map, options);
     if (walk instanceof Unavailable) return walk;
     const btf = map.btf === 0n ? undefined : this.mapBtf(map);
-    const decode = (id: number, b: Buffer): BpfValue => (btf === undefined || btf instanceof Unavailable || id === 0 ? b.toString('hex') : decodeValue(btf, id, b));
+    const drawn = btf === undefined || btf instanceof Unavailable ? {} : this.#decodeOptions(map, btf);
+    const decode = (id: number, b: Buffer): BpfValue => (btf === undefined || btf instanceof Unavailable || id === 0 ? b.toString('hex') : decodeValue(btf, id, b, drawn));
     const entries = walk.entries.map((e) => ({ key: decode(map.btfKeyTypeId, e.key), value: decode(map.btfValueTypeId, e.value) }));
     return walk.truncated === undefined ? { entries } : { entries, truncated: walk.truncated };
   }

@@ -14,8 +14,23 @@ export type BpfValue = number | bigint | boolean | string | null | Unavailable |
 /** Arrays longer than this are cut, with the cut said in the last element, so one huge buffer does not swamp a snapshot. */
 export const MAX_ARRAY_ELEMENTS = 4096;
 
+export interface DecodeOptions {
+  /**
+   * Asked for every u64 member of a struct or DATASEC with the id of that (resolved) struct, the
+   * member's byte offset in it and its value; what it returns replaces the integer. The cast
+   * renderer (cast-render.ts) answers for the fields the cast analysis proved to hold pointers.
+   */
+  readonly castField?: (container: number, offset: number, raw: bigint) => BpfValue | undefined;
+  /**
+   * How many levels of named struct/union members are expanded below this value (0: this
+   * struct's own members, with nested structs left out); deeper ones read as Unavailable. Unlimited when absent: a map value is bounded by its own size, but a
+   * chased kernel object (a task_struct) is not worth drawing whole.
+   */
+  readonly depth?: number;
+}
+
 /** Decodes `bytes` (at least the type's size) as BTF type `typeId`. */
-export function decodeValue(btf: Btf, typeId: number, bytes: Buffer): BpfValue {
+export function decodeValue(btf: Btf, typeId: number, bytes: Buffer, options: DecodeOptions = {}): BpfValue {
   const t = btf.resolve(typeId);
   if (t instanceof BtfError) return new Unavailable(`BTF type ${typeId}: ${t.message}`);
   const size = sizeOf(btf, t);
@@ -47,17 +62,23 @@ export function decodeValue(btf: Btf, typeId: number, bytes: Buffer): BpfValue {
       }
       const n = Math.min(t.nelems, MAX_ARRAY_ELEMENTS);
       const out: BpfValue[] = [];
-      for (let i = 0; i < n; i++) out.push(decodeValue(btf, t.type, bytes.subarray(i * elemSize, (i + 1) * elemSize)));
+      for (let i = 0; i < n; i++) out.push(decodeValue(btf, t.type, bytes.subarray(i * elemSize, (i + 1) * elemSize), options));
       if (n < t.nelems) out.push(new Unavailable(`${t.nelems - n} more elements not decoded (limit ${MAX_ARRAY_ELEMENTS})`));
       return out;
     }
     case 'STRUCT':
     case 'UNION': {
+      if (options.depth !== undefined && options.depth < 0) return new Unavailable(`${describe(t)}: not expanded (depth limit)`);
       const out: Record<string, BpfValue> = {};
+      const inner = options.depth === undefined ? options : { ...options, depth: options.depth - 1 };
       for (const m of t.members) {
-        const v = m.bitfieldSize
+        const cast = options.castField !== undefined && !m.bitfieldSize && m.bitsOffset % 8 === 0 && isU64(btf, m.type)
+          ? options.castField(t.id, m.bitsOffset / 8, bytes.readBigUInt64LE(m.bitsOffset / 8))
+          : undefined;
+        const v = cast !== undefined ? cast : m.bitfieldSize
           ? readBits(bytes, m.bitsOffset, m.bitfieldSize, isSigned(btf, m.type))
-          : decodeValue(btf, m.type, bytes.subarray(m.bitsOffset / 8));
+          // An anonymous member is part of its parent, so it costs no depth.
+          : decodeValue(btf, m.type, bytes.subarray(m.bitsOffset / 8), m.name === '' ? options : inner);
         // Anonymous members' fields are reached as the parent's, as in C.
         if (m.name === '' && v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Unavailable)) Object.assign(out, v);
         else out[m.name] = v;
@@ -69,12 +90,15 @@ export function decodeValue(btf: Btf, typeId: number, bytes: Buffer): BpfValue {
       for (const v of t.vars) {
         const vt = btf.type(v.type);
         if (vt instanceof BtfError || vt.kind !== 'VAR') continue;
-        out[vt.name] = decodeValue(btf, vt.type, bytes.subarray(v.offset, v.offset + v.size));
+        const cast = options.castField !== undefined && v.size === 8 && isU64(btf, vt.type)
+          ? options.castField(t.id, v.offset, bytes.readBigUInt64LE(v.offset))
+          : undefined;
+        out[vt.name] = cast !== undefined ? cast : decodeValue(btf, vt.type, bytes.subarray(v.offset, v.offset + v.size), options);
       }
       return out;
     }
     case 'VAR':
-      return decodeValue(btf, t.type, bytes);
+      return decodeValue(btf, t.type, bytes, options);
     case 'VOID':
       return null;
     default:
@@ -90,6 +114,11 @@ function sizeOf(btf: Btf, t: BtfType): number | undefined {
 
 function describe(t: BtfType): string {
   return `${t.kind} ${t.name === '' ? '(anon)' : `'${t.name}'`} (id ${t.id})`;
+}
+
+function isU64(btf: Btf, id: number): boolean {
+  const t = btf.resolve(id);
+  return !(t instanceof BtfError) && t.kind === 'INT' && t.size === 8 && t.bitsOffset === 0 && t.bits === 64;
 }
 
 function isSigned(btf: Btf, id: number): boolean {

@@ -1,9 +1,10 @@
-export { BpfState, type HashEntry, type MapRef } from './bpf-state.js';
+export { BpfState, type BpfStateOptions, type HashEntry, type MapRef } from './bpf-state.js';
 export { bpfOffsets, type BpfOffsets } from './offsets.js';
 export { listMaps, readMap, mapFlagNames, type BpfMapInfo } from './maps.js';
 export { listPrograms, readProgram, bpfStatsEnabled, type BpfProgInfo } from './programs.js';
 export { readGuestBtf } from './map-btf.js';
-export { decodeValue, type BpfValue } from './decode.js';
+export { decodeValue, type BpfValue, type DecodeOptions } from './decode.js';
+export { CAST_ARENA, CAST_KERNEL, CastRenderer, isCastValue, type CastRenderOptions, type CastValue } from './cast-render.js';
 export { encodeValue, type WritableValue } from './encode.js';
 export { arrayElementAddress, percpuElementAddresses } from './array.js';
 export { hashEntries, type HashWalk, type RawHashEntry } from './hash.js';

@@ -20,13 +20,16 @@ export class CastAnalysis {
   readonly conflicts: readonly CastConflict[];
   /** Functions that were not analysed to a fixed point, and so contributed nothing. */
   readonly skipped: readonly string[];
+  /** The maps the object declares, by the object's names ('running_task', '.bss'): what the renderer matches a kernel map against. */
+  readonly maps: readonly string[];
   readonly #byId = new Map<string, CastTarget>();
 
-  constructor(btf: Btf, casts: CastMap, conflicts: readonly CastConflict[], skipped: readonly string[]) {
+  constructor(btf: Btf, casts: CastMap, conflicts: readonly CastConflict[], skipped: readonly string[], maps: readonly string[] = []) {
     this.btf = btf;
     this.casts = casts;
     this.conflicts = conflicts;
     this.skipped = skipped;
+    this.maps = maps;
     for (const c of casts.values()) this.#byId.set(`${c.struct}:${c.offset}`, c);
   }
 
@@ -48,7 +51,7 @@ export function analyzeCasts(btf: Btf, maps: ReadonlyMap<string, MapDecl> | read
     else skipped.push(prog.name);
   }
   const { casts, conflicts } = foldClaims(btf, claims);
-  return new CastAnalysis(btf, casts, conflicts, skipped);
+  return new CastAnalysis(btf, casts, conflicts, skipped, mapList.map((m) => m.name));
 }
 
 /** Analyses one BPF object's bytes. */
