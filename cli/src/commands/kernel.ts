@@ -6,11 +6,13 @@ import { action, printJson, progress } from '../output.js';
 export function registerKernelCommands(prog: Sade): void {
   prog
     .command('kernel fetch [version]')
-    .describe('Download a sched_ext kernel (default: the newest Debian cloud kernel) into the cache.')
+    .describe('Download a sched_ext kernel (default: the newest of Debian sid) into the cache; a remote cache (KTSTR_REMOTE_CACHE, KTSTR_GHA_CACHE) is asked first.')
+    .option('--suite', 'The Debian suite to take it from: sid (default) or trixie-backports (newer kernels, used only when named)')
     .option('--json', 'Print the cache entry as JSON')
     .example('kernel fetch 7.2')
-    .action(action(async (version: string | undefined, opts: { json?: boolean }) => {
-      const k = await fetchKernel(version, progress);
+    .example('kernel fetch --suite trixie-backports')
+    .action(action(async (version: string | undefined, opts: { suite?: string; json?: boolean }) => {
+      const k = await fetchKernel(version, progress, opts.suite === undefined ? {} : { suite: String(opts.suite) });
       if (opts.json) printJson(k);
       else process.stdout.write(`${k.release}\t${k.dir}\n`);
     }));

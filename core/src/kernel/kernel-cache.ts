@@ -13,6 +13,8 @@ import { KtstrError } from '../errors.js';
 import { describeMissing, missingKernelConfig } from './config-check.js';
 import { extractVmlinux, hasBtfSection } from './extract-vmlinux.js';
 import { aptUpdate, availableKernels, type DebianKernel, downloadPackages, ensureSidSource, matchKernel } from './debian-archive.js';
+import { PRIMARY_SUITE, SECONDARY_SUITES, ensureSecondarySources, isKernelSuite, suitesOf } from './kernel-suites.js';
+import { pullAndInstallLocked, pushEntry, remoteStoresFromEnv } from './remote-cache/remote-cache.js';
 
 export interface CachedKernel {
   release: string;
@@ -24,6 +26,8 @@ export interface CachedKernel {
   config: string;
   origin: string;
   fetchedAt: string;
+  /** The Debian suite it came from; absent for older entries (sid) and kernels from elsewhere. */
+  suite?: string;
 }
 
 type Log = (line: string) => void;
@@ -55,9 +59,12 @@ export function listCachedKernels(): CachedKernel[] {
     .sort((a, b) => b.version.localeCompare(a.version, undefined, { numeric: true }));
 }
 
+/** A kernel from a secondary suite (kernel-suites.ts) is used when named, never as the default. */
+const isSecondary = (k: CachedKernel): boolean => k.suite !== undefined && (SECONDARY_SUITES as readonly string[]).includes(k.suite);
+
 export function findCachedKernel(wanted?: string): CachedKernel | undefined {
   const all = listCachedKernels();
-  if (!wanted) return all[0];
+  if (!wanted) return all.find((k) => !isSecondary(k)) ?? all[0];
   return all.find((k) => k.release === wanted || k.version === wanted || k.version.startsWith(`${wanted}.`));
 }
 
@@ -74,31 +81,69 @@ export function cleanKernels(keep: readonly string[] = []): string[] {
   return removed;
 }
 
-function resolveDebianKernel(wanted: string | undefined, log: Log): DebianKernel {
-  const refreshed = ensureSidSource(log);
-  let kernels = refreshed ? [] : availableKernels();
-  if (matchKernel(kernels, wanted) === undefined) {
-    aptUpdate(log);
-    kernels = availableKernels();
-  }
-  const k = matchKernel(kernels, wanted);
-  if (!k) {
-    throw new KtstrError('kernel', wanted ?? '(newest)', 'is not offered by the Debian archive as a sched_ext cloud kernel',
-      `Pick one of: ${kernels.map((x) => x.version).join(', ') || '(none found; check apt sources)'}.`);
-  }
-  return k;
+/** Debian kernels apt offers now, each with its suite (apt-cache madison). */
+function kernelsBySuite(): (DebianKernel & { suite: string })[] {
+  const kernels = availableKernels();
+  const suites = suitesOf(kernels.map((k) => k.imagePackage));
+  return kernels.map((k) => ({ ...k, suite: suites.get(k.imagePackage)?.[0] ?? 'unknown' }));
 }
 
-/** Fetches a Debian kernel into the cache unless it is already there; returns the entry. */
-export async function fetchKernel(wanted: string | undefined, log: Log = () => {}): Promise<CachedKernel> {
+/**
+ * The Debian kernel a fetch means: with a suite, the newest (or `wanted`) of that suite; without
+ * one, `wanted` from any suite we know, or the newest of the primary suite. A secondary suite's
+ * apt entry is added only when it is needed: a kernel named by suite, or a version sid lacks.
+ */
+function resolveDebianKernel(wanted: string | undefined, log: Log, suite?: string): DebianKernel & { suite: string } {
+  if (suite !== undefined && !isKernelSuite(suite)) {
+    throw new KtstrError('--suite', suite, 'is not a suite ktstr takes kernels from', `Give one of: ${[PRIMARY_SUITE, ...SECONDARY_SUITES].join(', ')}.`);
+  }
+  const inScope = (all: (DebianKernel & { suite: string })[]) =>
+    all.filter((k) => (suite ? k.suite === suite : wanted !== undefined || k.suite === PRIMARY_SUITE));
+  let refreshed = ensureSidSource(log);
+  if (suite !== undefined && suite !== PRIMARY_SUITE) refreshed = ensureSecondarySources(log) || refreshed;
+  let kernels = refreshed ? [] : kernelsBySuite();
+  if (matchKernel(inScope(kernels), wanted) === undefined) {
+    // Not known yet: a version newer than sid's lives in a secondary suite, so add those too.
+    if (wanted !== undefined && suite === undefined) ensureSecondarySources(log);
+    aptUpdate(log);
+    kernels = kernelsBySuite();
+  }
+  const k = matchKernel(inScope(kernels), wanted);
+  if (!k) {
+    throw new KtstrError('kernel', wanted ?? `(newest${suite ? ` in ${suite}` : ''})`, 'is not offered by the Debian archive as a sched_ext cloud kernel',
+      `Pick one of: ${kernels.map((x) => `${x.version} (${x.suite})`).join(', ') || '(none found; check apt sources)'}.`);
+  }
+  return k as DebianKernel & { suite: string };
+}
+
+/** A full release string (7.2.13+deb14-cloud-amd64) names a cache entry without asking apt. */
+const isFullRelease = (s: string): boolean => /^[0-9]+\.[0-9]+[^ /]*-[a-z0-9]+-[a-z0-9]+$/.test(s) && s.includes('+');
+
+/**
+ * Fetches a Debian kernel into the cache unless it is already there; returns the entry. After a
+ * local miss the remote cache (remote-cache/) is asked first; a kernel downloaded from Debian is
+ * pushed to it afterwards. `suite` picks a Debian suite (kernel-suites.ts).
+ */
+export async function fetchKernel(wanted: string | undefined, log: Log = () => {}, opts: { suite?: string } = {}): Promise<CachedKernel> {
   const cached = wanted ? findCachedKernel(wanted) : undefined;
-  if (cached) return cached;
-  const target = resolveDebianKernel(wanted, log);
+  if (cached && (opts.suite === undefined || cached.suite === opts.suite || (cached.suite === undefined && opts.suite === PRIMARY_SUITE))) return cached;
   const root = kernelsDir();
   mkdirSync(root, { recursive: true });
-  return withLock(join(locksDir(), `kernel-${target.release}.lock`), { mode: 'exclusive', wait: true, timeoutMs: 15 * 60_000, purpose: `kernel fetch ${target.release}` }, async () => {
+  const remotes = remoteStoresFromEnv(process.env, log);
+  // A full release names the entry already: the remote can answer before apt is consulted at all.
+  if (remotes.length > 0 && wanted !== undefined && isFullRelease(wanted)) {
+    const pulled = await withLock(join(locksDir(), `kernel-${wanted}.lock`), { mode: 'exclusive', wait: true, timeoutMs: 15 * 60_000, purpose: `kernel remote pull ${wanted}` },
+      async () => entryFrom(join(root, wanted)) ?? entryOf(await pullAndInstallLocked(wanted, log, 'asking the Debian archive', remotes)));
+    if (pulled) return pulled;
+  }
+  const target = resolveDebianKernel(wanted, log, opts.suite);
+  let downloaded = false;
+  const entry = await withLock(join(locksDir(), `kernel-${target.release}.lock`), { mode: 'exclusive', wait: true, timeoutMs: 15 * 60_000, purpose: `kernel fetch ${target.release}` }, async () => {
     const existing = entryFrom(join(root, target.release));
     if (existing) return existing; // another process finished it while we waited
+    const pulled = entryOf(await pullAndInstallLocked(target.release, log, `downloading it from the Debian archive`, remotes));
+    if (pulled) return pulled;
+    downloaded = true;
     const tmp = mkdtempSync(join(root, '.fetch-'));
     try {
       log(`downloading ${target.imagePackage} and ${target.basePackage}`);
@@ -127,6 +172,7 @@ export async function fetchKernel(wanted: string | undefined, log: Log = () => {
         version: target.version,
         origin: `debian:${target.imagePackage}`,
         fetchedAt: new Date().toISOString(),
+        suite: target.suite,
       }, null, 2)}\n`);
       const final = join(root, target.release);
       rmSync(final, { recursive: true, force: true }); // an incomplete entry without meta.json
@@ -137,4 +183,11 @@ export async function fetchKernel(wanted: string | undefined, log: Log = () => {
       rmSync(tmp, { recursive: true, force: true });
     }
   });
+  // Outside the lock: an upload must not hold up another process waiting for this kernel.
+  if (downloaded) await pushEntry(entry.dir, log, remotes);
+  return entry;
+}
+
+function entryOf(dir: string | undefined): CachedKernel | undefined {
+  return dir === undefined ? undefined : entryFrom(dir);
 }

@@ -1,0 +1,41 @@
+/**
+ * A remote store of kernel cache entries: blobs by key. A miss is `undefined`, not an error;
+ * anything else that goes wrong throws, and the caller (remote-cache.ts) logs it and carries on
+ * without the remote, because the remote only ever saves a download.
+ */
+export interface RemoteStore {
+  /** For log lines: the backend and where it is, without credentials. */
+  readonly description: string;
+  get(key: string): Promise<Buffer | undefined>;
+  /** Stores a blob; 'exists' when the store already holds the key (entries are immutable). */
+  put(key: string, blob: Buffer): Promise<'stored' | 'exists'>;
+}
+
+/** How long a request may wait for its response to start; a body then has undici's idle timeout. */
+export const RESPONSE_TIMEOUT_MS = 60_000;
+
+/** Reads a response body whole, checking it against Content-Length (a dropped connection reads short or throws). */
+export async function readBody(res: Response, what: string): Promise<Buffer> {
+  let body: Buffer;
+  try {
+    body = Buffer.from(await res.arrayBuffer());
+  } catch (e) {
+    // undici says only "terminated" when the peer closes in the middle of a body.
+    throw new Error(`${what}: the connection dropped mid-transfer (${(e as Error).message})`);
+  }
+  const declared = res.headers.get('content-length');
+  if (declared !== null && Number(declared) !== body.length) {
+    throw new Error(`${what}: received ${body.length} of ${declared} bytes (connection dropped)`);
+  }
+  return body;
+}
+
+/** fetch with a timeout on the response's start; the error names the request rather than "fetch failed". */
+export async function request(url: string, init: RequestInit, what: string): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(RESPONSE_TIMEOUT_MS) });
+  } catch (e) {
+    const cause = (e as { cause?: { message?: string; code?: string } }).cause;
+    throw new Error(`${what}: ${(e as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`);
+  }
+}
