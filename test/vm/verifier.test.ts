@@ -58,14 +58,19 @@ test('a program the verifier refuses comes back as its log, with the loop walked
   assert.doesNotMatch(raw, /× the following/);
 });
 
-test('`ktstr verifier --json` lists every struct_ops program with its verified instructions; a refusal exits 1 with the folded log', { skip: cliSkip, timeout: 300_000 }, () => {
-  const ok = spawnSync(process.execPath, [cli, 'verifier', '--topology', '1n1l2c1t', '--json'], { encoding: 'utf8', timeout: 240_000 });
+test('`ktstr verifier --json` lists every struct_ops program of the schedulers a test file declares; a refusal exits 1 with the folded log', { skip: cliSkip, timeout: 300_000 }, () => {
+  // The example declares the fixture with `-v`: found by discovery, loaded with its own arguments.
+  const ok = spawnSync(process.execPath, [cli, 'verifier', 'examples/fixture-scheduler.test.ts', '--topology', '1n1l2c1t', '--json'], { encoding: 'utf8', timeout: 240_000 });
   assert.equal(ok.status, 0, ok.stderr);
-  const [r] = JSON.parse(ok.stdout) as { outcome: string; declared: string[]; programs: { name: string; verifiedInsns: number }[] }[];
+  assert.match(ok.stderr, /verifying 1 scheduler\(s\) declared in 1 test file\(s\): scx-ktstr/);
+  const results = JSON.parse(ok.stdout) as { outcome: string; args: string[]; declared: string[]; programs: { name: string; verifiedInsns: number }[] }[];
+  assert.equal(results.length, 1);
+  const [r] = results;
+  assert.deepEqual(r!.args, ['-v']);
   assert.equal(r!.outcome, 'loaded');
   assert.deepEqual(r!.programs.map((p) => p.name).sort(), [...r!.declared].sort());
   assert.ok(r!.programs.every((p) => p.verifiedInsns > 0));
-  const bad = spawnSync(process.execPath, [cli, 'verifier', '--topology', '1n1l2c1t', '--sched-arg=--verifier-reject', '--sched-arg=12'], { encoding: 'utf8', timeout: 240_000 });
+  const bad = spawnSync(process.execPath, [cli, 'verifier', '--scheduler', 'scx-ktstr', '--topology', '1n1l2c1t', '--sched-arg=--verifier-reject', '--sched-arg=12'], { encoding: 'utf8', timeout: 240_000 });
   assert.equal(bad.status, 1, bad.stderr);
   assert.match(bad.stdout, /rejected/);
   assert.match(bad.stdout, /\d+× the following \d+ lines/);

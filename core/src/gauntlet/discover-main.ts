@@ -8,7 +8,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { takeDeclarations } from './registry.js';
+import { declaredOptions, takeDeclarations } from './registry.js';
+import type { SchedulerDecl } from '../api/declare-scheduler.js';
 import type { DeclaredTest } from './plan.js';
 
 export interface DiscoveryResult {
@@ -22,7 +23,12 @@ const result: DiscoveryResult = { tests: [], errors: [] };
 for (const file of files) {
   try {
     await import(pathToFileURL(resolve(file)).href);
-    result.tests.push(...takeDeclarations().map((t) => ({ ...t, file })));
+    result.tests.push(...takeDeclarations().map((t) => {
+      // The whole scheduler declaration (binary, arguments, config), for `ktstr verifier`; the
+      // planner itself needs only its name and topology. Declarations are plain data.
+      const decl = (declaredOptions(t.name) as { scheduler?: SchedulerDecl } | undefined)?.scheduler;
+      return { ...t, file, ...(decl ? { schedulerDecl: decl } : {}) };
+    }));
   } catch (e) {
     // What the file declared before it threw is dropped with it: the run cannot import it
     // either, and left in the registry it would be taken as the next file's.

@@ -13,6 +13,7 @@
  * skips, and `--shard K/N` keeps this shard's part.
  */
 import type { Arch } from '@ktstr/presets';
+import type { SchedulerDecl } from '../api/declare-scheduler.js';
 import { KtstrError } from '../errors.js';
 import type { Accel } from '../vm/accel.js';
 import type { HostTopology } from '../host/host-topology.js';
@@ -30,6 +31,8 @@ export interface DeclaredTest extends GauntletTest {
   durationMs: number;
   /** The file that declared it, when known. */
   file?: string | undefined;
+  /** Its scheduler's whole declaration, when discovered from a test file (not used in planning). */
+  schedulerDecl?: SchedulerDecl | undefined;
 }
 
 export type PlanMode = 'default' | 'gauntlet' | 'topology' | 'budget';

@@ -3,4 +3,4 @@ export { embeddedBpfObjects, structOpsPrograms, schedulerStructOps, type BpfProg
 export { progLoadLogs, type ProgLoadLog } from './loader-log.js';
 export { verifyScheduler, type VerifierResult, type VerifiedProgram, type VerifyOptions } from './verifier-run.js';
 export { formatVerifierResult } from './report.js';
-export { verifierSchedulers, verifierTopology } from './schedulers.js';
+export { declaredSchedulers, verifierSchedulers, verifierTopology } from './schedulers.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { formatVerifierResult } from './report.js';
 import type { VerifierResult } from './verifier-run.js';
 
-const base = { kernel: '7.2.13', scheduler: 'scx-ktstr', binary: '/x/scx-ktstr', topology: '1n1l2c1t', declared: ['ktstr_select_cpu', 'ktstr_init', 'ktstr_exit'] };
+const base = { kernel: '7.2.13', scheduler: 'scx-ktstr', binary: '/x/scx-ktstr', args: [] as string[], topology: '1n1l2c1t', declared: ['ktstr_select_cpu', 'ktstr_init', 'ktstr_exit'] };
 
 test('a loaded scheduler: one line per program, most verified instructions first, the total, and what was not loaded', () => {
   const r: VerifierResult = {
@@ -31,4 +31,9 @@ test('a refused program: its log folded, or whole with raw; a failure without a 
   assert.equal(formatVerifierResult(r, { raw: true }).split('\n').length, 2 + 8);
   const failed: VerifierResult = { ...r, outcome: 'failed', logs: [], output: 'libbpf: failed to open\n' };
   assert.match(formatVerifierResult(failed), /no verifier log in the loader's output; its output:\n {2}\| libbpf: failed to open$/);
+});
+
+test('a scheduler loaded with arguments names them, so two declarations of one binary are told apart', () => {
+  const r: VerifierResult = { ...base, args: ['-v', '--slice-us', '5000'], outcome: 'loaded', reason: null, logs: [], output: null, notLoaded: [], programs: [] };
+  assert.match(formatVerifierResult(r), /^scx-ktstr -v --slice-us 5000 on 7\.2\.13 \(1n1l2c1t\): loaded/);
 });

@@ -7,7 +7,7 @@ import { collapseVerifierLog } from './collapse-log.js';
 import type { VerifierResult } from './verifier-run.js';
 
 export function formatVerifierResult(r: VerifierResult, options: { raw?: boolean } = {}): string {
-  const out: string[] = [`${r.scheduler} on ${r.kernel} (${r.topology}): ${r.outcome}${r.reason ? `: ${r.reason}` : ''}`];
+  const out: string[] = [`${[r.scheduler, ...r.args].join(' ')} on ${r.kernel} (${r.topology}): ${r.outcome}${r.reason ? `: ${r.reason}` : ''}`];
   if (r.outcome === 'loaded') {
     const width = Math.max(7, ...r.programs.map((p) => p.name.length));
     out.push(`  ${'program'.padEnd(width)}  ${'member'.padEnd(12)}  verified_insns  insns`);

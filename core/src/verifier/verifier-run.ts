@@ -45,6 +45,8 @@ export interface VerifierResult {
   readonly kernel: string;
   readonly scheduler: string;
   readonly binary: string;
+  /** The arguments it was loaded with (its declaration's, then --sched-arg's). */
+  readonly args: readonly string[];
   readonly topology: string;
   /** loaded: attached and read; rejected: the verifier refused a program; failed: the load failed otherwise. */
   readonly outcome: 'loaded' | 'rejected' | 'failed';
@@ -80,7 +82,7 @@ export async function verifyScheduler(o: VerifyOptions): Promise<VerifierResult>
   const binary = resolveSchedulerBinary(scheduler, [fixtureDir()]);
   const declared = declaredPrograms(binary);
   const linked = await captureKernelSymbols(kernel);
-  const base = { kernel: kernel.label, scheduler: scheduler.name, binary, topology: topologyLabel(o.topology), declared: declared.map((d) => d.name) };
+  const base = { kernel: kernel.label, scheduler: scheduler.name, binary, args: [...scheduler.schedArgs, ...(o.extraSchedArgs ?? [])], topology: topologyLabel(o.topology), declared: declared.map((d) => d.name) };
 
   log(`${scheduler.name} on ${kernel.label}: booting ${base.topology}`);
   const cell = await CellVm.boot({
