@@ -328,6 +328,10 @@ static int directive(struct cell_parser *p, char **f, int n)
 		return cell_fail(p, "the first line must be 'ktstr-cell %d', got '%s'", CELL_VERSION, d);
 	if (strcmp(d, "ktstr-cell") == 0)
 		return version_directive(p, f, n);
+	if (p->launch_only && strcmp(d, "scheduler") != 0 && strcmp(d, "sched_arg") != 0 &&
+	    strcmp(d, "sched_env") != 0 && strcmp(d, "sched_timeout_ms") != 0)
+		return cell_fail(p, "'%s' has no place in an attach request (only scheduler, "
+				 "sched_arg, sched_env and sched_timeout_ms)", d);
 	switch (p->block) {
 	case CELL_BLOCK_CGROUP:
 		return cell_cgroup_directive(p, f, n);
@@ -419,6 +423,8 @@ static int finish_cell(struct cell_parser *p)
 		return cell_fail(p, "sched_arg given without a 'scheduler' line");
 	if (cell->n_sched_env > 0 && !cell->has_scheduler)
 		return cell_fail(p, "sched_env given without a 'scheduler' line");
+	if (p->launch_only)
+		return cell->has_scheduler ? 0 : cell_fail(p, "an attach request needs a 'scheduler' line");
 	if (cell->mode != CELL_MODE_WORKERS)
 		return 0;
 	if (cell->n_steps == 0)
@@ -427,7 +433,35 @@ static int finish_cell(struct cell_parser *p)
 	return cell_scenario_check(p);
 }
 
+static int parse_text(const char *text, size_t len, struct cell *cell, char *err, size_t err_size,
+		      bool launch_only);
+
 int cell_parse(const char *text, size_t len, struct cell *cell, char *err, size_t err_size)
+{
+	return parse_text(text, len, cell, err, err_size, false);
+}
+
+int cell_parse_launch(const char *text, size_t len, struct cell *cell, char *err, size_t err_size)
+{
+	return parse_text(text, len, cell, err, err_size, true);
+}
+
+bool cell_same_launch(const struct cell *a, const struct cell *b)
+{
+	if (a->has_scheduler != b->has_scheduler || strcmp(a->scheduler, b->scheduler) != 0 ||
+	    a->n_sched_args != b->n_sched_args || a->n_sched_env != b->n_sched_env)
+		return false;
+	for (int i = 0; i < a->n_sched_args; i++)
+		if (strcmp(a->sched_args[i], b->sched_args[i]) != 0)
+			return false;
+	for (int i = 0; i < a->n_sched_env; i++)
+		if (strcmp(a->sched_env[i], b->sched_env[i]) != 0)
+			return false;
+	return true;
+}
+
+static int parse_text(const char *text, size_t len, struct cell *cell, char *err, size_t err_size,
+		      bool launch_only)
 {
 	struct cell_parser *p;
 	char line[MAX_LINE];
@@ -446,6 +480,7 @@ int cell_parse(const char *text, size_t len, struct cell *cell, char *err, size_
 		goto out;
 	}
 	p->cell = cell;
+	p->launch_only = launch_only;
 	p->err = err;
 	p->err_size = err_size;
 

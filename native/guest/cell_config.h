@@ -149,6 +149,15 @@ struct cell {
  * writes "line N: problem" (or a whole-cell problem) to err. */
 int cell_parse(const char *text, size_t len, struct cell *cell, char *err, size_t err_size);
 
+/* An attach request: header lines only (scheduler, sched_arg, sched_env,
+ * sched_timeout_ms), with a scheduler. Same contract as cell_parse. */
+int cell_parse_launch(const char *text, size_t len, struct cell *cell, char *err, size_t err_size);
+
+/* Whether two cells start the same scheduler the same way (path, arguments,
+ * environment): a cell may run on a scheduler attached by an attach request
+ * only when it names that very launch. */
+bool cell_same_launch(const struct cell *a, const struct cell *b);
+
 void cell_free(struct cell *cell);
 
 /* The directive that selects a mode ("exec", "shell"; "cgroup" for workers). */

@@ -28,6 +28,8 @@ struct cell_parser {
 	size_t err_size;
 
 	bool seen_version;
+	/* An attach request ('A' frame): only the scheduler's launch lines. */
+	bool launch_only;
 	bool seen_timeout, seen_settle, seen_duration;
 	int collect_line;      /* line of `collect`, 0 if none */
 	int mode_line;         /* line of `exec`/`shell`, 0 in worker mode */

@@ -16,6 +16,7 @@
 #define FRAME_CELL 'C'     /* host -> guest */
 #define FRAME_GO 'G'       /* host -> guest */
 #define FRAME_SHUTDOWN 'S' /* host -> guest */
+#define FRAME_ATTACH 'A'   /* host -> guest: start the scheduler before the cell */
 /* Requests, host -> guest (host_requests.c). */
 #define FRAME_PUT_FILE 'F'
 #define FRAME_SYMLINK 'L'

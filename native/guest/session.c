@@ -40,6 +40,11 @@
 
 struct session {
 	struct cell cell;
+	/* The launch of a scheduler attached before the cell ('A' frame):
+	 * the cell must name the same one. */
+	struct cell launch;
+	bool pre_attached;
+	uint64_t pre_attach_ms;
 	struct scheduler sched;
 	bool sched_attached;  /* reached "enabled": watch it from now on */
 	char sched_name[128]; /* its ops name, as sent in `ready` ("" for none) */
@@ -169,6 +174,56 @@ static void finish(struct session *s, bool ok)
 		ok = false; /* its `error` went out when it failed */
 	msg_done(ok, s->shutdown);
 	cell_free(&s->cell);
+	cell_free(&s->launch);
+}
+
+static bool attach_scheduler(struct session *s, const struct cell *c, bool *ok, uint64_t *attach_ms);
+
+/* An attach request ('A'): start the scheduler now, before the cell, wait
+ * until sched_ext is enabled, say `attached`, and go on waiting for the cell.
+ * The host saves the VM here (a post-attach snapshot), so every cell restored
+ * from it finds the scheduler attached and only sends its scenario. Frees f.
+ * Returns false when the session is over (reported; see *ok). */
+static bool pre_attach(struct session *s, struct frame *f, bool *ok)
+{
+	char problem[512], ops[128];
+	struct json j;
+	int rc;
+
+	*ok = false;
+	if (s->pre_attached) {
+		frame_free(f);
+		msg_error("attach", EALREADY, "a scheduler is already attached: one attach request per VM");
+		return false;
+	}
+	rc = cell_parse_launch(f->payload, f->len, &s->launch, problem, sizeof(problem));
+	frame_free(f);
+	if (rc != 0) {
+		msg_error("attach", EINVAL, "invalid attach request: %s", problem);
+		return false;
+	}
+	if (host_requests_failed()) {
+		agent_log("refusing the attach request: a request failed before it (%s)",
+			  host_requests_failure());
+		return false;
+	}
+	if (!scheduler_kernel_supported()) {
+		msg_error("sched_ext", ENOENT,
+			  "this kernel has no " SCHED_EXT_STATE_PATH " (CONFIG_SCHED_CLASS_EXT)");
+		return false;
+	}
+	if (!attach_scheduler(s, &s->launch, ok, &s->pre_attach_ms))
+		return false;
+	s->pre_attached = true;
+	msg_begin(&j, "attached");
+	if (scheduler_ops_name(ops, sizeof(ops)))
+		json_kv_string(&j, "scheduler", ops);
+	else
+		json_kv_null(&j, "scheduler");
+	json_kv_int(&j, "pid", s->sched.pid);
+	json_kv_uint(&j, "attach_ms", s->pre_attach_ms);
+	msg_send(&j);
+	return true;
 }
 
 /* The cell comes from the initramfs when the per-cell archive put it there,
@@ -210,6 +265,9 @@ static bool load_cell(struct session *s, bool *ok)
 				text = f.payload;
 				len = f.len;
 				f.payload = NULL;
+			} else if (f.kind == FRAME_ATTACH) {
+				if (!pre_attach(s, &f, ok))
+					return false;
 			} else if (handle_frame(s, &f, false) == WATCH_SHUTDOWN) {
 				*ok = true; /* nothing failed: the host ended it */
 				return false;
@@ -259,7 +317,7 @@ static void describe_exit(const struct scheduler *sched, const char *when, char 
 
 /* Spawn the scheduler and wait until sched_ext reports it enabled. Returns
  * false when the session is over (reported, or shut down: see *ok). */
-static bool attach_scheduler(struct session *s, bool *ok, uint64_t *attach_ms)
+static bool attach_scheduler(struct session *s, const struct cell *c, bool *ok, uint64_t *attach_ms)
 {
 	struct json j;
 	char state[32], reason[256];
@@ -271,9 +329,9 @@ static bool attach_scheduler(struct session *s, bool *ok, uint64_t *attach_ms)
 			  "this kernel has no " SCHED_EXT_STATE_PATH " (CONFIG_SCHED_CLASS_EXT)");
 		return false;
 	}
-	err = scheduler_spawn(&s->sched, &s->cell);
+	err = scheduler_spawn(&s->sched, c);
 	if (err) {
-		msg_error("scheduler", -err, "fork for %s: %s", s->cell.scheduler, strerror(-err));
+		msg_error("scheduler", -err, "fork for %s: %s", c->scheduler, strerror(-err));
 		return false;
 	}
 	msg_begin(&j, "sched_started");
@@ -291,11 +349,11 @@ static bool attach_scheduler(struct session *s, bool *ok, uint64_t *attach_ms)
 			scheduler_send_exit(&s->sched, "attach", reason);
 			return false;
 		}
-		if (clock_ms_since(s->sched.spawn_ns) >= (uint64_t)s->cell.sched_timeout_ms) {
+		if (clock_ms_since(s->sched.spawn_ns) >= (uint64_t)c->sched_timeout_ms) {
 			scheduler_read_state(state, sizeof(state));
 			snprintf(reason, sizeof(reason),
 				 "sched_ext state still '%s' %ld ms after the scheduler started",
-				 state, s->cell.sched_timeout_ms);
+				 state, c->sched_timeout_ms);
 			scheduler_stop(&s->sched, SCHED_STOP_GRACE_MS);
 			scheduler_send_exit(&s->sched, "attach", reason);
 			return false;
@@ -479,7 +537,17 @@ void session_run(const char *cell_path)
 	cell_loaded = load_cell(&s, &ok);
 	channel_set_disconnect_policy(CHANNEL_HOST_GONE);
 
-	if (!cell_loaded || (s.cell.has_scheduler && !attach_scheduler(&s, &ok, &attach_ms))) {
+	if (cell_loaded && s.pre_attached) {
+		/* Attached before the cell: the cell must name that very launch. */
+		if (!cell_same_launch(&s.cell, &s.launch)) {
+			msg_error("cell", EINVAL, "the cell's scheduler (%s) is not the one attached before it (%s): "
+				  "path, sched_arg and sched_env lines must be the same",
+				  s.cell.has_scheduler ? s.cell.scheduler : "none", s.launch.scheduler);
+			finish(&s, false);
+			return;
+		}
+		attach_ms = s.pre_attach_ms;
+	} else if (!cell_loaded || (s.cell.has_scheduler && !attach_scheduler(&s, &s.cell, &ok, &attach_ms))) {
 		finish(&s, ok);
 		return;
 	}

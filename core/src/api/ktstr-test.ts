@@ -60,6 +60,11 @@ export interface KtstrTestOptions extends TestGates, PerfModeOptions, MonitorOpt
   timeoutMs?: number;
   /** The config file content for a scheduler declared with configFile (JSON, or a string as is). */
   config?: unknown;
+  /**
+   * Load the scheduler for real in every cell, never from a post-attach snapshot (a test that
+   * measures the load itself, or the scheduler's state right after it). docs/snapshots.md.
+   */
+  freshAttach?: boolean;
 }
 
 /** The body gets a VM that boots when it first runs something, after validating it. */
@@ -221,6 +226,7 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
         durationMs: entry.durationMs,
         memoryMiB: options.memoryMiB,
         config: options.config,
+        freshAttach: options.freshAttach,
         // On unless the test says monitor: false; settings were checked when it was declared.
         monitor: monitorSettings(options, `ktstrTest(${JSON.stringify(entry.test)})`),
         // A first run of a kernel captures its symbols for the monitor: `ktstr test` shows the line and its cost.

@@ -14,6 +14,7 @@ export const FrameKind = {
   reseed: 0x52, // 'R' host -> guest: random bytes to credit to the guest's entropy pool
   clock: 0x54, // 'T' host -> guest: wall-clock time, u64 LE ns since the epoch
   ping: 0x50, // 'P' host -> guest: answered by a `pong` message
+  attach: 0x41, // 'A' host -> guest: start the scheduler before the cell (post-attach snapshots)
 } as const;
 export type FrameKindName = keyof typeof FrameKind;
 

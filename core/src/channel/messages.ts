@@ -20,6 +20,13 @@ export interface SchedStartedMessage extends Base {
   type: 'sched_started';
   pid: number;
 }
+/** The answer to an attach request ('A'): the scheduler is enabled, the agent waits for its cell. */
+export interface AttachedMessage extends Base {
+  type: 'attached';
+  scheduler: string | null;
+  pid: number;
+  attach_ms: number;
+}
 export interface ReadyMessage extends Base {
   type: 'ready';
   scheduler: string | null;
@@ -129,6 +136,7 @@ export interface DoneMessage extends Base {
 export type GuestMessage =
   | HelloMessage
   | SchedStartedMessage
+  | AttachedMessage
   | ReadyMessage
   | StepMessage
   | EventMessage
@@ -141,7 +149,7 @@ export type GuestMessage =
   | FileMessage
   | DoneMessage;
 
-const KNOWN = new Set(['hello', 'sched_started', 'ready', 'step', 'event', 'worker', 'sched_exit', 'error', 'output', 'exec_exit', 'pong', 'file', 'done']);
+const KNOWN = new Set(['hello', 'sched_started', 'attached', 'ready', 'step', 'event', 'worker', 'sched_exit', 'error', 'output', 'exec_exit', 'pong', 'file', 'done']);
 
 export function parseGuestMessage(payload: Buffer): GuestMessage {
   let value: unknown;

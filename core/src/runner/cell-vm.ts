@@ -15,6 +15,7 @@ import { baseImage } from '../initramfs/guest-image.js';
 import { cellPayload, type HostFile, schedulerGuestPath } from '../initramfs/cell-payload.js';
 import { encodeClock, encodePutFile, encodeSymlink } from '../channel/framing.js';
 import { startGuest, type StartedGuest } from './guest-start.js';
+import { attachSnapshotDisabledReason, startAttached } from './attach-start.js';
 import { spareSettled } from './spare-vm.js';
 import { randomBytes } from 'node:crypto';
 import { buildCommandCell, encodeScenarioCell } from '../scenario/encode.js';
@@ -68,6 +69,8 @@ export interface CellPlan {
   monitor?: MonitorSettings;
   /** Where the monitor's lines go (ktstrTest: stderr and the run's event file); stderr by default. */
   log?: (line: string) => void;
+  /** Load the scheduler for real even when a post-attach snapshot of it exists (docs/snapshots.md). */
+  freshAttach?: boolean;
 }
 
 export type CommandSpec = { exec: string } | { shell: true; term?: string };
@@ -113,6 +116,8 @@ export class CellVm {
   private ran = false;
   /** The monitor's symbols and reader, or why it cannot run; set by boot() when the plan asks for it. */
   private monitorPrep: PreparedMonitor | string | undefined;
+  /** The post-attach snapshot key of this cell's scheduler launch, when it used post-attach snapshots. */
+  attachKey: string | undefined;
 
   private constructor(
     readonly plan: CellPlan,
@@ -123,6 +128,12 @@ export class CellVm {
     /** restored from a snapshot, or cold-booted. */
     readonly bootedHow: StartedGuest['how'],
     private readonly schedulerGuestPath: string | undefined,
+    /**
+     * The scheduler was started before the cell (post-attach snapshots): 'attached' (restored or
+     * attached now; the cell only sends its scenario), 'failed' (the channel holds why, and the
+     * cell reports it), 'no' (the cell starts it, as without snapshots).
+     */
+    private readonly preAttach: 'attached' | 'failed' | 'no' = 'no',
   ) {}
 
   static async boot(plan: CellPlan): Promise<CellVm> {
@@ -142,13 +153,26 @@ export class CellVm {
       console: plan.console,
       kaslr: plan.kaslr,
     };
-    const started = await startGuest({
+    const startOptions = {
       name: plan.name,
       request,
       baseImageKey: base.key,
       bootTimeoutMs: plan.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS,
-      coldBoot: (r) => CellVm.coldBoot(plan, r),
-    });
+      coldBoot: (r: VmRequest) => CellVm.coldBoot(plan, r),
+    };
+    // A scheduler cell starts from a guest whose scheduler is already attached when it can
+    // (attach-start.ts); the payload then went in before the attach.
+    const launch = schedulerHost ? launchOf(plan, schedulerGuestPath(schedulerHost)) : undefined;
+    const cf = plan.scheduler?.configFile;
+    const started = launch && !attachSnapshotDisabledReason(plan)
+      ? await startAttached({
+        ...startOptions, payload, launch,
+        schedTimeoutMs: plan.scheduler?.attachTimeoutMs ?? 0,
+        config: cf ? { guestPath: cf.guestPath, content: configContent(plan.config, `${plan.name}: config`) } : undefined,
+        schedulerLabel: [plan.scheduler!.name, ...launch.args].join(' '),
+      })
+      : { ...(await startGuest(startOptions)), attached: undefined, attachKey: undefined };
+    const preAttach = started.attachKey === undefined ? 'no' : started.attached ? 'attached' : 'failed';
     const { vm, hello } = started;
     try {
       // An agent without the node report fails a multi-node cell: its HMAT would go unchecked.
@@ -157,7 +181,7 @@ export class CellVm {
         throw new CellError(`${plan.name}: the guest's topology differs from ${topologyLabel(plan.topology)}:\n  ${diffs.join('\n  ')}`, vm.consoleLog());
       }
       // What varies per cell goes in now, so one booted (or restored) guest serves any scheduler.
-      for (const e of payload) {
+      for (const e of preAttach === 'no' ? payload : []) {
         if (e.kind === 'file') vm.channel.send('file', encodePutFile(e.guestPath, e.mode, e.content));
         else vm.channel.send('symlink', encodeSymlink(e.guestPath, e.target));
       }
@@ -169,8 +193,9 @@ export class CellVm {
       if (e instanceof CellError) throw e;
       throw new CellError(`${plan.name}: ${(e as Error).message}`, log);
     }
-    const cell = new CellVm(plan, vm, hello, started.bootMs, started.how, schedulerHost ? schedulerGuestPath(schedulerHost) : undefined);
+    const cell = new CellVm(plan, vm, hello, started.bootMs, started.how, schedulerHost ? schedulerGuestPath(schedulerHost) : undefined, preAttach);
     cell.monitorPrep = monitorPrep;
+    cell.attachKey = started.attachKey;
     return cell;
   }
 
@@ -321,10 +346,12 @@ export class CellVm {
     this.ran = true;
     const ch = this.vm.channel;
     try {
-      // The scheduler reads its config file as it starts, so the file goes in before the cell.
+      // The scheduler reads its config file as it starts, so the file goes in before the cell
+      // (or went in before the attach request).
       const cf = this.plan.scheduler?.configFile;
-      if (cf) ch.send('file', encodePutFile(cf.guestPath, 0o644, configContent(this.plan.config, `${this.plan.name}: config`)));
-      ch.send('cell', description);
+      if (cf && this.preAttach === 'no') ch.send('file', encodePutFile(cf.guestPath, 0o644, configContent(this.plan.config, `${this.plan.name}: config`)));
+      // An attach that failed already ended the session: its sched_exit (or error) and done are in.
+      if (this.preAttach !== 'failed') ch.send('cell', description);
       const first = await ch.waitFor('ready', (this.plan.scheduler?.attachTimeoutMs ?? 0) + 30_000, ['sched_exit', 'done', 'error']);
       const readyMs = performance.now() - this.vm.startedAt;
       // A spare QEMU being launched for the next cell must not share the CPU with this workload.
@@ -378,10 +405,7 @@ export class CellVm {
   }
 
   private schedulerLaunch(): { guestPath: string; args: string[] } | undefined {
-    const sched = this.plan.scheduler;
-    if (!sched || !this.schedulerGuestPath) return undefined;
-    const fromConfig = sched.configFile ? configArgs(sched.configFile) : [];
-    return { guestPath: this.schedulerGuestPath, args: [...sched.schedArgs, ...fromConfig, ...(this.plan.extraSchedArgs ?? [])] };
+    return this.schedulerGuestPath ? launchOf(this.plan, this.schedulerGuestPath) : undefined;
   }
 
   private agentErrors(): string {
@@ -419,6 +443,17 @@ export class CellVm {
       monitor,
     });
   }
+}
+
+/**
+ * The scheduler's path in the guest and its full arguments. One function for the attach request
+ * and the cell: the agent runs a cell on a pre-attached scheduler only when both name the same launch.
+ */
+function launchOf(plan: CellPlan, guestPath: string): { guestPath: string; args: string[] } | undefined {
+  const sched = plan.scheduler;
+  if (!sched) return undefined;
+  const fromConfig = sched.configFile ? configArgs(sched.configFile) : [];
+  return { guestPath, args: [...sched.schedArgs, ...fromConfig, ...(plan.extraSchedArgs ?? [])] };
 }
 
 /** Enough for the kernel, the initramfs and a few hundred workers; more only costs boot time. */

@@ -18,14 +18,16 @@ import { commitSnapshot, discardSnapshot, loadSnapshot, stagingDir } from '../sn
 import { withLock } from '../locks/index.js';
 import { locksDir } from '../paths.js';
 import { topologyLabel } from '../topology/topology.js';
-import { prepareSpare, takeSpare } from './spare-vm.js';
+import { prepareSpare as prepareSpareVm, takeSpare } from './spare-vm.js';
+import type { SavedVm } from '../vm/qemu-backend.js';
+import { boundSnapshotStore } from '../snapshot/store-bound.js';
 
 export interface StartedGuest {
   vm: QemuVm;
   hello: HelloMessage;
   /** Host wall time from the start request to a guest ready for its cell. */
   bootMs: number;
-  how: 'restored' | 'cold' | 'cold, snapshot saved';
+  how: 'restored' | 'cold' | 'cold, snapshot saved' | 'restored, scheduler attached';
 }
 
 export interface GuestStartOptions {
@@ -35,6 +37,11 @@ export interface GuestStartOptions {
   bootTimeoutMs: number;
   /** Boot attempts for failures before the agent started (see CellVm). */
   coldBoot: (request: VmRequest) => Promise<{ vm: QemuVm; hello: HelloMessage }>;
+  /**
+   * Prepare a spare QEMU for the next cell of this post-boot key (default true). False when the
+   * cell is about to make a post-attach snapshot: the next cell restores that one instead.
+   */
+  spare?: boolean;
 }
 
 const said = new Set<string>();
@@ -44,9 +51,38 @@ function sayOnce(line: string): void {
   process.stderr.write(`ktstr: ${line}\n`);
 }
 
+export { sayOnce };
+
 export function snapshotsDisabledReason(): string | undefined {
   if (process.env.KTSTR_COLD_BOOT === '1') return 'KTSTR_COLD_BOOT=1 (--cold-boot)';
   return undefined;
+}
+
+/** The post-boot snapshot key of a request (see snapshot-key.ts). */
+export function postBootKey(request: VmRequest, baseImageKey: string): string {
+  return snapshotKey({
+    qemuBinary: QEMU_BINARY,
+    accel: chooseAccel(QEMU_BINARY).accel,
+    kernel: request.kernel,
+    topology: request.topology,
+    memoryMiB: request.memoryMiB,
+    baseImageKey,
+    kaslr: request.kaslr,
+    la57: request.la57,
+  });
+}
+
+/** Cuts the store back to its size limit after a new entry, saying what went. */
+export function boundStoreAfter(key: string): void {
+  try {
+    const removed = boundSnapshotStore(undefined, [key]);
+    if (removed.length) {
+      process.stderr.write(`ktstr: snapshot store over its limit: removed ${removed.length} least recently used `
+        + `(${removed.map((r) => `${r.kind} ${r.key.slice(0, 8)}`).join(', ')}; KTSTR_SNAPSHOT_STORE_MAX sets the limit)\n`);
+    }
+  } catch (e) {
+    sayOnce(`could not bound the snapshot store (${(e as Error).message.split('\n')[0]})`);
+  }
 }
 
 export async function startGuest(o: GuestStartOptions): Promise<StartedGuest> {
@@ -59,16 +95,10 @@ export async function startGuest(o: GuestStartOptions): Promise<StartedGuest> {
     sayOnce(`cold boots: ${disabled}`);
     return { ...(await o.coldBoot(o.request)), bootMs: performance.now() - t0, how: 'cold' };
   }
-  const key = snapshotKey({
-    qemuBinary: QEMU_BINARY,
-    accel: chooseAccel(QEMU_BINARY).accel,
-    kernel: o.request.kernel,
-    topology: o.request.topology,
-    memoryMiB: o.request.memoryMiB,
-    baseImageKey: o.baseImageKey,
-    kaslr: o.request.kaslr,
-    la57: o.request.la57,
-  });
+  const key = postBootKey(o.request, o.baseImageKey);
+  const prepareSpare = (k: string, r: VmRequest, saved: SavedVm) => {
+    if (o.spare !== false) prepareSpareVm(k, r, saved);
+  };
   const found = loadSnapshot(key);
   if (found.discarded) sayOnce(`snapshot ${key} discarded (${found.discarded}); rebuilding it`);
   if (found.snapshot) {
@@ -105,7 +135,9 @@ export async function startGuest(o: GuestStartOptions): Promise<StartedGuest> {
         topology: topologyLabel(o.request.topology),
         hello: cold.hello,
         coldBootMs,
+        kind: 'post-boot',
       });
+      boundStoreAfter(key);
     } catch (e) {
       discardSnapshot(staging.slice(staging.lastIndexOf('/') + 1));
       sayOnce(`could not save a snapshot (${(e as Error).message.split('\n')[0]}); this cell continues from its cold boot`);

@@ -29,6 +29,14 @@ function headerLines(h: CellHeader): string[] {
   return lines;
 }
 
+/**
+ * An attach request ('A' frame): only the scheduler's launch lines of the header, the same ones
+ * the cell will carry (the agent checks that the cell names the scheduler it attached).
+ */
+export function encodeAttachRequest(h: CellHeader & { scheduler: NonNullable<CellHeader['scheduler']> }): string {
+  return `${headerLines({ scheduler: h.scheduler, schedTimeoutMs: h.schedTimeoutMs }).join('\n')}\n`;
+}
+
 const policyLine = (p: NonNullable<ResolvedScenario['cgroups'][number]['policy']>) =>
   p.kind === 'fifo' || p.kind === 'rr' ? `policy ${p.kind} ${p.priority}` : `policy ${p.kind}`;
 

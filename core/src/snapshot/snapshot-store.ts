@@ -5,10 +5,10 @@
  * files do not match their recorded checksums or sizes is discarded with the reason and rebuilt.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheRoot } from '../paths.js';
-import type { HelloMessage } from '../channel/messages.js';
+import type { AttachedMessage, HelloMessage } from '../channel/messages.js';
 import type { SavedVm } from '../vm/qemu-backend.js';
 import { SNAPSHOT_FORMAT } from './snapshot-key.js';
 
@@ -24,7 +24,20 @@ export interface SnapshotMeta {
   ramFiles: { name: string; size: number; allocatedBytes: number }[];
   /** Wall time the cold boot took, for the speed-up report. */
   coldBootMs: number;
+  /**
+   * post-boot: saved at the agent's hello, before any scheduler (absent in older entries);
+   * post-attach: saved once the scheduler attached, waiting for the scenario.
+   */
+  kind?: SnapshotKind;
+  /** post-attach: the scheduler's name and arguments, for `ktstr cache snapshots list`. */
+  scheduler?: string;
+  /** post-attach: the agent's `attached` answer (pid, attach time), replayed to every restored cell. */
+  attached?: AttachedMessage;
+  /** post-attach: the post-boot key it grew from. */
+  baseKey?: string;
 }
+
+export type SnapshotKind = 'post-boot' | 'post-attach';
 
 export interface Snapshot {
   dir: string;
@@ -65,7 +78,23 @@ export function loadSnapshot(key: string): { snapshot?: Snapshot; discarded?: st
     rmSync(dir, { recursive: true, force: true });
     return { discarded: problem };
   }
+  markUsed(dir);
   return { snapshot: problem };
+}
+
+/** meta.json's mtime is the entry's last use: the size bound evicts the least recently used (store-bound.ts). */
+function markUsed(dir: string): void {
+  try {
+    const now = new Date();
+    utimesSync(join(dir, 'meta.json'), now, now);
+  } catch {
+    // Removed meanwhile by another process's bound: the caller has its files open or copied.
+  }
+}
+
+/** When the entry was last loaded or made (ms since the epoch). */
+export function lastUsedMs(dir: string): number {
+  return statSync(join(dir, 'meta.json')).mtimeMs;
 }
 
 /** A fresh temporary directory inside the store, to save a VM into before `commitSnapshot`. */
@@ -93,7 +122,7 @@ export function discardSnapshot(key: string): void {
   rmSync(join(snapshotsDir(), key), { recursive: true, force: true });
 }
 
-export function listSnapshots(): (SnapshotMeta & { dir: string; bytesOnDisk: number })[] {
+export function listSnapshots(): (SnapshotMeta & { dir: string; bytesOnDisk: number; lastUsedMs: number })[] {
   if (!existsSync(snapshotsDir())) return [];
   return readdirSync(snapshotsDir())
     .filter((n) => !n.startsWith('.'))
@@ -102,7 +131,7 @@ export function listSnapshots(): (SnapshotMeta & { dir: string; bytesOnDisk: num
       try {
         const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as SnapshotMeta;
         const bytesOnDisk = readdirSync(dir).reduce((s, f) => s + allocated(join(dir, f)), 0);
-        return [{ ...meta, dir, bytesOnDisk }];
+        return [{ ...meta, kind: meta.kind ?? 'post-boot', dir, bytesOnDisk, lastUsedMs: lastUsedMs(dir) }];
       } catch {
         return [];
       }
