@@ -36,6 +36,7 @@ export { fetchKernel, listCachedKernels, findCachedKernel, cleanKernels, type Ca
 export { installFromRemote, pushEntry as pushKernelEntry, remoteStoresFromEnv } from './kernel/remote-cache/remote-cache.js';
 export { PRIMARY_SUITE, SECONDARY_SUITES } from './kernel/kernel-suites.js';
 export { missingKernelConfig } from './kernel/config-check.js';
+export { buildKernel, type KernelBuildOptions, type KernelBuildResult } from './kernel/build/build-kernel.js';
 export { chooseAccel } from './vm/accel.js';
 export { QemuVm, QEMU_BINARY } from './vm/qemu-backend.js';
 export { reapStaleRamFiles, runAllTeardowns } from './vm/teardown.js';
@@ -44,7 +45,6 @@ export { includePaths } from './initramfs/include-paths.js';
 export { exportTest, verifyExport, type ExportedRunfile } from './export/export-test.js';
 export { checkKernelImage, kernelImageKind } from './kernel/image-check.js';
 export { listSnapshots, cleanSnapshots, snapshotsDir, type SnapshotMeta } from './snapshot/snapshot-store.js';
-export { boundSnapshotStore, parseSize, storeLimitBytes } from './snapshot/store-bound.js';
 export { cacheRoot } from './paths.js';
 export { listLocks, describeHolder, withLock, acquireLock, type LockStatus } from './locks/index.js';
 export { observeTopology, compareTopology, compareHmat, type GuestCpu, type GuestNode, type ObservedTopology } from './topology/guest-check.js';

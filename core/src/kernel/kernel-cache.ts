@@ -59,12 +59,14 @@ export function listCachedKernels(): CachedKernel[] {
     .sort((a, b) => b.version.localeCompare(a.version, undefined, { numeric: true }));
 }
 
+/** A kernel built by `ktstr kernel build` (kernel/build/) is used when named, never as the default. */
+const isBuilt = (k: CachedKernel): boolean => k.origin.startsWith('build:');
 /** A kernel from a secondary suite (kernel-suites.ts) is used when named, never as the default. */
 const isSecondary = (k: CachedKernel): boolean => k.suite !== undefined && (SECONDARY_SUITES as readonly string[]).includes(k.suite);
 
 export function findCachedKernel(wanted?: string): CachedKernel | undefined {
   const all = listCachedKernels();
-  if (!wanted) return all.find((k) => !isSecondary(k)) ?? all[0];
+  if (!wanted) return all.find((k) => !isSecondary(k) && !isBuilt(k)) ?? all[0];
   return all.find((k) => k.release === wanted || k.version === wanted || k.version.startsWith(`${wanted}.`));
 }
 

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { cacheRoot } from '../paths.js';
 import { Symbols } from './symbols.js';
 import { Unavailable } from './unavailable.js';
+import { vmlinuxSymbols } from './vmlinux-symbols.js';
 
 const IOMEM_END = '=== ktstr: end of /proc/iomem ===';
 const KALLSYMS_END = '=== ktstr: end of /proc/kallsyms ===';
@@ -59,16 +60,22 @@ export function storeCapture(vmlinuz: string, capture: SymbolCapture): void {
 }
 
 /**
- * The kernel's link-time symbols: a usable System.map first (no guest needed), else the cached
- * capture, else Unavailable saying how to get one.
+ * The kernel's link-time symbols: a usable System.map first (no guest needed), else an unstripped
+ * vmlinux's .symtab, else the cached capture, else Unavailable saying how to get one.
  */
-export function linkTimeSymbols(kernel: { vmlinuz: string; systemMap?: string }): Symbols | Unavailable {
+export function linkTimeSymbols(kernel: { vmlinuz: string; systemMap?: string; vmlinux?: string }): Symbols | Unavailable {
   let mapProblem = 'no System.map';
   if (kernel.systemMap && existsSync(kernel.systemMap)) {
     const map = Symbols.parse(readFileSync(kernel.systemMap, 'utf8'), 'System.map');
     const why = map.unusableReason();
     if (!why) return map;
     mapProblem = why;
+  }
+  // An unstripped vmlinux is as good as a System.map (a built kernel has both).
+  if (kernel.vmlinux && existsSync(kernel.vmlinux)) {
+    const fromElf = vmlinuxSymbols(kernel.vmlinux);
+    if (fromElf instanceof Symbols) return fromElf;
+    mapProblem += `; ${fromElf.unavailable}`;
   }
   const captured = cachedCapture(kernel.vmlinuz);
   if (captured) {

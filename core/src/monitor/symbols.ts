@@ -15,7 +15,7 @@ import { hex, Unavailable } from './unavailable.js';
 /** START_KERNEL_MAP: image symbols lie above it (translate.ts has the same constant, which imports this file's types). */
 const IMAGE_MAP_START = 0xffff_ffff_8000_0000n;
 
-export type SymbolSource = 'kallsyms' | 'System.map';
+export type SymbolSource = 'kallsyms' | 'System.map' | 'vmlinux';
 
 export interface KernelSymbol {
   name: string;

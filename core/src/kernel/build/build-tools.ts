@@ -1,0 +1,64 @@
+/**
+ * What a kernel build needs on the host, checked before anything starts: the compiler and
+ * kbuild's helpers as Debian packages (installed on demand, as `ktstr setup` installs the rest),
+ * and a pahole new enough for the tree's BTF. pahole is the one that bites: without it, or with
+ * one older than the tree asks for, Kconfig quietly drops DEBUG_INFO_BTF, and with it sched_ext.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KtstrError } from '../../errors.js';
+import { installAptPackages, missingAptPackages } from '../../setup/apt.js';
+
+/** Debian packages a kernel build runs, and why. */
+export const BUILD_PACKAGES: readonly { name: string; why: string }[] = [
+  { name: 'make', why: 'kbuild' },
+  { name: 'gcc', why: 'the compiler' },
+  { name: 'flex', why: 'Kconfig\'s lexer' },
+  { name: 'bison', why: 'Kconfig\'s parser' },
+  { name: 'bc', why: 'generated timer constants' },
+  { name: 'libelf-dev', why: 'objtool and resolve_btfids' },
+  { name: 'libssl-dev', why: 'host tools that sign and extract certificates' },
+  { name: 'dwarves', why: 'pahole, which turns DWARF into BTF' },
+  { name: 'lz4', why: 'the LZ4-compressed kernel image' },
+  { name: 'xz-utils', why: 'unpacking Debian\'s linux-source package' },
+];
+
+/** Installs the build packages dpkg lacks; a no-op when all are there. */
+export function ensureBuildPackages(log: (line: string) => void): void {
+  const missing = missingAptPackages(BUILD_PACKAGES.map((p) => p.name));
+  if (missing.length === 0) return;
+  log(`tools: installing ${missing.join(', ')} (needed to build a kernel)`);
+  installAptPackages(missing);
+}
+
+/** "v1.24" -> 124, the number Kconfig compares (CONFIG_PAHOLE_VERSION). */
+export function paholeVersionNumber(versionOutput: string): number | undefined {
+  const m = /v?(\d+)\.(\d+)/.exec(versionOutput);
+  return m ? Number(m[1]) * 100 + Number(m[2]) : undefined;
+}
+
+/** The pahole version a tree's DEBUG_INFO_BTF depends on, read from its lib/Kconfig.debug. */
+export function requiredPaholeVersion(kconfigDebug: string): number | undefined {
+  const block = /config DEBUG_INFO_BTF\n([\s\S]*?)\n(?:config |menu|endmenu)/.exec(kconfigDebug)?.[1] ?? '';
+  const m = /depends on PAHOLE_VERSION >= (\d+)/.exec(block);
+  return m ? Number(m[1]) : undefined;
+}
+
+const asVersion = (n: number): string => `${Math.floor(n / 100)}.${n % 100}`;
+
+/** Throws, naming the package and the version needed, when pahole cannot make this tree's BTF. */
+export function checkPahole(tree: string): { have: number; need: number | undefined } {
+  const r = spawnSync('pahole', ['--version'], { encoding: 'utf8' });
+  const have = r.status === 0 ? paholeVersionNumber(r.stdout) : undefined;
+  const kconfig = join(tree, 'lib', 'Kconfig.debug');
+  const need = existsSync(kconfig) ? requiredPaholeVersion(readFileSync(kconfig, 'utf8')) : undefined;
+  if (have === undefined) {
+    throw new KtstrError('pahole', r.error?.message ?? r.stderr, 'is not installed, and the kernel needs it for BTF (and sched_ext needs BTF)', 'Install Debian\'s dwarves package.');
+  }
+  if (need !== undefined && have < need) {
+    throw new KtstrError('pahole', `v${asVersion(have)}`, `is older than this tree's DEBUG_INFO_BTF needs (v${asVersion(need)}); Kconfig would drop BTF and sched_ext`,
+      'Install a newer dwarves package (Debian sid has one), or build a pahole from source and put it first on PATH.');
+  }
+  return { have, need };
+}
