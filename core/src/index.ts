@@ -45,6 +45,7 @@ export { includePaths } from './initramfs/include-paths.js';
 export { exportTest, verifyExport, type ExportedRunfile } from './export/export-test.js';
 export { checkKernelImage, kernelImageKind } from './kernel/image-check.js';
 export { listSnapshots, cleanSnapshots, snapshotsDir, type SnapshotMeta } from './snapshot/snapshot-store.js';
+export { boundSnapshotStore, parseSize, storeLimitBytes } from './snapshot/store-bound.js';
 export { cacheRoot } from './paths.js';
 export { listLocks, describeHolder, withLock, acquireLock, type LockStatus } from './locks/index.js';
 export { observeTopology, compareTopology, compareHmat, type GuestCpu, type GuestNode, type ObservedTopology } from './topology/guest-check.js';
