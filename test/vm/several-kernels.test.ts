@@ -21,10 +21,12 @@ import { kernelBtf } from '../../core/src/monitor/kernel-btf.js';
 import { eventLayout } from '../../core/src/monitor/helpers/sched-ext.js';
 import { BtfError } from '../../core/src/monitor/btf/btf-error.js';
 import { listCachedKernels } from '../../core/src/kernel/kernel-cache.js';
+import { hostArch } from '../../core/src/host/arch.js';
 import { resolveKernel } from '../../core/src/kernel/resolve.js';
 import { skipReason } from './cell-env.js';
 
-const kernels = listCachedKernels();
+// Kernels this host boots: the cache also holds other architectures' kernels (docs/aarch64.md).
+const kernels = listCachedKernels().filter((k) => ((k as { arch?: string }).arch ?? (k.release.endsWith('-arm64') ? 'aarch64' : 'x86_64')) === hostArch());
 const onlyOne = kernels.length < 2
   ? `needs two cached kernels, found ${kernels.length} (${kernels.map((k) => k.release).join(', ') || 'none'}); `
     + 'fetch a second with `npx ktstr kernel fetch --suite trixie-backports`'
