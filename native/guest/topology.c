@@ -31,12 +31,23 @@ static void cpu_topology_string(int cpu, const char *file, char *out, size_t siz
 
 /* The CPUs sharing this CPU's last-level (L3) cache. The doc names
  * cache/index3; we look the level up instead of trusting the index number,
- * which differs between CPU models. */
+ * which differs between CPU models.
+ *
+ * On arm64 a cell's LLC is a cluster: QEMU (7.2) cannot describe caches to an
+ * arm64 guest, whose cache/ then shows every level above L1 shared by all
+ * CPUs, but it does describe clusters, which the kernel reports in
+ * topology/cluster_cpus_list (docs/aarch64.md). */
 static void cpu_llc(int cpu, char *out, size_t size)
 {
 	char path[160];
 
 	out[0] = '\0';
+#if defined(__aarch64__)
+	snprintf(path, sizeof(path), CPU_SYSFS "/cpu%d/topology/cluster_cpus_list", cpu);
+	if (read_trimmed(path, out, size) < 0)
+		out[0] = '\0';
+	return;
+#endif
 	for (int index = 0; index < 16; index++) {
 		long level;
 

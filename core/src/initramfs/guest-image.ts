@@ -62,24 +62,34 @@ function buildBaseArchive(agent: Buffer, busybox: Buffer): Buffer {
 
 /** Content keys of the inputs, remembered per file identity so a warm lookup hashes nothing. */
 const inputKeys = new Map<string, string>();
-function inputsKey(agentPath: string): string {
-  const id = [agentPath, BUSYBOX].map((p) => {
+function inputsKey(agentPath: string, busyboxPath: string): string {
+  const id = [agentPath, busyboxPath].map((p) => {
     const st = statSync(p);
     return `${p}:${st.ino}:${st.size}:${st.mtimeMs}`;
   }).join('|');
   let key = inputKeys.get(id);
   if (!key) {
-    key = createHash('sha256').update(LAYOUT_VERSION).update(readFileSync(agentPath)).update('\0').update(readFileSync(BUSYBOX)).digest('hex').slice(0, 32);
+    key = createHash('sha256').update(LAYOUT_VERSION).update(readFileSync(agentPath)).update('\0').update(readFileSync(busyboxPath)).digest('hex').slice(0, 32);
     inputKeys.set(id, key);
   }
   return key;
 }
 
+/**
+ * The binaries of a base: the host's agent and busybox unless given (an aarch64 guest's come
+ * from aarch64-guest.ts; the applet list is always the host busybox's, the same package version).
+ */
+export interface BaseInputs {
+  agentPath: string;
+  busyboxPath: string;
+}
+
 /** Returns the cached base, building and caching it on a miss. */
-export function baseImage(): BaseImage {
+export function baseImage(inputs?: BaseInputs): BaseImage {
   const t0 = performance.now();
-  const agentPath = guestAgentPath();
-  const key = inputsKey(agentPath);
+  const agentPath = inputs?.agentPath ?? guestAgentPath();
+  const busyboxPath = inputs?.busyboxPath ?? BUSYBOX;
+  const key = inputsKey(agentPath, busyboxPath);
   mkdirSync(initramfsDir(), { recursive: true });
   const path = join(initramfsDir(), `${BASE_PREFIX}${key}.img`);
   if (existsSync(path)) {
@@ -87,7 +97,7 @@ export function baseImage(): BaseImage {
     utimesSync(path, now, now); // recency for eviction
     return { path, key, cached: true, ms: performance.now() - t0 };
   }
-  const data = buildBaseArchive(readFileSync(agentPath), readFileSync(BUSYBOX));
+  const data = buildBaseArchive(readFileSync(agentPath), readFileSync(busyboxPath));
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, data);
   renameSync(tmp, path); // atomic: concurrent builders of the same key write identical bytes

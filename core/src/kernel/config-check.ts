@@ -23,8 +23,20 @@ export const REQUIRED_KERNEL_CONFIG: readonly ConfigRequirement[] = [
   { option: 'CONFIG_SERIAL_8250_CONSOLE', why: 'the kernel log on the serial console' },
 ];
 
+/**
+ * On aarch64 the console is the virt board's PL011 (ttyAMA0), not an 8250; the rest is the same
+ * (the channel is virtio over PCI on both, qemu-args.ts).
+ */
+const AARCH64_CONSOLE: ConfigRequirement = { option: 'CONFIG_SERIAL_AMBA_PL011_CONSOLE', why: 'the kernel log on the virt board\'s PL011 serial console' };
+
+/** The requirements for a kernel of `arch`. */
+export function requiredKernelConfig(arch: 'x86_64' | 'aarch64' = 'x86_64'): readonly ConfigRequirement[] {
+  if (arch === 'x86_64') return REQUIRED_KERNEL_CONFIG;
+  return [...REQUIRED_KERNEL_CONFIG.filter((r) => r.option !== 'CONFIG_SERIAL_8250_CONSOLE'), AARCH64_CONSOLE];
+}
+
 /** Options required as `=y`: built-in, because the guest loads no modules. */
-const BUILT_IN = new Set(['CONFIG_VIRTIO_PCI', 'CONFIG_VIRTIO_CONSOLE', 'CONFIG_SERIAL_8250_CONSOLE']);
+const BUILT_IN = new Set(['CONFIG_VIRTIO_PCI', 'CONFIG_VIRTIO_CONSOLE', 'CONFIG_SERIAL_8250_CONSOLE', AARCH64_CONSOLE.option]);
 
 export function parseKernelConfig(text: string): Map<string, string> {
   const m = new Map<string, string>();
@@ -36,9 +48,9 @@ export function parseKernelConfig(text: string): Map<string, string> {
 }
 
 /** Requirements the config does not meet; empty means the kernel is usable. */
-export function missingKernelConfig(configText: string): ConfigRequirement[] {
+export function missingKernelConfig(configText: string, arch: 'x86_64' | 'aarch64' = 'x86_64'): ConfigRequirement[] {
   const config = parseKernelConfig(configText);
-  return REQUIRED_KERNEL_CONFIG.filter(({ option }) => {
+  return requiredKernelConfig(arch).filter(({ option }) => {
     const v = config.get(option);
     return BUILT_IN.has(option) ? v !== 'y' : v !== 'y' && v !== 'm';
   });

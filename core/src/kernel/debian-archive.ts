@@ -66,12 +66,16 @@ export interface DebianKernel {
   basePackage: string;
 }
 
-const IMAGE_PACKAGE = /^linux-binary-unsigned-(([0-9]+\.[0-9]+(?:\.[0-9]+)?)[^ ]*-cloud-amd64)$/;
+const imagePackage = (debianArch: string) => new RegExp(`^linux-binary-unsigned-(([0-9]+\\.[0-9]+(?:\\.[0-9]+)?)[^ ]*-cloud-${debianArch})$`);
 
-/** Every cloud kernel the archive offers in the split packaging that has vmlinuz.unsigned. */
-export function availableKernels(): DebianKernel[] {
-  const out = execFileSync('apt-cache', ['search', '--names-only', '^linux-binary-unsigned-.*-cloud-amd64$'], { encoding: 'utf8' });
+/**
+ * Every cloud kernel the archive offers in the split packaging that has vmlinuz.unsigned, for
+ * Debian architecture `debianArch` (arm64 needs dpkg to know it: foreign-arch.ts).
+ */
+export function availableKernels(debianArch: 'amd64' | 'arm64' = 'amd64'): DebianKernel[] {
+  const out = execFileSync('apt-cache', ['search', '--names-only', `^linux-binary-unsigned-.*-cloud-${debianArch}$`], { encoding: 'utf8' });
   const kernels: DebianKernel[] = [];
+  const IMAGE_PACKAGE = imagePackage(debianArch);
   for (const line of out.split('\n')) {
     const name = line.split(' - ')[0]?.trim() ?? '';
     const m = IMAGE_PACKAGE.exec(name);

@@ -15,6 +15,7 @@ import { extractVmlinux, hasBtfSection } from './extract-vmlinux.js';
 import { aptUpdate, availableKernels, type DebianKernel, downloadPackages, ensureSidSource, matchKernel } from './debian-archive.js';
 import { PRIMARY_SUITE, SECONDARY_SUITES, ensureSecondarySources, isKernelSuite, suitesOf } from './kernel-suites.js';
 import { pullAndInstallLocked, pushEntry, remoteStoresFromEnv } from './remote-cache/remote-cache.js';
+import { archOfRelease, type GuestArch } from '../vm/guest-arch.js';
 
 export interface CachedKernel {
   release: string;
@@ -28,15 +29,18 @@ export interface CachedKernel {
   fetchedAt: string;
   /** The Debian suite it came from; absent for older entries (sid) and kernels from elsewhere. */
   suite?: string;
+  /** The architecture it runs on: meta.json's, else read from the release (…-arm64). */
+  arch: GuestArch;
 }
 
 type Log = (line: string) => void;
 
 function entryFrom(dir: string): CachedKernel | undefined {
   try {
-    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Omit<CachedKernel, 'dir' | 'vmlinuz' | 'vmlinux' | 'systemMap' | 'config'>;
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as Omit<CachedKernel, 'dir' | 'vmlinuz' | 'vmlinux' | 'systemMap' | 'config' | 'arch'> & { arch?: GuestArch };
     const k: CachedKernel = {
       ...meta,
+      arch: meta.arch ?? archOfRelease(meta.release),
       dir,
       vmlinuz: join(dir, 'vmlinuz'),
       vmlinux: join(dir, 'vmlinux'),
@@ -64,8 +68,9 @@ const isBuilt = (k: CachedKernel): boolean => k.origin.startsWith('build:');
 /** A kernel from a secondary suite (kernel-suites.ts) is used when named, never as the default. */
 const isSecondary = (k: CachedKernel): boolean => k.suite !== undefined && (SECONDARY_SUITES as readonly string[]).includes(k.suite);
 
-export function findCachedKernel(wanted?: string): CachedKernel | undefined {
-  const all = listCachedKernels();
+/** The newest cached kernel of `arch` (default x86_64), or the one `wanted` names. */
+export function findCachedKernel(wanted?: string, arch: GuestArch = 'x86_64'): CachedKernel | undefined {
+  const all = listCachedKernels().filter((k) => k.arch === arch);
   if (!wanted) return all.find((k) => !isSecondary(k) && !isBuilt(k)) ?? all[0];
   return all.find((k) => k.release === wanted || k.version === wanted || k.version.startsWith(`${wanted}.`));
 }

@@ -12,6 +12,8 @@ import { type Topology, topologyLabel } from '../topology/topology.js';
 import { compareTopology, observeTopology } from '../topology/guest-check.js';
 import { QemuVm, type VmRequest } from '../vm/qemu-backend.js';
 import { baseImage } from '../initramfs/guest-image.js';
+import { aarch64BaseImage } from '../initramfs/aarch64-guest.js';
+import { checkSchedulerArch } from './arch-check.js';
 import { cellPayload, type HostFile, schedulerGuestPath } from '../initramfs/cell-payload.js';
 import { encodeClock, encodePutFile, encodeSymlink } from '../channel/framing.js';
 import { startGuest, type StartedGuest } from './guest-start.js';
@@ -139,12 +141,15 @@ export class CellVm {
   static async boot(plan: CellPlan): Promise<CellVm> {
     // Before anything boots: a missing or unwanted config is the test's mistake, not the VM's.
     checkConfigPairing(plan.scheduler, plan.config, plan.name);
-    ensureFixtureScheduler(plan.scheduler?.binary, plan.kernel.vmlinuz);
+    const arch = plan.kernel.arch ?? 'x86_64';
+    if (arch === 'x86_64') ensureFixtureScheduler(plan.scheduler?.binary, plan.kernel.vmlinuz);
     const schedulerHost = plan.scheduler ? schedulerBinaryForRun(plan.scheduler, resolveSchedulerBinary(plan.scheduler, [fixtureDir()])) : undefined;
     const payload = cellPayload({ scheduler: schedulerHost, includeFiles: plan.includeFiles ?? [] });
     // Before this cell's guest: a first run of a kernel boots one of its own to capture symbols.
     const monitorPrep = plan.monitor ? await CellVm.prepareMonitor(plan) : undefined;
-    const base = baseImage();
+    // The scheduler must be built for the guest's architecture (an x86_64 binary cannot run in an arm64 guest).
+    if (schedulerHost) checkSchedulerArch(schedulerHost, arch, plan.name);
+    const base = arch === 'aarch64' ? await aarch64BaseImage(plan.log) : baseImage();
     const request: VmRequest = {
       topology: plan.topology,
       memoryMiB: plan.memoryMiB ?? defaultMemoryMiB(plan.topology),
@@ -152,6 +157,7 @@ export class CellVm {
       initrd: { path: base.path },
       console: plan.console,
       kaslr: plan.kaslr,
+      ...(arch === 'aarch64' ? { arch } : {}),
     };
     const startOptions = {
       name: plan.name,

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { KtstrError } from '../errors.js';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { QemuVm, type VmRequest, QEMU_BINARY } from '../vm/qemu-backend.js';
-import { chooseAccel } from '../vm/accel.js';
+import { QemuVm, type VmRequest } from '../vm/qemu-backend.js';
+import { accelFor, qemuBinaryFor } from '../vm/guest-arch.js';
 import type { HelloMessage } from '../channel/messages.js';
 import { snapshotKey } from '../snapshot/snapshot-key.js';
 import { commitSnapshot, discardSnapshot, loadSnapshot, stagingDir } from '../snapshot/snapshot-store.js';
@@ -61,8 +61,8 @@ export function snapshotsDisabledReason(): string | undefined {
 /** The post-boot snapshot key of a request (see snapshot-key.ts). */
 export function postBootKey(request: VmRequest, baseImageKey: string): string {
   return snapshotKey({
-    qemuBinary: QEMU_BINARY,
-    accel: chooseAccel(QEMU_BINARY).accel,
+    qemuBinary: qemuBinaryFor(request.arch),
+    accel: accelFor(request.arch).accel,
     kernel: request.kernel,
     topology: request.topology,
     memoryMiB: request.memoryMiB,

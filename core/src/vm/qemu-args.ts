@@ -14,9 +14,13 @@
 import { type Topology, totalCpus } from '../topology/topology.js';
 import { hmatEntries, REMOTE_DISTANCE } from '../topology/hmat.js';
 import type { Accel } from './accel.js';
+import type { GuestArch } from './guest-arch.js';
+import { AARCH64_CONSOLE, aarch64MachineArgs } from './qemu-args-aarch64.js';
 
 export interface MachineSpec {
   topology: Topology;
+  /** The guest's architecture; default x86_64. aarch64's machine is in qemu-args-aarch64.ts. */
+  arch?: GuestArch;
   /** Whole guest RAM, split evenly over NUMA nodes. */
   memoryMiB: number;
   accel: Accel;
@@ -52,7 +56,7 @@ export const GUEST_CPU_MODEL = 'Skylake-Server,-avx512f,-avx512dq,-avx512cd,-avx
 
 /** Kernel arguments every cell boots with, and why each is there. */
 export const BASE_KERNEL_ARGS = [
-  'console=ttyS0', // the serial console is the cell's log
+  'console=ttyS0', // the serial console is the cell's log (ttyAMA0 on aarch64, see kernelArgs)
   'rdinit=/init', // ktstr-guest is PID 1
   'panic=-1', // a panic reboots, and -no-reboot turns that into QEMU exiting
   'nokaslr', // fixed addresses make guest memory easy to read by hand; `kaslr: true` drops it
@@ -79,17 +83,23 @@ export function nodeMemoryMiB(spec: Pick<MachineSpec, 'memoryMiB' | 'topology'>)
   return Math.max(2, Math.floor(spec.memoryMiB / spec.topology.numaNodes / 2) * 2);
 }
 
-export function qemuArgs(spec: MachineSpec): string[] {
+/** The kernel command line: BASE_KERNEL_ARGS with the architecture's console, then the spec's own. */
+export function kernelArgs(spec: Pick<MachineSpec, 'arch' | 'kaslr' | 'cmdline'>): string[] {
+  const console = spec.arch === 'aarch64' ? `console=${AARCH64_CONSOLE}` : undefined;
+  return [
+    ...BASE_KERNEL_ARGS
+      .filter((a) => !(spec.kaslr && a === 'nokaslr'))
+      .map((a) => (console && a.startsWith('console=') ? console : a)),
+    ...(spec.cmdline ?? []),
+  ];
+}
+
+function x86MachineArgs(spec: MachineSpec): string[] {
   const t = spec.topology;
   const nodes = t.numaNodes;
-  const perNode = nodeMemoryMiB(spec);
-  const args: string[] = [
-    '-name', 'ktstr',
-    '-nodefaults', '-no-user-config', '-no-reboot', '-display', 'none',
+  return [
     '-machine', nodes === 1 ? 'q35,memory-backend=ram-node0' : 'q35,hmat=on',
-    '-accel', spec.accel === 'kvm' ? 'kvm' : `tcg,thread=${tcgThreading()}`,
     '-cpu', spec.la57 ? `${GUEST_CPU_MODEL},+la57` : GUEST_CPU_MODEL,
-    '-m', `${perNode * nodes}M`,
     '-smp', [
       `cpus=${totalCpus(t)}`,
       `sockets=${nodes}`,
@@ -98,13 +108,28 @@ export function qemuArgs(spec: MachineSpec): string[] {
       `threads=${t.threadsPerCore}`,
     ].join(','),
   ];
+}
+
+export function qemuArgs(spec: MachineSpec): string[] {
+  const t = spec.topology;
+  const nodes = t.numaNodes;
+  const perNode = nodeMemoryMiB(spec);
+  const aarch64 = spec.arch === 'aarch64';
+  const args: string[] = [
+    '-name', 'ktstr',
+    '-nodefaults', '-no-user-config', '-no-reboot', '-display', 'none',
+    '-accel', spec.accel === 'kvm' ? 'kvm' : `tcg,thread=${tcgThreading()}`,
+    '-m', `${perNode * nodes}M`,
+    ...(aarch64 ? aarch64MachineArgs(t) : x86MachineArgs(spec)),
+  ];
   for (let n = 0; n < nodes; n++) {
     args.push('-object', `memory-backend-file,id=ram-node${n},size=${perNode}M,mem-path=${ramFilePath(spec, n)},share=on`);
   }
   if (nodes > 1) {
     for (let n = 0; n < nodes; n++) {
-      // hmat=on needs every node's initiator: its own CPUs (one socket per node).
-      args.push('-numa', `node,nodeid=${n},memdev=ram-node${n},initiator=${n}`);
+      // hmat=on needs every node's initiator: its own CPUs (one socket per node). aarch64 boots
+      // from a device tree, which carries no HMAT (qemu-args-aarch64.ts).
+      args.push('-numa', aarch64 ? `node,nodeid=${n},memdev=ram-node${n}` : `node,nodeid=${n},memdev=ram-node${n},initiator=${n}`);
       args.push('-numa', `cpu,node-id=${n},socket-id=${n}`);
     }
     const remote = spec.remoteDistance ?? REMOTE_DISTANCE;
@@ -113,7 +138,7 @@ export function qemuArgs(spec: MachineSpec): string[] {
         if (a !== b) args.push('-numa', `dist,src=${a},dst=${b},val=${remote}`);
       }
     }
-    for (const e of hmatEntries(nodes, remote)) {
+    for (const e of aarch64 ? [] : hmatEntries(nodes, remote)) {
       const pair = `hmat-lb,initiator=${e.initiator},target=${e.target},hierarchy=memory`;
       args.push('-numa', `${pair},data-type=access-latency,latency=${e.latencyNs}`);
       // QEMU takes bytes per second; the M suffix is MiB.
@@ -123,10 +148,12 @@ export function qemuArgs(spec: MachineSpec): string[] {
   args.push(
     '-kernel', spec.kernel,
     '-initrd', spec.initrd,
-    '-append', [...BASE_KERNEL_ARGS.filter((a) => !(spec.kaslr && a === 'nokaslr')), ...(spec.cmdline ?? [])].join(' '),
+    '-append', kernelArgs(spec).join(' '),
     // signal=off: in a terminal session Ctrl-C belongs to the guest's shell, not to QEMU.
     '-chardev', spec.console === 'terminal' ? 'stdio,id=console,signal=off' : `file,id=console,path=${spec.consoleLog}`,
     '-serial', 'chardev:console',
+    // Over PCI on both: the virt board has a PCIe host bridge, and the arm64 kernel builds in
+    // VIRTIO_PCI but has VIRTIO_MMIO only as a module, which the guest cannot load.
     '-device', 'virtio-serial-pci,id=vser0',
     '-chardev', `socket,id=ktstr0,path=${spec.channelSocket},server=on,wait=off`,
     '-device', 'virtserialport,bus=vser0.0,chardev=ktstr0,name=ktstr.0',

@@ -16,6 +16,7 @@ import { RAM_FILE_PREFIX, reapStaleRamFiles, registerTeardown, SHM_DIR } from '.
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { KtstrError } from '../errors.js';
 import { qemuSaid } from './qemu-stderr.js';
+import { accelFor, qemuBinaryFor } from './guest-arch.js';
 import { vmCpus } from '../host/process-pinning.js';
 import { formatCpulist } from '../topology/cpulist.js';
 
@@ -275,7 +276,7 @@ async function launch(request: VmRequest, restore: SavedVm | undefined): Promise
   if (!existsSync(request.kernel)) {
     throw new KtstrError('kernel', request.kernel, 'does not exist', 'Run `ktstr kernel fetch` or pass --kernel with a valid path.');
   }
-  const accel = chooseAccel(QEMU_BINARY);
+  const accel = accelFor(request.arch);
   const workDir = mkdtempSync(join(tmpdir(), 'ktstr-vm-'));
   const id = `${process.pid}-${++vmCounter}-${Date.now().toString(36)}`;
   let initrdPath: string;
@@ -324,7 +325,7 @@ async function launch(request: VmRequest, restore: SavedVm | undefined): Promise
   // taskset: the VM runs on the run's CPU budget, this process beside it (host/process-pinning.ts).
   const pin = vmCpus();
   const launcher = pin ? ['taskset', '--cpu-list', formatCpulist(pin), 'setpriv'] : ['setpriv'];
-  const qemu = spawn(launcher[0]!, [...launcher.slice(1), '--pdeathsig', 'SIGKILL', '--', QEMU_BINARY, ...qemuArgs(spec)], {
+  const qemu = spawn(launcher[0]!, [...launcher.slice(1), '--pdeathsig', 'SIGKILL', '--', qemuBinaryFor(request.arch), ...qemuArgs(spec)], {
     stdio: spec.console === 'terminal' ? ['inherit', 'inherit', 'pipe'] : ['ignore', 'ignore', 'pipe'],
   });
   child = qemu;
