@@ -3,7 +3,18 @@
  * done, running, failed, ETA); elsewhere (CI logs, pipes) one plain line per finished cell.
  * It follows the event file the test processes append to (core/src/stats/run-results.ts).
  */
-import { readCellEvents, type CellEvent, type CellRecord, type PlanEntry } from '@ktstr/core';
+import { readFileSync } from 'node:fs';
+import { readCellEvents, renderFailureDump, type CellEvent, type CellRecord, type FailureDump, type PlanEntry } from '@ktstr/core';
+
+/** A failed cell's dump file, or undefined when it has none or it cannot be read (the reason and detail are shown instead). */
+function readFailureDump(path: string | undefined): FailureDump | undefined {
+  if (!path) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as FailureDump;
+  } catch {
+    return undefined;
+  }
+}
 
 const secs = (ms: number) => (ms >= 60_000 ? `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, '0')}s` : `${Math.round(ms / 1000)}s`);
 
@@ -85,9 +96,16 @@ export function failedTable(failed: readonly CellRecord[]): string {
   if (failed.length === 0) return '';
   const out = ['', `failed cells (${failed.length}):`];
   for (const c of failed) {
-    out.push(`  ${c.name}`, `    ${c.reason ?? '(no reason recorded)'}`);
-    for (const l of c.detail ?? []) out.push(`    ${l}`);
+    const dump = readFailureDump(c.failureDump);
+    if (dump) {
+      // The dump starts with the BUG SUMMARY and carries what the detail lines would repeat.
+      out.push(`  ${c.name}`, indent(renderFailureDump(dump), '    '));
+    } else {
+      out.push(`  ${c.name}`, `    ${c.reason ?? '(no reason recorded)'}`);
+      for (const l of c.detail ?? []) out.push(`    ${l}`);
+    }
     if (c.output) out.push('    output of the test body:', indent(c.output, '      | '));
+    if (c.failureDump) out.push(`    failure dump: ${c.failureDump}`);
     if (c.detailFile) out.push(`    full detail: ${c.detailFile}`);
   }
   return `${out.join('\n')}\n\n`;

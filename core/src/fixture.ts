@@ -30,4 +30,5 @@ export const SCX_KTSTR = declareScheduler({
   name: 'scx-ktstr',
   binary: nativeArtifacts.fixtureScheduler,
   topology: { numaNodes: 1, llcs: 2, coresPerLlc: 2, threadsPerCore: 1 },
+  exitDumpLenArg: '--exit-dump-len',
 });

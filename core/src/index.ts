@@ -13,6 +13,7 @@ export { scenarios, catalogEntries, catalogMarkdown, findScenario, SCENARIO_GROU
 export { runNamedScenario, type RunNamedOptions, type RunNamedResult } from './scenario/run-named.js';
 export { checkConfigPairing, configArgs, type ConfigFileDecl } from './api/config-pairing.js';
 export { CellVm, type CellPlan, type RunOptions, type CommandSpec, type CommandResult, SchedulerExitError, CellError, defaultMemoryMiB } from './runner/cell-vm.js';
+export { findExitDump, parseExitDump, buildFailureDump, collectFailureDump, readSchedulerMaps, renderFailureDump, bugSummaryLine, writeFailureDump, failureDumpFileName, TERMINAL_LIMITS, NO_LIMITS, FAILURE_DUMP_VERSION, type FailureDump, type FailureKind, type AutoReproSection, type ExitDump, type MapDump, type MapsSnapshot } from './failure-dump/index.js';
 export { TestVm } from './runner/test-vm.js';
 export { spareCounters, spareSettled, discardSpare } from './runner/spare-vm.js';
 export { CellResult, type SchedulerExit } from './result/cell-result.js';

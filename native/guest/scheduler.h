@@ -14,7 +14,10 @@
 #define SCHED_EXT_STATE_PATH "/sys/kernel/sched_ext/state"
 #define SCHED_EXT_OPS_PATH "/sys/kernel/sched_ext/root/ops"
 #define SCHED_LOG_PATH "/tmp/sched.log"
-#define SCHED_OUTPUT_TAIL_BYTES 8192
+/* Enough for a kernel exit dump of the size ktstr asks schedulers for
+ * (EXIT_DUMP_LEN in core/src/api/declare-scheduler.ts) plus the loader's own
+ * last lines. */
+#define SCHED_OUTPUT_TAIL_BYTES (160u * 1024)
 
 struct scheduler {
 	pid_t pid; /* 0 when no scheduler was spawned */

@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "bpf_maps.h"
 #include "cell_config.h"
 #include "channel.h"
 #include "children.h"
@@ -129,8 +130,12 @@ static enum watch_event watch(struct session *s, long ms, bool accept_go)
 
 		children_reap();
 		if (s->sched_attached &&
-		    (!scheduler_is_enabled() || scheduler_process_exited(&s->sched)))
+		    (!scheduler_is_enabled() || scheduler_process_exited(&s->sched))) {
+			/* Maps the scheduler made since it attached, before its
+			 * loader frees them (see bpf_maps.h). */
+			bpf_maps_hold();
 			return WATCH_SCHED_EXIT;
+		}
 		if (s->command_running && command_exited(&s->command))
 			return WATCH_COMMAND_EXIT;
 		left = ms - (long)clock_ms_since(start);
@@ -166,6 +171,8 @@ static void finish(struct session *s, bool ok)
 		workers_free(s->workers); /* stops what still runs */
 		s->workers = NULL;
 	}
+	if (s->sched_attached)
+		bpf_maps_hold(); /* the scheduler's maps as it leaves them, for the host */
 	scheduler_stop(&s->sched, s->cell.has_collect ? SCHED_STOP_GRACE_COLLECT_MS : SCHED_STOP_GRACE_MS);
 	/* After the stop, so a program that writes its files on exit has. */
 	if (s->cell.has_collect && collect_send_files(s->cell.collect) < 0)
@@ -374,7 +381,9 @@ static bool attach_scheduler(struct session *s, const struct cell *c, bool *ok, 
 	}
 	*attach_ms = clock_ms_since(s->sched.spawn_ns);
 	s->sched_attached = true;
-	agent_log("sched_ext enabled after %llu ms", (unsigned long long)*attach_ms);
+	err = bpf_maps_hold();
+	agent_log("sched_ext enabled after %llu ms; holding %d BPF map(s) for the host",
+		  (unsigned long long)*attach_ms, err);
 	return true;
 }
 

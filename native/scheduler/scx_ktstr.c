@@ -70,6 +70,8 @@ static const char help_fmt[] =
 "  --exit-after-ms T      exit cleanly (scx_bpf_exit) after T ms\n"
 "  --dispatch-delay-us D  busy-wait D us (max %d) in every dispatch\n"
 "                         decision (select_cpu and dispatch)\n"
+"  --exit-dump-len BYTES  room for the kernel's debug dump on an error exit\n"
+"                         (ops.exit_dump_len; kernel default 32768)\n"
 "  --verifier-reject N    make ops.init() read N slots of an 8-slot map\n"
 "                         value, so N > 8 is rejected by the verifier\n"
 "                         (its log goes to stderr)\n"
@@ -86,6 +88,7 @@ struct config {
 	uint64_t dispatch_delay_us;
 	uint32_t timeout_ms;
 	uint32_t verifier_reject;
+	uint32_t exit_dump_len;
 	char stall_comm[KTSTR_COMM_LEN];
 	bool verbose;
 	bool libbpf_debug;
@@ -152,6 +155,7 @@ enum {
 	OPT_EXIT_AFTER_MS,
 	OPT_DISPATCH_DELAY_US,
 	OPT_VERIFIER_REJECT,
+	OPT_EXIT_DUMP_LEN,
 	OPT_LIBBPF_DEBUG,
 };
 
@@ -164,6 +168,7 @@ static void parse_args(int argc, char **argv)
 		{ "exit-after-ms",	required_argument, NULL, OPT_EXIT_AFTER_MS },
 		{ "dispatch-delay-us",	required_argument, NULL, OPT_DISPATCH_DELAY_US },
 		{ "verifier-reject",	required_argument, NULL, OPT_VERIFIER_REJECT },
+		{ "exit-dump-len",	required_argument, NULL, OPT_EXIT_DUMP_LEN },
 		{ "verbose",		no_argument,	   NULL, 'v' },
 		{ "libbpf-debug",	no_argument,	   NULL, OPT_LIBBPF_DEBUG },
 		{ "help",		no_argument,	   NULL, 'h' },
@@ -211,6 +216,12 @@ static void parse_args(int argc, char **argv)
 			if (!parse_u64(optarg, 1, 64, &v))
 				goto bad;
 			cfg.verifier_reject = v;
+			break;
+		case OPT_EXIT_DUMP_LEN:
+			/* The dump is one kernel allocation and one BPF data section. */
+			if (!parse_u64(optarg, 1, 16u << 20, &v))
+				goto bad;
+			cfg.exit_dump_len = v;
 			break;
 		case 'v':
 			cfg.verbose = true;
@@ -314,6 +325,8 @@ restart:
 	memcpy((char *)skel->rodata->stall_comm, cfg.stall_comm,
 	       sizeof(cfg.stall_comm));
 	skel->struct_ops.ktstr_ops->timeout_ms = cfg.timeout_ms;
+	/* SCX_OPS_LOAD sizes the BPF side's dump buffer from this too. */
+	skel->struct_ops.ktstr_ops->exit_dump_len = cfg.exit_dump_len;
 
 	SCX_OPS_LOAD(skel, ktstr_ops, scx_ktstr, uei);
 	link = SCX_OPS_ATTACH(skel, ktstr_ops, scx_ktstr);

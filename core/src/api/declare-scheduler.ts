@@ -31,7 +31,17 @@ export interface SchedulerOptions {
    * (docs/coverage.md). A path.
    */
   coverageBinary?: string;
+  /**
+   * The scheduler's option for the kernel's exit-dump length (`--exit-dump-len` in scx's
+   * schedulers and the fixture). ktstr passes it `EXIT_DUMP_LEN` bytes, so the kernel's debug
+   * dump of an error exit reaches the failure dump whole (docs/debugging.md). Omit it for a
+   * scheduler without such an option.
+   */
+  exitDumpLenArg?: string;
 }
+
+/** The kernel's exit dump room ktstr asks for (its default is 32 KiB, a few CPUs' worth of tasks). */
+export const EXIT_DUMP_LEN = 128 * 1024;
 
 export interface SchedulerDecl {
   readonly kind: 'scheduler';
@@ -42,6 +52,7 @@ export interface SchedulerDecl {
   readonly attachTimeoutMs: number;
   readonly configFile?: ConfigFileDecl;
   readonly coverageBinary?: string;
+  readonly exitDumpLenArg?: string;
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -57,6 +68,9 @@ export function declareScheduler(options: SchedulerOptions): SchedulerDecl {
   if (options.coverageBinary !== undefined && (typeof options.coverageBinary !== 'string' || options.coverageBinary === '')) {
     throw new KtstrError(`${where}.coverageBinary`, options.coverageBinary, 'is not a path', 'Give the path of the --coverage build of the scheduler.');
   }
+  if (options.exitDumpLenArg !== undefined && (typeof options.exitDumpLenArg !== 'string' || !options.exitDumpLenArg.startsWith('-'))) {
+    throw new KtstrError(`${where}.exitDumpLenArg`, options.exitDumpLenArg, 'is not an option', 'Give the option that takes the exit-dump length, e.g. \'--exit-dump-len\'.');
+  }
   const args = options.schedArgs ?? [];
   args.forEach((a, i) => {
     if (typeof a !== 'string') throw new KtstrError(`${where}.schedArgs[${i}]`, a, 'is not a string', 'Pass arguments as strings.');
@@ -69,6 +83,7 @@ export function declareScheduler(options: SchedulerOptions): SchedulerDecl {
     schedArgs: Object.freeze([...args]),
     attachTimeoutMs: options.attachTimeoutMs ?? 60_000,
     ...(options.coverageBinary !== undefined ? { coverageBinary: resolve(options.coverageBinary) } : {}),
+    ...(options.exitDumpLenArg !== undefined ? { exitDumpLenArg: options.exitDumpLenArg } : {}),
     ...(options.configFile !== undefined ? { configFile: Object.freeze(checkConfigFileDecl(options.configFile, `${where}.configFile`)) } : {}),
   });
 }

@@ -11,7 +11,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { getAffinity } from '@ktstr/native';
 import { KtstrError } from '../errors.js';
 import type { SchedulerDecl } from './declare-scheduler.js';
@@ -39,6 +39,11 @@ import { resolveSchedulerBinary } from './declare-scheduler.js';
 import { fixtureDir } from '../fixture.js';
 import { captureOutput } from '../runner/output-capture.js';
 import { failureReport, writeFailureFile } from '../runner/failure-report.js';
+import { collectFailureDump } from '../failure-dump/collect.js';
+import { writeFailureDump } from '../failure-dump/write.js';
+import { bugSummaryLine } from '../failure-dump/render.js';
+import type { FailureDump } from '../failure-dump/failure-dump.js';
+import { isScenarioDoesNotFit } from '../scenario/does-not-fit.js';
 import { hostArch } from '../host/arch.js';
 import { checkConfigPairing } from './config-pairing.js';
 import { monitorSettings, type MonitorOptions } from '../monitor/sampler/options.js';
@@ -206,6 +211,7 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
     const started = performance.now();
     const output = captureOutput();
     let vm: TestVm | undefined;
+    let dump: FailureDump | undefined;
     // What the record says beyond pass/fail: the body's output, the metrics and where the time went.
     const measured = (ms: number): Partial<CellRecord> => {
       const out = output.stop();
@@ -234,6 +240,16 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
       });
       try {
         await body(vm);
+      } catch (e) {
+        // Before the VM goes: the scheduler's maps are read from the powered-off guest's memory.
+        const cellVm = vm.vm;
+        try {
+          // A scenario that does not fit the topology is the test's mistake, not the scheduler's.
+          if (!isScenarioDoesNotFit(e)) dump = collectFailureDump(entry.name, e, { cellVm, lastResult: vm.lastResult });
+        } catch (d) {
+          log(`${entry.name}: the failure dump could not be made: ${(d as Error).message}`);
+        }
+        throw e;
       } finally {
         await vm.destroy();
       }
@@ -243,8 +259,13 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
       const more = measured(ms);
       const report = failureReport(e, entry.name);
       const detailFile = writeFailureFile(results ? dirname(results) : undefined, entry.name, report, more.output ?? '');
+      // Beside the detail file (the CLI and the editor read it from there while the run goes) and
+      // into the stored run's directory.
+      const [dumpFile] = dump ? writeFailureDump([results ? join(dirname(results), 'cells') : undefined, process.env.KTSTR_CELL_DETAILS], dump) : [];
       if (vm?.lastResult) writeCellExtras(process.env.KTSTR_CELL_DETAILS, entry.name, cellExtrasOf(vm.lastResult));
-      record('failed', ms, report.reason, { detail: report.detail, ...(detailFile ? { detailFile } : {}), ...(report.kind ? { kind: report.kind, gate: report.gate } : {}), ...more });
+      record('failed', ms, report.reason, {
+        detail: report.detail, ...(detailFile ? { detailFile } : {}),
+        ...(dump ? { bugSummary: bugSummaryLine(dump).replace(/^BUG SUMMARY: /, '') } : {}), ...(dumpFile ? { failureDump: dumpFile } : {}), ...(report.kind ? { kind: report.kind, gate: report.gate } : {}), ...more });
       await recordDuration(durationKey, ms).catch(() => {});
       throw e;
     }

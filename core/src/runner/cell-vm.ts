@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ResolvedKernel } from '../kernel/resolve.js';
 import type { SchedulerDecl } from '../api/declare-scheduler.js';
-import { resolveSchedulerBinary } from '../api/declare-scheduler.js';
+import { EXIT_DUMP_LEN, resolveSchedulerBinary } from '../api/declare-scheduler.js';
 import { type Topology, topologyLabel } from '../topology/topology.js';
 import { compareTopology, observeTopology } from '../topology/guest-check.js';
 import { QemuVm, type VmRequest } from '../vm/qemu-backend.js';
@@ -40,6 +40,7 @@ import { MonitorLoop } from '../monitor/sampler/monitor-loop.js';
 import { disabledMonitor, type MonitorResult } from '../monitor/sampler/monitor-result.js';
 import { KernelProgram } from '../monitor/program.js';
 import type { QmpClient } from '../vm/qmp.js';
+import type { Btf } from '../monitor/btf/btf.js';
 
 /** A TCG boot on a loaded 2-core host takes up to ~15 s; a boot this late has hung. */
 export const DEFAULT_BOOT_TIMEOUT_MS = 90_000;
@@ -302,7 +303,9 @@ export class CellVm {
     // The holds, plus time for workers to stop, report and the guest to power off.
     let exchanged: Awaited<ReturnType<CellVm['exchange']>>;
     try {
-      exchanged = await this.exchange(description, durationMs + 60_000);
+      // A scheduler's maps outlive its exit in the powered-off guest (the agent holds them): keep
+      // the RAM until destroy(), for a failure dump (postMortem()).
+      exchanged = await this.exchange(description, durationMs + 60_000, { keepRam: this.postMortemPossible() });
     } finally {
       if (monitor instanceof Function) await monitor().catch(() => undefined);
     }
@@ -347,7 +350,7 @@ export class CellVm {
    * (if any) is attached, wait for `done` and the power-off, and tear the VM down. Any failure
    * tears it down too and carries the console log.
    */
-  private async exchange(description: string, doneTimeoutMs: number): Promise<{ done: DoneMessage; readyMs: number; log: string }> {
+  private async exchange(description: string, doneTimeoutMs: number, options: { keepRam?: boolean } = {}): Promise<{ done: DoneMessage; readyMs: number; log: string }> {
     if (this.ran) throw new Error(`${this.plan.name}: this VM already ran its cell; a cell runs one scenario`);
     this.ran = true;
     const ch = this.vm.channel;
@@ -365,7 +368,8 @@ export class CellVm {
       if (first.type === 'ready') ch.send('go');
       const done = await ch.waitFor('done', doneTimeoutMs) as DoneMessage;
       await this.vm.waitForExit(10_000);
-      return { done, readyMs, log: await this.vm.destroy() };
+      if (options.keepRam) this.ramKept = true;
+      return { done, readyMs, log: await (options.keepRam ? this.vm.halt() : this.vm.destroy()) };
     } catch (e) {
       const log = await this.vm.destroy();
       throw new CellError(`${this.plan.name}: ${(e as Error).message}`, log);
@@ -418,9 +422,33 @@ export class CellVm {
     return this.vm.channel.received.flatMap((m) => (m.type === 'error' ? [`${m.what}: ${m.message}`] : [])).join('; ');
   }
 
-  /** Stops the VM without running anything more (idempotent). */
+  /** Stops the VM without running anything more and removes its files (idempotent). */
   async destroy(): Promise<void> {
+    this.ramKept = false;
     await this.vm.destroy();
+  }
+
+  /** The RAM of the powered-off guest is still there to read (runScenario kept it). */
+  private ramKept = false;
+
+  private postMortemPossible(): boolean {
+    return this.plan.scheduler !== undefined && typeof this.monitorPrep === 'object';
+  }
+
+  /**
+   * The powered-off guest's kernel, read from its RAM files, after runScenario and before
+   * destroy(): what a failure dump reads the scheduler's BPF maps from. A string says why not.
+   */
+  postMortem(): { program: KernelProgram; vmlinux: Btf } | string {
+    const prep = this.monitorPrep;
+    if (prep === undefined) return 'the monitor was not prepared for this cell (monitor: false, or a cell without a monitor plan)';
+    if (typeof prep === 'string') return prep;
+    if (!this.plan.scheduler) return 'the cell has no sched_ext scheduler';
+    if (!this.ramKept) return 'the guest\'s memory is gone (the cell did not finish its scenario, or its VM was destroyed)';
+    const prog = KernelProgram.open(this.vm.ramNodes, prep.symbols);
+    if (!(prog instanceof KernelProgram)) return `guest memory could not be read: ${prog.unavailable}`;
+    prog.useBtf(prep.btf);
+    return { program: prog, vmlinux: prep.btf };
   }
 
   private resultFrom(messages: GuestMessage[], readyMs: number, durationMs: number, consoleLog: string, cpusets: StepCpusets[], monitor: MonitorResult): CellResult {
@@ -459,7 +487,9 @@ function launchOf(plan: CellPlan, guestPath: string): { guestPath: string; args:
   const sched = plan.scheduler;
   if (!sched) return undefined;
   const fromConfig = sched.configFile ? configArgs(sched.configFile) : [];
-  return { guestPath, args: [...sched.schedArgs, ...fromConfig, ...(plan.extraSchedArgs ?? [])] };
+  // First, so a test's own --exit-dump-len (in its arguments) still has the last word.
+  const dumpLen = sched.exitDumpLenArg ? [sched.exitDumpLenArg, String(EXIT_DUMP_LEN)] : [];
+  return { guestPath, args: [...dumpLen, ...sched.schedArgs, ...fromConfig, ...(plan.extraSchedArgs ?? [])] };
 }
 
 /** Enough for the kernel, the initramfs and a few hundred workers; more only costs boot time. */

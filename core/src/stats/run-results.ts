@@ -43,6 +43,10 @@ export interface CellRecord {
    */
   detail?: string[];
   detailFile?: string;
+  /** For a failed cell: its one-line BUG SUMMARY (docs/debugging.md, "Failure dumps"). */
+  bugSummary?: string;
+  /** The cell's failure dump (`<cell>.failure-dump.json`), while the run goes; the stored run has its own copy. */
+  failureDump?: string;
   /** What the test body printed (console.log, process.stdout/stderr) while the cell ran; the tail, at most 16 KiB. */
   output?: string;
   /** The measurements of the cell's scenario, when it ran one (docs/metrics.md). */
