@@ -8,7 +8,7 @@ import { closeSync, existsSync, openSync, readSync, readdirSync, statSync } from
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { addonPath, addonState, buildAddon, isCheckout, nativeArtifacts, nativeRoot } from '@ktstr/native';
-import { findCachedKernel } from '../kernel/kernel-cache.js';
+import { findCachedKernel, listCachedKernels } from '../kernel/kernel-cache.js';
 import { resolveKernel } from '../kernel/resolve.js';
 import { OUR_SOURCES, aptUpdate, ensureSidSource } from '../kernel/debian-archive.js';
 import { chooseAccel } from '../vm/accel.js';
@@ -148,6 +148,21 @@ export function setupItems(opts: { aptScope?: AptScope } = {}): SetupItem[] {
       async install(log) {
         const k = await resolveKernel(undefined, log);
         log(`kernel ${k.label} (${k.how})`);
+      },
+    },
+    {
+      id: 'second-kernel',
+      title: 'second kernel',
+      // Reported only: it costs another ~75 MB, an apt update and a cold boot per cell, and two
+      // tests use it (they skip, saying how to fetch it, without it). docs/kernels.md.
+      informational: true,
+      why: 'a kernel of another version, for runs on several kernels (--kernel A --kernel B) and the tests of them; setup does not fetch it',
+      check() {
+        const versions = [...new Set(listCachedKernels()
+          .filter((k) => ((k as { arch?: string }).arch ?? (k.release.endsWith('-arm64') ? 'aarch64' : 'x86_64')) === hostArch())
+          .map((k) => k.version.split('.').slice(0, 2).join('.')))];
+        if (versions.length >= 2) return { ok: true, detail: `kernels ${versions.join(', ')} cached` };
+        return { ok: true, detail: `${versions.length === 0 ? 'no kernel' : `only ${versions[0]}`} cached; \`npx ktstr kernel fetch --suite trixie-backports\` adds Debian's newer sched_ext kernel` };
       },
     },
     {
