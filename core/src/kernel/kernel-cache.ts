@@ -138,7 +138,8 @@ export async function fetchKernel(wanted: string | undefined, log: Log = () => {
   mkdirSync(root, { recursive: true });
   const remotes = remoteStoresFromEnv(process.env, log);
   // A full release names the entry already: the remote can answer before apt is consulted at all.
-  if (remotes.length > 0 && wanted !== undefined && isFullRelease(wanted)) {
+  const askedEarly = remotes.length > 0 && wanted !== undefined && isFullRelease(wanted);
+  if (askedEarly) {
     const pulled = await withLock(join(locksDir(), `kernel-${wanted}.lock`), { mode: 'exclusive', wait: true, timeoutMs: 15 * 60_000, purpose: `kernel remote pull ${wanted}` },
       async () => entryFrom(join(root, wanted)) ?? entryOf(await pullAndInstallLocked(wanted, log, 'asking the Debian archive', remotes)));
     if (pulled) return pulled;
@@ -148,7 +149,9 @@ export async function fetchKernel(wanted: string | undefined, log: Log = () => {
   const entry = await withLock(join(locksDir(), `kernel-${target.release}.lock`), { mode: 'exclusive', wait: true, timeoutMs: 15 * 60_000, purpose: `kernel fetch ${target.release}` }, async () => {
     const existing = entryFrom(join(root, target.release));
     if (existing) return existing; // another process finished it while we waited
-    const pulled = entryOf(await pullAndInstallLocked(target.release, log, `downloading it from the Debian archive`, remotes));
+    // Asked once per fetch: a release that missed above is not looked up again.
+    const pulled = askedEarly && target.release === wanted ? undefined
+      : entryOf(await pullAndInstallLocked(target.release, log, 'downloading it from the Debian archive', remotes));
     if (pulled) return pulled;
     downloaded = true;
     const tmp = mkdtempSync(join(root, '.fetch-'));
