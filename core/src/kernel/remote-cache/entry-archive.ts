@@ -126,7 +126,8 @@ function readMembers(tar: Buffer): TarMember[] {
 export function unpackEntry(archive: Buffer, expectedName: string, intoDir: string): EntryManifest {
   let tar: Buffer;
   try {
-    tar = gunzipSync(archive);
+    // Bounded: a small archive that inflates without end (a gzip bomb) is refused, not followed.
+    tar = gunzipSync(archive, { maxOutputLength: 4 * 1024 ** 3 });
   } catch (e) {
     throw new EntryRejected(`the archive is not valid gzip (${(e as Error).message}); truncated or not a ktstr entry`);
   }

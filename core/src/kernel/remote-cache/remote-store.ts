@@ -14,8 +14,20 @@ export interface RemoteStore {
 /** How long a request may wait for its response to start; a body then has undici's idle timeout. */
 export const RESPONSE_TIMEOUT_MS = 60_000;
 
+/**
+ * The largest entry a store may send (compressed). A Debian kernel's entry is ~32 MB and a built
+ * kernel with an unstripped vmlinux a few hundred; anything near this is not a kernel entry, and
+ * reading it whole into memory would hurt the run it was meant to speed up.
+ */
+export const MAX_ENTRY_BYTES = 2 * 1024 ** 3;
+
 /** Reads a response body whole, checking it against Content-Length (a dropped connection reads short or throws). */
 export async function readBody(res: Response, what: string): Promise<Buffer> {
+  const announced = Number(res.headers.get('content-length') ?? 0);
+  if (announced > MAX_ENTRY_BYTES) {
+    await res.body?.cancel();
+    throw new Error(`${what}: the store offers ${announced} bytes, more than the ${MAX_ENTRY_BYTES} an entry may have`);
+  }
   let body: Buffer;
   try {
     body = Buffer.from(await res.arrayBuffer());
