@@ -47,6 +47,7 @@ import { isScenarioDoesNotFit } from '../scenario/does-not-fit.js';
 import { hostArch } from '../host/arch.js';
 import { checkConfigPairing } from './config-pairing.js';
 import { monitorSettings, type MonitorOptions } from '../monitor/sampler/options.js';
+import { autoReproForFailure, checkAutoRepro, summarize as summarizeAutoRepro } from '../repro/cell-auto-repro.js';
 
 export interface KtstrTestOptions extends TestGates, PerfModeOptions, MonitorOptions {
   /** Omit to run under the kernel's default scheduler (EEVDF). */
@@ -70,6 +71,11 @@ export interface KtstrTestOptions extends TestGates, PerfModeOptions, MonitorOpt
    * measures the load itself, or the scheduler's state right after it). docs/snapshots.md.
    */
   freshAttach?: boolean;
+  /**
+   * On a scheduler crash, rerun the cell with BPF probes on the crash's call chain and attach what
+   * they saw to the failed result (docs/debugging.md, "Auto-repro"). On by default; false turns it off.
+   */
+  autoRepro?: boolean;
 }
 
 /** The body gets a VM that boots when it first runs something, after validating it. */
@@ -123,6 +129,7 @@ export function declareTest(name: string, options: KtstrTestOptions): DeclaredTe
   checkGates(options, where, hostArch());
   checkConfigPairing(options.scheduler, options.config, where);
   monitorSettings(options, where);
+  checkAutoRepro(options.autoRepro, where);
   const topology = options.topology ? validateTopology(options.topology, `${where}.topology`) : undefined;
   const scheduler = options.scheduler ? { name: options.scheduler.name, topology: options.scheduler.topology ?? DEFAULT_TOPOLOGY } : undefined;
   return {
@@ -257,6 +264,12 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
       const ms = Math.round(performance.now() - started);
       recordThrowSite(e); // under `ktstr coverage`: the lines after it in the body did not run
       const more = measured(ms);
+      // A crash is rerun with probes on its call chain; its time is its own, not the cell's (ms).
+      const repro = await autoReproForFailure(e, {
+        enabled: options.autoRepro, vm, body, log,
+        remainingMs: (options.timeoutMs ?? entry.durationMs + 300_000) - (performance.now() - started),
+      });
+      if (repro) more.autoRepro = summarizeAutoRepro(repro);
       const report = failureReport(e, entry.name);
       const detailFile = writeFailureFile(results ? dirname(results) : undefined, entry.name, report, more.output ?? '');
       // Beside the detail file (the CLI and the editor read it from there while the run goes) and

@@ -73,3 +73,14 @@ export interface AutoReproReport {
   /** Host wall time of the whole auto-repro (the rerun's boot and run included), apart from the cell's. */
   readonly durationMs: number;
 }
+
+/** The short form kept in the cell's record (the full report is in the failed result and its dump). */
+export interface AutoReproSummary {
+  status: AutoReproReport['status'];
+  reason?: string;
+  /** The rerun's wall time, apart from the cell's durationMs. */
+  durationMs: number;
+  /** Sites that recorded calls, and the calls recorded. */
+  sites: number;
+  calls: number;
+}

@@ -1,4 +1,5 @@
 /** Everything one cell produced: what ran, where, what the guest measured, and the logs. */
+import type { AutoReproReport } from '../repro/auto-repro-report.js';
 import type { Topology } from '../topology/topology.js';
 import type { GuestMessage, SchedExitMessage } from '../channel/messages.js';
 import type { CellMetrics, WorkerResult } from './metrics.js';
@@ -51,6 +52,12 @@ export interface CellResultData {
    * why there are none. Absent from results made without a VM (recorded fixtures).
    */
   monitor?: MonitorResult;
+  /**
+   * For a scheduler crash: the rerun of the cell with probes on the crash's call chain and the
+   * calls they recorded (core/src/repro/, docs/debugging.md "Auto-repro"). Absent when the cell
+   * did not crash, the test said `autoRepro: false`, or the exit had no call chain.
+   */
+  autoRepro?: AutoReproReport;
 }
 
 export class CellResult implements CellResultData {
@@ -73,6 +80,7 @@ export class CellResult implements CellResultData {
   messages!: GuestMessage[];
   consoleLog!: string;
   monitor?: MonitorResult;
+  autoRepro?: AutoReproReport;
 
   constructor(data: CellResultData) {
     Object.assign(this, data);

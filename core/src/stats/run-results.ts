@@ -10,6 +10,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import type { CellMetrics } from '../result/metrics.js';
 import type { TestGates } from '../gauntlet/gates.js';
+import type { AutoReproSummary } from '../repro/auto-repro-report.js';
 
 export type CellStatus = 'passed' | 'failed' | 'skipped';
 
@@ -47,6 +48,8 @@ export interface CellRecord {
   bugSummary?: string;
   /** The cell's failure dump (`<cell>.failure-dump.json`), while the run goes; the stored run has its own copy. */
   failureDump?: string;
+  /** For a scheduler crash: how its auto-repro went, its own wall time (not in durationMs), and what it captured. */
+  autoRepro?: AutoReproSummary;
   /** What the test body printed (console.log, process.stdout/stderr) while the cell ran; the tail, at most 16 KiB. */
   output?: string;
   /** The measurements of the cell's scenario, when it ran one (docs/metrics.md). */
