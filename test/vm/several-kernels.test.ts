@@ -67,6 +67,14 @@ test('the fixture cell runs on every cached kernel and the monitor reads its eve
       assert.ok(data.length >= 5, `samples: ${data.length}`);
       assert.ok(data.every((d) => d.scx.opsName === 'ktstr' && d.scx.state === 'SCX_ENABLED'), `sched_ext state ${JSON.stringify(data[0]?.scx)}`);
       assert.ok(data.every((d) => d.events !== null), 'event counters read in every sample');
+      // The runqueue side of the monitor on this kernel's layout: each CPU's rq says it is that CPU,
+      // its clock advances, and its sched_ext part and current task are read.
+      for (const cpu of [0, 1]) {
+        const rqs = data.map((d) => d.cpus[cpu]!);
+        assert.ok(rqs.every((rq) => rq.cpu === cpu && rq.clock !== null && rq.nrRunning !== null && rq.scx.nrRunning !== null && rq.curr.comm !== null),
+          `CPU ${cpu} read whole in every sample: ${JSON.stringify(rqs[0])}`);
+        assert.ok(rqs.at(-1)!.clock! > rqs[0]!.clock!, `CPU ${cpu}'s rq clock advanced`);
+      }
       // Every counter the kernel's BTF names is read, and the ones a busy 2-CPU cell moves are sane:
       // counters only grow, and none reads as garbage (a wrong offset lands in pointers or clocks).
       const names = layout.kind === 'disabled' ? [] : layout.events.map((e) => e.name);
