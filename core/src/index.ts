@@ -40,6 +40,8 @@ export { missingKernelConfig } from './kernel/config-check.js';
 export { buildKernel, type KernelBuildOptions, type KernelBuildResult } from './kernel/build/build-kernel.js';
 export { chooseAccel } from './vm/accel.js';
 export { QemuVm, QEMU_BINARY } from './vm/qemu-backend.js';
+export { type GuestArch, GUEST_ARCHES, parseGuestArch, qemuBinaryFor, accelFor, archUnavailableReason } from './vm/guest-arch.js';
+export { fetchArm64Kernel } from './kernel/arm64-kernel.js';
 export { reapStaleRamFiles, runAllTeardowns } from './vm/teardown.js';
 export { cleanBaseImages, baseImage } from './initramfs/guest-image.js';
 export { includePaths } from './initramfs/include-paths.js';

@@ -6,6 +6,7 @@
  * A cell's architecture follows its kernel: an arm64 kernel boots in qemu-system-aarch64. On an
  * x86_64 host an aarch64 guest always runs under TCG (KVM cannot run a foreign instruction set).
  */
+import { spawnSync } from 'node:child_process';
 import type { Arch } from '@ktstr/presets';
 import { KtstrError } from '../errors.js';
 import { hostArch } from '../host/arch.js';
@@ -58,4 +59,18 @@ export function qemuBinaryFor(arch: GuestArch = 'x86_64'): string {
 export function accelFor(arch: GuestArch = 'x86_64'): AccelChoice {
   if (arch !== hostArch()) return { accel: 'tcg', reason: `an ${arch} guest on an ${hostArch()} host is emulated (TCG)` };
   return chooseAccel(qemuBinaryFor(arch));
+}
+
+/**
+ * Why `arch` guests cannot run here, or undefined when they can: its QEMU must run. (An aarch64
+ * guest also needs its agent and kernel; those are built or fetched on first use and fail with
+ * their own remedy.)
+ */
+export function archUnavailableReason(arch: GuestArch): string | undefined {
+  const binary = qemuBinaryFor(arch);
+  const r = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) {
+    return `${binary} is not runnable here (${r.error?.message ?? r.stderr.trim()}); install Debian's ${GUEST_ARCHES[arch].qemuPackage} (\`npx ktstr setup\`; in a clone of ktstr: npm run bootstrap)`;
+  }
+  return undefined;
 }
