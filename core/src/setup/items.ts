@@ -16,6 +16,7 @@ import { QEMU_BINARY } from '../vm/qemu-backend.js';
 import { hostArch } from '../host/arch.js';
 import { aptPackages, installAptPackages, missingAptPackages, type AptScope } from './apt.js';
 import { buildFixtureScheduler } from './fixture-build.js';
+import { ensureProbeLoader, probeLoaderPath } from '../repro/probe-loader.js';
 import type { ItemStatus, SetupItem } from './item.js';
 
 export const isRoot = (): boolean => process.getuid?.() === 0;
@@ -223,6 +224,23 @@ export function setupItems(opts: { aptScope?: AptScope } = {}): SetupItem[] {
     },
     fixtureItem(false),
     fixtureItem(true),
+    {
+      id: 'probe-loader',
+      refresh: isCheckout,
+      optional: true,
+      title: 'auto-repro probe loader',
+      why: 'ktstr-probe: the BPF probes a crashed cell is rerun with (docs/debugging.md, "Auto-repro"); built against the kernel\'s BTF like the fixture',
+      check(): ItemStatus {
+        const path = probeLoaderPath();
+        if (existsSync(path)) return { ok: true, detail: path };
+        return { ok: false, detail: `${path} is not built`, action: 'build it with clang-19 against the kernel\'s vmlinux and the toolchain (seconds once the toolchain is built)' };
+      },
+      async install(log) {
+        const vmlinux = kernelFor();
+        if (!vmlinux) throw new Error('no kernel to build against: the kernel item must be set up first');
+        ensureProbeLoader(vmlinux, log);
+      },
+    },
     {
       id: 'accel',
       title: 'acceleration',
