@@ -147,9 +147,12 @@ describe('GitHub Actions cache (v2 protocol) as the remote', () => {
     assert.ok(!existsSync(join(c, 'kernels', '9.9.2+ktstrtest2-cloud-amd64')));
   });
 
-  test('only the legacy service on the runner is explained, and the remote stays off', () => {
-    const msgs: string[] = [];
-    assert.deepEqual(remoteStoresFromEnv({ KTSTR_GHA_CACHE: '1', ACTIONS_CACHE_URL: 'https://x.invalid/', ACTIONS_RUNTIME_TOKEN: 't' }, (l) => msgs.push(l)), []);
-    assert.match(msgs[0]!, /legacy cache service \(ACTIONS_CACHE_URL\)/);
+  test('the service is chosen as @actions/cache chooses it: v2 when the runner says so or offers nothing else, else v1', () => {
+    const pick = (env: NodeJS.ProcessEnv) => remoteStoresFromEnv({ KTSTR_GHA_CACHE: '1', ACTIONS_RUNTIME_TOKEN: 't', ...env }).map((s) => s.description);
+    const both = { ACTIONS_RESULTS_URL: 'https://results.invalid/', ACTIONS_CACHE_URL: 'https://legacy.invalid/x/' };
+    assert.deepEqual(pick({ ...both, ACTIONS_CACHE_SERVICE_V2: 'True' }), ['GitHub Actions cache https://results.invalid']);
+    assert.deepEqual(pick(both), ['GitHub Actions cache (v1) https://legacy.invalid']);
+    assert.deepEqual(pick({ ACTIONS_RESULTS_URL: both.ACTIONS_RESULTS_URL }), ['GitHub Actions cache https://results.invalid']);
+    assert.deepEqual(pick({ ACTIONS_CACHE_URL: both.ACTIONS_CACHE_URL }), ['GitHub Actions cache (v1) https://legacy.invalid']);
   });
 });

@@ -11,8 +11,8 @@
  * per kernel entry, already verified by its own manifest, from a CLI that runs in a `run:` step.
  * Three small JSON calls and two blob requests are less to trust than that dependency tree.
  *
- * The legacy v1 service (ACTIONS_CACHE_URL, `_apis/artifactcache`) was retired on github.com in
- * 2025; a runner that offers only that is reported and the remote cache stays off.
+ * The legacy v1 service (ACTIONS_CACHE_URL, `_apis/artifactcache`), retired on github.com in 2025
+ * but still what GHES, Forgejo and `act` runners speak, is gha-cache-v1.ts.
  */
 import { createHash } from 'node:crypto';
 import { type RemoteStore, readBody, request } from './remote-store.js';

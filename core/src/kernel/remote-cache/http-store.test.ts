@@ -160,6 +160,6 @@ describe('remote kernel cache over HTTP', () => {
     const stores = remoteStoresFromEnv({ KTSTR_REMOTE_CACHE: 'ftp://example.invalid/x', KTSTR_GHA_CACHE: '1' }, (l) => msgs.push(l));
     assert.deepEqual(stores, []);
     assert.match(msgs[0]!, /KTSTR_REMOTE_CACHE is not usable .*http/);
-    assert.match(msgs[1]!, /ACTIONS_RESULTS_URL and ACTIONS_RUNTIME_TOKEN are not in the environment/);
+    assert.match(msgs[1]!, /ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL \(or ACTIONS_CACHE_URL\) are not in the environment/);
   });
 });

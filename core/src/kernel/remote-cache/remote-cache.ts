@@ -9,7 +9,9 @@
  * Configured by the environment:
  *   KTSTR_REMOTE_CACHE=URL        a plain HTTP(S) store, GET/PUT of <URL>/<key>.tar.gz
  *   KTSTR_REMOTE_CACHE_TOKEN=T    sent to that store as `Authorization: Bearer T`
- *   KTSTR_GHA_CACHE=1             the GitHub Actions cache (ACTIONS_RESULTS_URL, ACTIONS_RUNTIME_TOKEN)
+ *   KTSTR_GHA_CACHE=1             the GitHub Actions cache: its v2 service (ACTIONS_RESULTS_URL) or,
+ *                                 where a runner offers only that, the v1 one (ACTIONS_CACHE_URL);
+ *                                 both with ACTIONS_RUNTIME_TOKEN
  *   KTSTR_REMOTE_CACHE_PUSH=0     look up only, never push (for untrusted jobs such as forks' PRs)
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -18,6 +20,7 @@ import { kernelsDir, locksDir } from '../../paths.js';
 import { withLock } from '../../locks/index.js';
 import { EntryRejected, packEntry, unpackEntry } from './entry-archive.js';
 import { GhaCacheStore } from './gha-cache.js';
+import { GhaLegacyCacheStore } from './gha-cache-v1.js';
 import { HttpStore } from './http-store.js';
 import type { RemoteStore } from './remote-store.js';
 
@@ -42,18 +45,22 @@ export function remoteStoresFromEnv(env: NodeJS.ProcessEnv = process.env, log: L
   }
   if (enabled(env.KTSTR_GHA_CACHE)) {
     const results = env.ACTIONS_RESULTS_URL;
+    const legacy = env.ACTIONS_CACHE_URL;
     const token = env.ACTIONS_RUNTIME_TOKEN;
-    if (results && token) {
+    // As @actions/cache decides: v2 where the runner says so (ACTIONS_CACHE_SERVICE_V2, github.com),
+    // or where it offers nothing else; v1 where only ACTIONS_CACHE_URL is given (GHES, Forgejo, act).
+    const useV2 = Boolean(results) && (enabled(env.ACTIONS_CACHE_SERVICE_V2) || !legacy);
+    const [variable, make] = useV2
+      ? ['ACTIONS_RESULTS_URL', () => new GhaCacheStore(results!, token!)] as const
+      : ['ACTIONS_CACHE_URL', () => new GhaLegacyCacheStore(legacy!, token!)] as const;
+    if (token && (useV2 || legacy)) {
       try {
-        stores.push(new GhaCacheStore(results, token));
+        stores.push(make());
       } catch (e) {
-        say(log, `ACTIONS_RESULTS_URL is not usable (${message(e)}). Continuing without the GitHub Actions cache.`);
+        say(log, `${variable} is not usable (${message(e)}). Continuing without the GitHub Actions cache.`);
       }
-    } else if (env.ACTIONS_CACHE_URL && token) {
-      say(log, 'KTSTR_GHA_CACHE=1 but the runner offers only the legacy cache service (ACTIONS_CACHE_URL), which ktstr does not speak; '
-        + 'it needs ACTIONS_RESULTS_URL (cache service v2). Continuing without the GitHub Actions cache.');
     } else {
-      say(log, 'KTSTR_GHA_CACHE=1 but ACTIONS_RESULTS_URL and ACTIONS_RUNTIME_TOKEN are not in the environment; a `run:` step sees them only '
+      say(log, 'KTSTR_GHA_CACHE=1 but ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL (or ACTIONS_CACHE_URL) are not in the environment; a `run:` step sees them only '
         + 'when an earlier step exports them (docs/gauntlet.md, "Continuous integration"). Continuing without the GitHub Actions cache.');
     }
   }
