@@ -42,12 +42,26 @@ export async function readBody(res: Response, what: string): Promise<Buffer> {
   return body;
 }
 
-/** fetch with a timeout on the response's start; the error names the request rather than "fetch failed". */
+/** The slowest upload we wait for, in bytes per second, on top of RESPONSE_TIMEOUT_MS. */
+const SLOWEST_UPLOAD_BYTES_PER_S = 256 * 1024;
+
+/**
+ * fetch with a timeout on the response's start (plus time to send a body at a slow but working
+ * rate); the error names the request rather than "fetch failed". The timer stops once the
+ * headers are in: a long download is then bounded by undici's idle timeout on the body, not by
+ * its total length, so a big entry on a slow link is not cut off for being big.
+ */
 export async function request(url: string, init: RequestInit, what: string): Promise<Response> {
+  const bodyBytes = Buffer.isBuffer(init.body) ? init.body.length : 0;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error(`no response within the time allowed`)),
+    RESPONSE_TIMEOUT_MS + (bodyBytes / SLOWEST_UPLOAD_BYTES_PER_S) * 1000);
   try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(RESPONSE_TIMEOUT_MS) });
+    return await fetch(url, { ...init, signal: controller.signal });
   } catch (e) {
     const cause = (e as { cause?: { message?: string; code?: string } }).cause;
     throw new Error(`${what}: ${(e as Error).message}${cause ? ` (${cause.code ?? cause.message})` : ''}`);
+  } finally {
+    clearTimeout(timer);
   }
 }
