@@ -51,7 +51,7 @@ test('SIGINT during a cell leaves no QEMU, no /dev/shm file, no lock', { skip: s
   // Our VM's directory, from its QEMU's command line (sockets and console log live there).
   const ourVmDirs = [...ourPids].flatMap((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').match(/ktstr-vm-[A-Za-z0-9]+/g) ?? [];
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').match(/ktstr-vm-[A-Za-z0-9-]+/g) ?? [];
     } catch {
       return [];
     }

@@ -14,7 +14,7 @@ import { getAffinity } from '@ktstr/native';
 import {
   KtstrError, QEMU_BINARY, budgetFromEnv, chooseAccel, discoverTests, findCachedKernel, hostArch, jobEntries, noPerfModeFromEnv,
   parseShard, parseTopologyArg, planRun, projectCommit, readCellEvents, readDurations, readHostTopology, resolveCpuCap, resolveKernel,
-  resultsFromEvents, runsDirFrom, startRun, storeRun, topologyLabel, withReplicas, writeJobPlan, type PlanEntry, type ResolvedKernel, type RunPlan, type RunResults,
+  reapStaleVmFiles, resultsFromEvents, runsDirFrom, startRun, storeRun, topologyLabel, unfinishedCells, howTestProcessEnded, withReplicas, writeJobPlan, type PlanEntry, type ResolvedKernel, type RunPlan, type RunResults,
 } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
 import { GauntletProgress, failedTable, skippedSummary } from '../progress.js';
@@ -271,10 +271,15 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
     ` (mode ${plan.mode}${plan.shard ? `, shard ${plan.shard}` : ''}, ${s.jobs} job(s), ${s.cpuCap} CPU(s) each)`);
   const display = new GauntletProgress(active, resultsFile, s.jobs, s.opts.reporter === undefined, s.opts.verbose === true);
   const children: ReturnType<typeof spawn>[] = [];
-  const forward = (sig: NodeJS.Signals) => children.forEach((c) => c.kill(sig));
+  let interrupted: NodeJS.Signals | undefined;
+  const forward = (sig: NodeJS.Signals) => {
+    interrupted = sig;
+    children.forEach((c) => c.kill(sig));
+  };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
   const exits: Promise<number>[] = [];
+  const jobEndings: { report: string; code: number | null; signal: NodeJS.Signals | null; interrupted?: NodeJS.Signals }[] = [];
   for (let job = 0; job < s.jobs; job++) {
     const entries: PlanEntry[] = jobEntries(plan.entries, s.jobs, job);
     if (entries.length === 0) continue;
@@ -289,6 +294,8 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
     const args = ['--import', tsLoader(), '--test', '--test-concurrency=1'];
     if (s.opts.reporter !== undefined) args.push(`--test-reporter=${s.opts.reporter}`, '--test-reporter-destination=stdout');
     else args.push('--test-reporter=spec', `--test-reporter-destination=${join(dir, `job-${job + 1}.log`)}`);
+    // TAP's report of a test file says how its process ended (signal, exit code); spec's does not.
+    args.push('--test-reporter=tap', `--test-reporter-destination=${join(dir, `job-${job + 1}.tap`)}`);
     args.push(...files);
     // --pdeathsig: the runner dies with this process even on SIGKILL; its test processes notice
     // and exit (core/src/gauntlet/orphan-watch.ts), so a killed run leaves no VM and no lock.
@@ -296,14 +303,24 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
       stdio: ['ignore', s.opts.json ? 'ignore' : 'inherit', 'inherit'], env,
     });
     children.push(child);
-    exits.push(new Promise<number>((res) => child.on('exit', (c, sig) => res(c ?? (sig ? 130 : 1)))));
+    const jobNumber = job + 1;
+    exits.push(new Promise<number>((res) => child.on('exit', (c, sig) => {
+      // A test process killed mid-cell could not remove its VM's files: do it for it, now.
+      reapStaleVmFiles();
+      jobEndings.push({ report: join(dir, `job-${jobNumber}.tap`), code: c, signal: sig, interrupted });
+      res(c ?? (sig ? 130 : 1));
+    })));
   }
   display.start();
   const codes = await Promise.all(exits);
   display.stop();
   process.off('SIGINT', forward);
   process.off('SIGTERM', forward);
-  const results = resultsFromEvents(readCellEvents(resultsFile), startedAt, plan.shard ?? '1/1');
+  const events = readCellEvents(resultsFile);
+  const results = resultsFromEvents(events, startedAt, plan.shard ?? '1/1');
+  // A cell whose test process died mid-cell has a start and no end: it fails, saying how.
+  const planned = active.map((e) => ({ name: e.name, test: e.test, preset: e.preset, kernel: e.kernel, scheduler: e.scheduler, topology: topologyLabel(e.topology) }));
+  for (const ending of jobEndings) results.cells.push(...unfinishedCells(events, planned.filter((p) => !results.cells.some((c) => c.name === p.name)), howTestProcessEnded(ending.report, ending)));
   const failed = results.cells.filter((c) => c.status === 'failed');
   if (s.opts.json && s.printResults !== false) printJson(run.errors.length ? { ...results, errors: run.errors } : results);
   const summary = `${results.cells.filter((c) => c.status === 'passed').length} passed, ${failed.length} failed, ` +

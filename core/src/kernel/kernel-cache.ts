@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { kernelsDir, locksDir } from '../paths.js';
 import { withLock } from '../locks/index.js';
+import { fetchStagingDir } from './fetch-staging.js';
 import { KtstrError } from '../errors.js';
 import { describeMissing, missingKernelConfig } from './config-check.js';
 import { extractVmlinux, hasBtfSection } from './extract-vmlinux.js';
@@ -154,7 +155,7 @@ export async function fetchKernel(wanted: string | undefined, log: Log = () => {
       : entryOf(await pullAndInstallLocked(target.release, log, 'downloading it from the Debian archive', remotes));
     if (pulled) return pulled;
     downloaded = true;
-    const tmp = mkdtempSync(join(root, '.fetch-'));
+    const tmp = fetchStagingDir(root);
     try {
       log(`downloading ${target.imagePackage} and ${target.basePackage}`);
       downloadPackages([target.imagePackage, target.basePackage], tmp);

@@ -19,6 +19,7 @@ import { encodeClock, encodePutFile, encodeSymlink } from '../channel/framing.js
 import { startGuest, type StartedGuest } from './guest-start.js';
 import { attachSnapshotDisabledReason, startAttached } from './attach-start.js';
 import { spareSettled } from './spare-vm.js';
+import { vmEndReason } from './vm-end-reason.js';
 import { randomBytes } from 'node:crypto';
 import { buildCommandCell, encodeScenarioCell } from '../scenario/encode.js';
 import type { CgroupDef } from '../scenario/cgroup.js';
@@ -373,8 +374,11 @@ export class CellVm {
       if (options.keepRam) this.ramKept = true;
       return { done, readyMs, log: await (options.keepRam ? this.vm.halt() : this.vm.destroy()) };
     } catch (e) {
+      // Did QEMU end first (killed, or the guest powered off or panicked)? Its exit follows the
+      // channel's close by a moment; after destroy() it would be our own SIGKILL.
+      const ended = this.vm.channel.isClosed ? await this.vm.waitForExit(500) : undefined;
       const log = await this.vm.destroy();
-      throw new CellError(`${this.plan.name}: ${(e as Error).message}`, log);
+      throw new CellError(`${this.plan.name}: ${(e as Error).message}${vmEndReason(ended, log)}`, log);
     }
   }
 

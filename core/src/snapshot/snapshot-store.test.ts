@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { commitSnapshot, listSnapshots, loadSnapshot, stagingDir } from './snapshot-store.js';
 import type { HelloMessage } from '../channel/messages.js';
 
@@ -53,4 +54,30 @@ test('a snapshot stored under another key, or with a truncated RAM file, is disc
   assert.match(loadSnapshot('k3').discarded ?? '', /RAM file ram-node0 missing or resized/);
   makeSnapshot('k4');
   assert.equal(loadSnapshot('k5').snapshot, undefined);
+}));
+
+// Found by the fault soak (snapshot-ram-corrupt): bytes written into a saved RAM file in place,
+// its size unchanged, went unnoticed and the guest was restored from the changed memory.
+test('a snapshot whose RAM file was written in place (same size) is discarded', () => withCache(() => {
+  const s = makeSnapshot('k6');
+  const ram = join(s.dir, 'ram-node0');
+  const bytes = readFileSync(ram);
+  bytes[100] = 0x42;
+  writeFileSync(ram, bytes);
+  utimesSync(ram, new Date(), new Date(Date.now() + 5000)); // a write's new mtime, however coarse the clock
+  assert.match(loadSnapshot('k6').discarded ?? '', /RAM file ram-node0 modified since it was saved/);
+}));
+
+// Found by the fault soak (runner-sigkill during a save): the staging directory of a save whose
+// process was SIGKILLed stayed in the store forever.
+test("a new save removes the staging directory of a dead process's save, not a live one's", () => withCache(() => {
+  const first = stagingDir();
+  const dead = spawnSync('true').pid!;
+  const orphan = join(dirname(first), `.new-${dead}-abc`);
+  renameSync(first, orphan);
+  const live = stagingDir();
+  const mine = stagingDir();
+  assert.equal(existsSync(orphan), false);
+  assert.equal(existsSync(live), true);
+  assert.match(mine, new RegExp(`/\\.new-${process.pid}-`));
 }));

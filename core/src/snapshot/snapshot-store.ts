@@ -21,7 +21,8 @@ export interface SnapshotMeta {
   /** What the guest reported when it came up; restored cells use it instead of a new hello. */
   hello: HelloMessage;
   stateSha256: string;
-  ramFiles: { name: string; size: number; allocatedBytes: number }[];
+  /** mtimeMs: any write after the save changes it (absent in older entries, which are not checked for it). */
+  ramFiles: { name: string; size: number; allocatedBytes: number; mtimeMs?: number }[];
   /** Wall time the cold boot took, for the speed-up report. */
   coldBootMs: number;
   /**
@@ -71,6 +72,8 @@ export function loadSnapshot(key: string): { snapshot?: Snapshot; discarded?: st
     for (const r of meta.ramFiles) {
       const p = join(dir, r.name);
       if (!existsSync(p) || statSync(p).size !== r.size) return `RAM file ${r.name} missing or resized`;
+      // Hashing the RAM at every restore would cost more than the restore; a write changes the mtime.
+      if (r.mtimeMs !== undefined && statSync(p).mtimeMs !== r.mtimeMs) return `RAM file ${r.name} modified since it was saved`;
     }
     return { dir, meta, saved: { ramFiles: meta.ramFiles.map((r) => join(dir, r.name)), stateFile: state } };
   })();
@@ -100,7 +103,21 @@ export function lastUsedMs(dir: string): number {
 /** A fresh temporary directory inside the store, to save a VM into before `commitSnapshot`. */
 export function stagingDir(): string {
   mkdirSync(snapshotsDir(), { recursive: true });
-  return mkdtempSync(join(snapshotsDir(), '.new-'));
+  reapStaleStaging();
+  return mkdtempSync(join(snapshotsDir(), `.new-${process.pid}-`));
+}
+
+/** Staging directories are named `.new-<pid>-...`: a save whose process was SIGKILLed left its own; remove those. */
+function reapStaleStaging(): void {
+  for (const n of readdirSync(snapshotsDir())) {
+    const pid = Number(/^\.new-(\d+)-/.exec(n)?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(snapshotsDir(), n), { recursive: true, force: true });
+    }
+  }
 }
 
 export function commitSnapshot(staging: string, saved: SavedVm, meta: Omit<SnapshotMeta, 'format' | 'createdAt' | 'stateSha256' | 'ramFiles'>): Snapshot {
@@ -108,7 +125,7 @@ export function commitSnapshot(staging: string, saved: SavedVm, meta: Omit<Snaps
     format: SNAPSHOT_FORMAT,
     createdAt: new Date().toISOString(),
     stateSha256: sha256(saved.stateFile),
-    ramFiles: saved.ramFiles.map((p) => ({ name: p.slice(staging.length + 1), size: statSync(p).size, allocatedBytes: allocated(p) })),
+    ramFiles: saved.ramFiles.map((p) => ({ name: p.slice(staging.length + 1), size: statSync(p).size, allocatedBytes: allocated(p), mtimeMs: statSync(p).mtimeMs })),
     ...meta,
   };
   writeFileSync(join(staging, 'meta.json'), `${JSON.stringify(full, null, 2)}\n`);

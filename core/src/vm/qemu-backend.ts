@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GuestChannel } from '../channel/guest-channel.js';
 import { type MachineSpec, nodeMemoryMiB, qemuArgs, ramFilePath } from './qemu-args.js';
-import { RAM_FILE_PREFIX, reapStaleRamFiles, registerTeardown, SHM_DIR } from './teardown.js';
+import { RAM_FILE_PREFIX, reapStaleVmFiles, registerTeardown, SHM_DIR, VM_DIR_PREFIX } from './teardown.js';
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { KtstrError } from '../errors.js';
 import { qemuSaid } from './qemu-stderr.js';
@@ -272,12 +272,13 @@ interface Launched {
  * an incoming migration, and connects the guest channel.
  */
 async function launch(request: VmRequest, restore: SavedVm | undefined): Promise<Launched> {
-  reapStaleRamFiles();
+  reapStaleVmFiles();
   if (!existsSync(request.kernel)) {
     throw new KtstrError('kernel', request.kernel, 'does not exist', 'Run `ktstr kernel fetch` or pass --kernel with a valid path.');
   }
   const accel = accelFor(request.arch);
-  const workDir = mkdtempSync(join(tmpdir(), 'ktstr-vm-'));
+  // Named with our pid, so the files of a SIGKILLed run can be told from live ones and reaped.
+  const workDir = mkdtempSync(join(tmpdir(), `${VM_DIR_PREFIX}${process.pid}-`));
   const id = `${process.pid}-${++vmCounter}-${Date.now().toString(36)}`;
   let initrdPath: string;
   if (Buffer.isBuffer(request.initrd)) {

@@ -15,6 +15,9 @@ interface QmpReply {
   QMP?: unknown;
 }
 
+/** QEMU answers a QMP command in milliseconds even under TCG on a loaded host; this long is a hang. */
+export const QMP_REPLY_TIMEOUT_MS = 20_000;
+
 export class QmpClient {
   readonly events: QmpReply[] = [];
   private buffer = '';
@@ -35,7 +38,8 @@ export class QmpClient {
   static async connect(path: string, timeoutMs = 10_000): Promise<QmpClient> {
     const client = new QmpClient(await connectWhenReady(path, timeoutMs));
     try {
-      await client.next(); // greeting
+      const greeting = await client.next('its greeting', timeoutMs);
+      if (greeting.error) throw new Error(greeting.error.desc);
       await client.execute('qmp_capabilities');
       return client;
     } catch (e) {
@@ -44,9 +48,9 @@ export class QmpClient {
     }
   }
 
-  async execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
+  async execute<T = unknown>(command: string, args?: Record<string, unknown>, timeoutMs = QMP_REPLY_TIMEOUT_MS): Promise<T> {
     if (this.closed) throw new Error(`QMP ${command}: the connection is closed`);
-    const reply = this.next();
+    const reply = this.next(command, timeoutMs);
     this.socket.write(`${JSON.stringify(args ? { execute: command, arguments: args } : { execute: command })}\n`);
     const r = await reply;
     if (r.error) throw new Error(`QMP ${command} failed: ${r.error.desc}`);
@@ -77,8 +81,21 @@ export class QmpClient {
     this.socket.destroy();
   }
 
-  private next(): Promise<QmpReply> {
-    return new Promise((resolve) => this.pending.push(resolve));
+  /**
+   * The next reply. A QEMU that is stopped (SIGSTOP) or hung never answers: after `timeoutMs`
+   * this fails saying so, and closes the connection, whose later replies would be misread.
+   */
+  private next(what: string, timeoutMs: number): Promise<QmpReply> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        resolve({ error: { class: 'Timeout', desc: `QEMU did not answer ${what} within ${timeoutMs} ms (stopped or hung)` } });
+        this.close();
+      }, timeoutMs);
+      this.pending.push((r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+    });
   }
 
   private onData(chunk: string): void {

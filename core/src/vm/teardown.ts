@@ -8,6 +8,7 @@
  * parent-death signal (see qemu-backend.ts) and stale RAM files are reaped by `reapStaleRamFiles`.
  */
 import { readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 type Teardown = () => void;
@@ -51,8 +52,11 @@ function install(): void {
   }
 }
 
-/** The shared-memory directory where guest RAM files live. */
-export const SHM_DIR = '/dev/shm';
+/**
+ * The shared-memory directory where guest RAM files live: /dev/shm, or KTSTR_SHM_DIR (any tmpfs;
+ * the fault soak points it at a small private one, so filling it disturbs no other run).
+ */
+export const SHM_DIR = process.env.KTSTR_SHM_DIR || '/dev/shm';
 export const RAM_FILE_PREFIX = 'ktstr-ram-';
 
 /** RAM files are named `ktstr-ram-<pid>-...`; remove those whose owning process is gone. */
@@ -72,6 +76,34 @@ export function reapStaleRamFiles(dir = SHM_DIR): string[] {
     removed.push(name);
   }
   return removed;
+}
+
+/** VM directories (sockets, console log) are named `ktstr-vm-<pid>-...`; remove those of dead processes. */
+export const VM_DIR_PREFIX = 'ktstr-vm-';
+
+export function reapStaleVmDirs(dir = tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const pid = Number(/^ktstr-vm-(\d+)-/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+    rmSync(join(dir, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+/**
+ * What a SIGKILLed process's VMs left (no handler of its could run): RAM files and VM
+ * directories. Every VM start calls it, and so does `ktstr test` when a test process dies.
+ */
+export function reapStaleVmFiles(): string[] {
+  return [...reapStaleRamFiles(), ...reapStaleVmDirs()];
 }
 
 function isAlive(pid: number): boolean {

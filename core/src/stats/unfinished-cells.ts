@@ -1,0 +1,48 @@
+/**
+ * A cell whose test process died mid-cell (SIGKILL, a crash, the kernel's OOM killer) wrote its
+ * `start` event and never its `end`. Without this it vanished from the run's results, which
+ * then said only that a process exited non-zero. Each such cell becomes a failure saying what
+ * happened, taken from node's test report when it names the signal or exit code.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { CellEvent, CellRecord } from './run-results.js';
+
+export interface PlannedCell {
+  name: string;
+  test: string;
+  preset: string;
+  kernel: string;
+  scheduler: string;
+  topology: string;
+}
+
+export function unfinishedCells(events: readonly CellEvent[], planned: readonly PlannedCell[], how: string): CellRecord[] {
+  const ended = new Set(events.flatMap((e) => (e.event === 'end' ? [e.name] : [])));
+  const now = new Date();
+  return events.flatMap((e) => {
+    if (e.event !== 'start' || ended.has(e.name)) return [];
+    ended.add(e.name); // a cell started twice (node's retries do not exist, but be safe) counts once
+    const p = planned.find((c) => c.name === e.name);
+    if (!p) return [];
+    return [{
+      ...p,
+      status: 'failed' as const,
+      reason: `its test process (pid ${e.pid}) died before the cell ended: ${how}`,
+      durationMs: Math.max(0, now.getTime() - Date.parse(e.at)),
+      finishedAt: now.toISOString(),
+    }];
+  });
+}
+
+/** How node's test runner saw a test file's process end, from its report (spec or tap), if it says. */
+export function howTestProcessEnded(reportFile: string | undefined, runnerExit: { code: number | null; signal: NodeJS.Signals | null; interrupted?: NodeJS.Signals }): string {
+  // The run itself was interrupted (Ctrl-C, a kill of the ktstr process) and passed it on.
+  if (runnerExit.interrupted) return `the run was interrupted (${runnerExit.interrupted})`;
+  const report = reportFile && existsSync(reportFile) ? readFileSync(reportFile, 'utf8') : '';
+  const signal = /signal: '?(SIG[A-Z0-9]+)'?/.exec(report)?.[1];
+  if (signal) return `killed by ${signal}`;
+  const code = /exitCode: (\d+)/.exec(report)?.[1];
+  if (code) return `exited with code ${code}`;
+  if (runnerExit.signal) return `the test runner died of ${runnerExit.signal}`;
+  return `no report of how (the test runner exited with code ${runnerExit.code})`;
+}
