@@ -67,6 +67,8 @@ test('an scx-ktstr cell on the built kernel attaches the CO-RE scheduler, and th
   const m = r.monitor!;
   assert.ok(m.enabled, m.reason);
   assert.ok(m.sampleCount > 0, 'the monitor sampled');
+  assert.equal(m.symbols?.source, 'System.map');
+  assert.equal(m.symbols?.capturedMs, undefined, 'no guest was booted to capture kallsyms');
   // The System.map made the capture boot unnecessary: nothing was captured for this kernel.
   assert.equal(cachedCapture(kernel.vmlinuz), undefined);
 });

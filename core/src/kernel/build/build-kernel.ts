@@ -160,6 +160,14 @@ function configure(source: BuildSource, base: ConfigBase, userFragment: { source
   return final;
 }
 
+/** `make kernelrelease`: known right after configuring, before anything is compiled (7.2.13, 7.3.0-rc7+). */
+function kernelRelease(source: BuildSource): string {
+  const r = spawnSync('make', ['-s', '--no-print-directory', '-C', source.tree, `O=${source.buildTree}`, 'kernelrelease'], { encoding: 'utf8' });
+  const release = (r.stdout ?? '').split('\n').map((l) => l.trim()).filter((l) => /^[0-9]+\.[0-9]+/.test(l)).pop();
+  if (r.status !== 0 || !release) throw new KtstrError('kernel build', 'make kernelrelease', `printed no release (${r.stderr.trim() || `exit ${r.status}`})`, 'Check that the tree configures (see the build log).');
+  return release;
+}
+
 /** Copies the build's results into a new cache entry, atomically (assembled beside, then renamed). */
 function install(source: BuildSource, name: string, release: string, meta: BuildMeta, logFile: string, log: (l: string) => void): CachedKernel {
   const bt = source.buildTree;
@@ -231,8 +239,8 @@ export async function buildKernel(options: KernelBuildOptions = {}): Promise<Ker
       const configureSeconds = secondsSince(tc);
       const hash = configHash(config);
       const key = buildKey(source.id, hash);
-      const release = readFileSync(join(source.buildTree, 'include', 'config', 'kernel.release'), 'utf8').trim();
-      const name = builtEntryName(release || 'unknown', key);
+      const release = kernelRelease(source);
+      const name = builtEntryName(release, key);
       const existing = listCachedKernels().find((k) => k.release === name);
       const result = (kernel: CachedKernel, cached: boolean, compiled: number, makeSeconds: number): KernelBuildResult => ({
         kernel, cached, source: { id: source.id, describe: source.describe }, configHash: hash, key,
