@@ -101,6 +101,14 @@ test('the stall knob\'s dump names the watchdog\'s stall and the stalled task', 
   assert.ok((map(dump, '.bss').globals!.nr_stalled as number) >= 1);
 });
 
+test('a verifier rejection\'s dump shows the folded verifier log and names the refused program', { skip: skipReason, timeout: 240_000 }, async () => {
+  const dump = await dumpOfExit('dump/verifier', ['--verifier-reject', '9'], [cgroup('a', { workers: 1, work: work.spinWait() })]);
+  assert.equal(dump.kind, 'verifier-rejection');
+  assert.match(dump.bugSummary, /^the verifier rejected program ktstr_init of scheduler/);
+  assert.ok(dump.verifierLogs?.length === 1 && dump.verifierLogs[0]!.log.length > 0);
+  assert.match(renderFailureDump(dump), /--- verifier log of ktstr_init \(repeated loop bodies folded\) ---/);
+});
+
 test('ktstr test writes an assertion failure\'s dump into the run and prints it', { skip: skipReason, timeout: 400_000 }, () => {
   const runs = mkdtempSync(join(tmpdir(), 'ktstr-dump-runs-'));
   try {

@@ -96,3 +96,34 @@ test('body output with CRLF or without a final newline is split the same way', (
   const out = lines(cellOutcomeText(record({ metrics: undefined, timing: undefined, output: 'a\r\nb' })));
   assert.deepEqual(out.slice(1), ['  output of the test body:', '    | a', '    | b']);
 });
+
+/** A failure dump as the test process writes it (core/src/failure-dump/). */
+const dump = {
+  version: 1 as const, cell: 'fair/tiny-2llc/7.2', kind: 'scheduler-exit' as const, madeAt: '2026-12-01T18:00:00.000Z', scheduler: 'ktstr',
+  bugSummary: 'scheduler ktstr exited during run: scx_bpf_error: scx_ktstr.bpf.c:207: ktstr: error knob fired after 200 enqueues',
+  location: 'scx_ktstr.bpf.c:207', exitDumpMissing: 'none in this example',
+  monitor: { enabled: true, samples: [], omitted: 0, reason: 'none read' },
+  bpfMaps: { readAt: 'read from the powered-off guest', unreadable: [], maps: [{ id: 9, name: 'scx_ktst.bss', type: 'array', keySize: 4, valueSize: 72, maxEntries: 1, flags: [], globals: { nr_enqueued: 201 } }] },
+  timeline: [], timelineOmitted: 0, consoleTail: ['[ 14.6] sched_ext: BPF scheduler "ktstr" disabled (scx_bpf_error)'], schedulerOutputTail: [], error: 'x',
+};
+
+test('a failed cell with a dump: the BUG SUMMARY is the message\'s first line and the dump is the output', () => {
+  const o = record({
+    status: 'failed', reason: 'scheduler ktstr exited during run: sched_ext: ktstr: boom', detail: ['kernel sched_ext lines:', '  x'],
+    bugSummary: dump.bugSummary, failureDump: '/tmp/run/cells/fair.failure-dump.json', detailFile: '/tmp/run/cells/fair.log',
+  });
+  const msg = failureMessageText(o).split('\n');
+  assert.equal(msg[0], `BUG SUMMARY: ${dump.bugSummary}`);
+  assert.ok(msg.includes('scheduler ktstr exited during run: sched_ext: ktstr: boom'), 'the reason follows');
+  assert.ok(msg.includes('failure dump: /tmp/run/cells/fair.failure-dump.json'));
+  const out = lines(cellOutcomeText(o, dump));
+  assert.match(out[0]!, /^✘ fair\/tiny-2llc\/7\.2: failed in 9\.1 s/);
+  assert.equal(out[1], `  BUG SUMMARY: ${dump.bugSummary}`);
+  const at = (s: string) => out.findIndex((l) => l.startsWith(s));
+  assert.ok(at('  --- monitor:') > 1 && at('  --- BPF maps: 1,') > at('  --- monitor:') && at('  --- console') > at('  --- BPF maps: 1,'), out.join('\n'));
+  assert.ok(out.includes('      nr_enqueued = 201'));
+  assert.ok(!out.includes('  kernel sched_ext lines:'), 'the dump replaces the detail lines');
+  assert.ok(out.includes('  failure dump: /tmp/run/cells/fair.failure-dump.json'));
+  // Without the dump file (a run stored and moved since): the reason and its lines, as before.
+  assert.equal(lines(cellOutcomeText(o))[1], '  scheduler ktstr exited during run: sched_ext: ktstr: boom');
+});

@@ -5,7 +5,8 @@
  * (scheduler output, sched_ext lines, console tail). The panel is a terminal, so lines end in
  * CRLF. Pure functions of the cell's record, without the `vscode` module.
  */
-import type { CellMetrics } from '@ktstr/core';
+import type { CellMetrics, FailureDump } from '@ktstr/core';
+import { renderFailureDump } from '@ktstr/core/failure-dump-render';
 import type { CellOutcome } from './cell-run.js';
 
 const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -51,14 +52,16 @@ export function cellStartText(name: string): string {
 
 /**
  * A finished cell: the status line, then the metrics (whole cell; per cgroup and per step when
- * there are several), a failure's explaining lines and detail file, and what the body printed.
+ * there are several), a failure's dump (or, without one, its explaining lines) and detail file,
+ * and what the body printed.
  */
-export function cellOutcomeText(o: CellOutcome): string {
+export function cellOutcomeText(o: CellOutcome, dump?: FailureDump): string {
   if (o.status === 'skipped') return crlf([`○ ${o.name}: skipped${o.skipReason ? ` (${o.skipReason})` : ''}`]);
   const lines: string[] = [];
   if (o.status === 'passed') lines.push(`✔ ${o.name}: passed${timingText(o)}`);
+  else if (dump) lines.push(`✘ ${o.name}: failed${timingText(o)}`, ...indented(renderFailureDump(dump), '  '));
   else lines.push(`✘ ${o.name}: failed${timingText(o)}`, `  ${o.error ?? '(no reason recorded)'}`);
-  for (const l of o.detail ?? []) lines.push(`  ${l}`);
+  if (!dump) for (const l of o.detail ?? []) lines.push(`  ${l}`);
   const m = o.metrics;
   // A scheduler that died before the workers ran leaves all-zero numbers, which only distract
   // from the reason.
@@ -72,13 +75,21 @@ export function cellOutcomeText(o: CellOutcome): string {
     if (steps.length > 1) for (const s of steps) lines.push(`    step ${s.name}: ${metricsLine(s.metrics)}`);
   }
   if (o.output) lines.push('  output of the test body:', ...indented(o.output, '    | '));
+  if (o.failureDump) lines.push(`  failure dump: ${o.failureDump}`);
   if (o.detailFile) lines.push(`  full detail: ${o.detailFile}`);
   return crlf(lines);
 }
 
-/** The failure message shown at the test's line: the reason, then the lines that explain it. */
+/**
+ * The failure message shown at the test's line: the BUG SUMMARY when the cell has a failure dump
+ * (the editor shows the first line inline), else the reason; then the lines that explain it.
+ */
 export function failureMessageText(o: CellOutcome): string {
   const reason = o.error ?? 'failed (see the ktstr output channel)';
-  const rest = [...(o.detail ?? []), ...(o.detailFile ? [`full detail: ${o.detailFile}`] : [])];
-  return rest.length ? `${reason}\n\n${rest.join('\n')}` : reason;
+  const head = o.bugSummary ? `BUG SUMMARY: ${o.bugSummary}` : reason;
+  const rest = [
+    ...(o.bugSummary && o.bugSummary !== reason ? [reason] : []), ...(o.detail ?? []),
+    ...(o.failureDump ? [`failure dump: ${o.failureDump}`] : []), ...(o.detailFile ? [`full detail: ${o.detailFile}`] : []),
+  ];
+  return rest.length ? `${head}\n\n${rest.join('\n')}` : head;
 }

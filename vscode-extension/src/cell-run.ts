@@ -18,6 +18,9 @@ export interface CellOutcome {
   detail?: string[] | undefined;
   /** The file with a failed cell's whole error, scheduler output and console log. */
   detailFile?: string | undefined;
+  /** A failed cell's one-line BUG SUMMARY and its failure dump file (docs/debugging.md, "Failure dumps"). */
+  bugSummary?: string | undefined;
+  failureDump?: string | undefined;
   /** What the test body printed (its tail). */
   output?: string | undefined;
   /** The scenario's measurements (docs/metrics.md), when the cell ran one. */
@@ -77,6 +80,8 @@ export function outcomeFromRecord(c: unknown): CellOutcome | undefined {
     skipReason: status === 'skipped' ? reason : undefined,
     detail: Array.isArray(r.detail) ? r.detail.filter((l): l is string => typeof l === 'string') : undefined,
     detailFile: typeof r.detailFile === 'string' ? r.detailFile : undefined,
+    bugSummary: status === 'failed' && typeof r.bugSummary === 'string' ? r.bugSummary : undefined,
+    failureDump: status === 'failed' && typeof r.failureDump === 'string' ? r.failureDump : undefined,
     output: typeof r.output === 'string' && r.output !== '' ? r.output : undefined,
     metrics: object(r.metrics) as CellMetricsRecord | undefined,
     timing: object(r.timing) as CellTiming | undefined,

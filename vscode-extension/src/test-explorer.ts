@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { matchCell } from './cell-run.js';
 import { cellOutcomeText, cellStartText, failureMessageText } from './cell-report.js';
+import { loadFailureDump } from './failure-dump-file.js';
 import { type LcovFile, parseLcov } from './lcov.js';
 import { runCells } from './cli-runner.js';
 
@@ -155,7 +156,7 @@ export class TestExplorer implements vscode.Disposable {
               msg.location = location;
               run.failed(item, msg, o.durationMs);
             }
-            run.appendOutput(cellOutcomeText(o), location, item);
+            run.appendOutput(cellOutcomeText(o, loadFailureDump(o.failureDump)), location, item);
             if (o.status === 'passed') run.passed(item, o.durationMs);
             else if (o.status === 'skipped') run.skipped(item);
           },

@@ -26,6 +26,7 @@ function dump(over: Partial<FailureDump> = {}): FailureDump {
         { id: 1, name: 'scx_ktst.bss', type: 'array', keySize: 4, valueSize: 64, maxEntries: 1, flags: ['mmapable'], globals: { nr_enqueued: 201, big: '18446744073709551615', stats: { a: 1, b: [1, 2] } } },
         { id: 2, name: 'pcpu_stats', type: 'percpu_array', keySize: 4, valueSize: 16, maxEntries: 1, flags: [], elements: [{ index: 0, value: [{ enqueues: 155 }, { enqueues: 48 }] }] },
         { id: 3, name: 'wake_cpus', type: 'hash', keySize: 4, valueSize: 8, maxEntries: 64, flags: [], entries: [{ key: 1, value: 17 }], omitted: 'stopped after 1 entry' },
+        { id: 5, name: 'running_task', type: 'array', keySize: 4, valueSize: 16, maxEntries: 64, flags: [], elements: [{ index: 0, value: { task: { raw: '18446612682144455552', type: 'task_struct', cast: '(cast→kernel)', target: { __state: 1026, stack: 1, pid: 106, comm: 'ktstr-a', se: { unavailable: 'not expanded' }, a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7 } }, since_ns: 14 } }] },
         { id: 4, name: 'ktstr_ops', type: 'struct_ops', keySize: 4, valueSize: 576, maxEntries: 1, flags: [], unavailable: 'the contents of a struct_ops map are not decoded' },
       ],
     },
@@ -40,7 +41,7 @@ function dump(over: Partial<FailureDump> = {}): FailureDump {
 
 test('the sections come in the order a developer reads them, each with what it holds', () => {
   const out = renderFailureDump(dump());
-  const heads = ['BUG SUMMARY:', '--- kernel sched_ext exit dump (', '--- kernel log', '--- monitor: last 1 reading(s) of 4', '--- BPF maps: 4,', '--- timeline up to the failure (1 event(s))', '--- scheduler output', '--- console'];
+  const heads = ['BUG SUMMARY:', '--- kernel sched_ext exit dump (', '--- kernel log', '--- monitor: last 1 reading(s) of 4', '--- BPF maps: 5,', '--- timeline up to the failure (1 event(s))', '--- scheduler output', '--- console'];
   const at = heads.map((h) => out.indexOf(h));
   assert.ok(at.every((a, i) => a >= 0 && (i === 0 || a > at[i - 1]!)), `${heads.map((h, i) => `${h}@${at[i]}`).join(' ')}\n${out}`);
   assert.ok(out.startsWith('BUG SUMMARY: scheduler ktstr exited during run: scx_bpf_error: scx_ktstr.bpf.c:207: boom\n'), 'the location already in the message is not added twice');
@@ -49,6 +50,9 @@ test('the sections come in the order a developer reads them, each with what it h
   assert.match(out, / {4}nr_enqueued = 201\n {4}big = 18446744073709551615\n {4}stats\.a = 1\n {4}stats\.b = \[1, 2\]\n/);
   assert.match(out, / {4}\[0\]\[1\]\.enqueues = 48\n/);
   assert.match(out, / {4}\[1\] = 17\n {4}\(stopped after 1 entry\)\n/);
+  // A chased kernel pointer: the pointer, its cast mark and a few of the object's fields, named ones first.
+  assert.match(out, / {4}\[0\]\.task = 18446612682144455552 \(cast→kernel\) struct task_struct \*\n {4}\[0\]\.task->pid = 106\n {4}\[0\]\.task->comm = "ktstr-a"\n {4}\[0\]\.task->__state = 1026\n/);
+  assert.match(out, / {4}\[0\]\.task-> … 4 more fields in the JSON file\n {4}\[0\]\.since_ns = 14\n/);
   assert.match(out, /ktstr_ops \(struct_ops, id 4, .*\): the contents of a struct_ops map are not decoded/);
   assert.match(out, /\n +5649 ms {2}step_start step 0 'run'\n/);
 });

@@ -140,8 +140,33 @@ function inline(v: JsonValue): string {
   return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${inline(x)}`).join(', ')} }`;
 }
 
+/** Fields of a chased kernel object worth a line each in the terminal; the JSON file has all of them. */
+const CHASED_FIELDS = ['pid', 'tgid', 'comm', 'cpu', 'wake_cpu', 'prio', 'on_rq', 'on_cpu', '__state', 'flags', 'id', 'name', 'level'];
+const CHASED_MAX = 8;
+
+/**
+ * A u64 the cast analysis proved to be a pointer, chased by the monitor's map rendering
+ * (`{ raw, cast, type, target }`): one line for the pointer and a few of the object's fields,
+ * since a task_struct drawn whole would bury the map it sits in.
+ */
+function chased(v: { [key: string]: JsonValue }, path: string): string[] | undefined {
+  if (typeof v.cast !== 'string' || !('target' in v) || !('raw' in v)) return undefined;
+  const head = `${path} = ${scalar(v.raw)} ${v.cast} ${typeof v.type === 'string' ? `struct ${v.type} *` : ''}`.trimEnd();
+  const t = v.target;
+  if (t === null || typeof t !== 'object' || Array.isArray(t)) return [head, ...(t === null ? [] : [`${path}.target = ${inline(t)}`])];
+  const leaves = Object.entries(t).filter(([, x]) => x === null || typeof x !== 'object');
+  const known = leaves.filter(([k]) => CHASED_FIELDS.includes(k)).sort(([a], [b]) => CHASED_FIELDS.indexOf(a) - CHASED_FIELDS.indexOf(b));
+  const chosen = [...known, ...leaves.filter(([k]) => !CHASED_FIELDS.includes(k))].slice(0, CHASED_MAX);
+  const rest = Object.keys(t).length - chosen.length;
+  return [head, ...chosen.map(([k, x]) => `${path}->${k} = ${scalar(x)}`), ...(rest > 0 ? [`${path}-> … ${rest} more fields in the JSON file`] : [])];
+}
+
 /** `path = value` lines: records opened field by field, short arrays and leaves inline. */
 function flatten(v: JsonValue, path: string): string[] {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const c = chased(v, path);
+    if (c) return c;
+  }
   if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(typeof v.unavailable === 'string' && Object.keys(v).length === 1)) {
     const entries = Object.entries(v);
     if (entries.length === 0) return [`${path} = {}`];
