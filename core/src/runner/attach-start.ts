@@ -67,7 +67,7 @@ export async function startAttached(o: AttachStartOptions): Promise<AttachStarte
   const snap = found.snapshot;
   if (snap && snap.meta.kind === 'post-attach' && snap.meta.attached) {
     try {
-      const prepared = (await takeSpare(key)) ?? (await QemuVm.prepareRestore(o.request, snap.saved));
+      const prepared = (await takeSpare(key, o.request, snap.saved)) ?? (await QemuVm.prepareRestore(o.request, snap.saved));
       const vm = await prepared.restore();
       try {
         await pingGuest(vm, 15_000);

@@ -104,7 +104,7 @@ export async function startGuest(o: GuestStartOptions): Promise<StartedGuest> {
   if (found.snapshot) {
     try {
       const saved = found.snapshot.saved;
-      const prepared = (await takeSpare(key)) ?? (await QemuVm.prepareRestore(o.request, saved));
+      const prepared = (await takeSpare(key, o.request, saved)) ?? (await QemuVm.prepareRestore(o.request, saved));
       const vm = await prepared.restore();
       await pingGuest(vm, 15_000);
       prepareSpare(key, o.request, saved);

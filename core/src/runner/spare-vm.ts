@@ -11,6 +11,7 @@
  * KTSTR_SPARE_VM=0 turns it off.
  */
 import { QemuVm, type PreparedRestore, type SavedVm, type VmRequest } from '../vm/qemu-backend.js';
+import { keeper, keeperDisabledReason, keeperIfRunning } from './spare-keeper-client.js';
 
 interface Spare {
   key: string;
@@ -20,7 +21,7 @@ interface Spare {
 let spare: Spare | undefined;
 
 /** How often a restore found its spare ready (benchmarks report it). */
-export const spareCounters = { prepared: 0, taken: 0 };
+export const spareCounters = { prepared: 0, taken: 0, adopted: 0 };
 
 export function spareDisabledReason(request: VmRequest): string | undefined {
   if (process.env.KTSTR_SPARE_VM === '0') return 'KTSTR_SPARE_VM=0';
@@ -28,8 +29,28 @@ export function spareDisabledReason(request: VmRequest): string | undefined {
   return undefined;
 }
 
-/** The prepared restore for `key`, if one is ready and alive; a spare for another key is discarded. */
-export async function takeSpare(key: string): Promise<PreparedRestore | undefined> {
+/**
+ * The prepared restore for `key`, if one is ready and alive: this process's own, else (inside a
+ * node:test file, given the request) one handed over by the run's spare keeper. A spare of this
+ * process for another key is discarded.
+ */
+export async function takeSpare(key: string, request?: VmRequest, saved?: SavedVm): Promise<PreparedRestore | undefined> {
+  const own = await takeOwnSpare(key);
+  if (own || !request || !saved || spareDisabledReason(request) || keeperDisabledReason(request)) return own;
+  const k = await keeperIfRunning();
+  const h = await k?.take(key, request, saved);
+  if (!h) return undefined;
+  try {
+    const adopted = await QemuVm.adoptPrepared(h, saved);
+    spareCounters.adopted++;
+    return adopted;
+  } catch (e) {
+    process.stderr.write(`ktstr: a spare from the keeper could not be used (${(e as Error).message.split('\n')[0]}); starting QEMU here\n`);
+    return undefined;
+  }
+}
+
+async function takeOwnSpare(key: string): Promise<PreparedRestore | undefined> {
   const s = spare;
   spare = undefined;
   if (!s) return undefined;
@@ -43,11 +64,28 @@ export async function takeSpare(key: string): Promise<PreparedRestore | undefine
   return undefined;
 }
 
-/** Starts preparing a restore of `saved` for the next cell with `key` (replacing an older spare). */
+/**
+ * Starts preparing a restore of `saved` for the next cell with `key` (replacing an older spare):
+ * inside a node:test file, the run's spare keeper does it, so the next file's process finds it
+ * too; elsewhere, this process.
+ */
 export function prepareSpare(key: string, request: VmRequest, saved: SavedVm): void {
   if (spareDisabledReason(request)) return;
-  const previous = spare;
+  if (!keeperDisabledReason(request)) {
+    viaKeeper = keeper().then((k) => {
+      if (k) k.prepare(key, request, saved);
+      else prepareOwnSpare(key, request, saved);
+    });
+    return;
+  }
+  prepareOwnSpare(key, request, saved);
+}
+
+let viaKeeper: Promise<void> | undefined;
+
+function prepareOwnSpare(key: string, request: VmRequest, saved: SavedVm): void {
   spareCounters.prepared++;
+  const previous = spare;
   spare = {
     key,
     ready: (async () => {
@@ -59,9 +97,13 @@ export function prepareSpare(key: string, request: VmRequest, saved: SavedVm): v
   };
 }
 
-/** Resolves once no spare is being launched, so a cell's measurement never shares the CPU with it. */
+/** Resolves once no spare is being launched (here or by the keeper), so a cell's measurement never shares the CPU with it. */
 export async function spareSettled(): Promise<void> {
   await spare?.ready;
+  if (viaKeeper) {
+    await viaKeeper;
+    await (await keeper())?.settle();
+  }
 }
 
 /** Kills the spare now (tests that count QEMU processes). */

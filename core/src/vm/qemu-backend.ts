@@ -4,6 +4,7 @@
  * teardown.ts for the paths out).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { QmpClient } from './qmp.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -83,7 +84,19 @@ export class QemuVm {
    * While it waits it does not keep the Node process alive.
    */
   static async prepareRestore(request: VmRequest, saved: SavedVm): Promise<PreparedRestore> {
-    const l = await launch(request, saved);
+    return QemuVm.preparedFrom(await launch(request, saved), saved);
+  }
+
+  /**
+   * A restore prepared by another process (the spare keeper, runner/spare-keeper.ts) and handed
+   * over: this process connects to its channel and QMP and finishes the restore. QEMU stays the
+   * keeper's child; this process kills it by pid and removes its files when done.
+   */
+  static async adoptPrepared(h: SpareHandover, saved: SavedVm): Promise<PreparedRestore> {
+    return QemuVm.preparedFrom(await adoptHandover(h), saved);
+  }
+
+  private static async preparedFrom(l: Launched, saved: SavedVm): Promise<PreparedRestore> {
     let qmp: QmpClient;
     try {
       qmp = await QmpClient.connect(l.spec.qmpSocket);
@@ -99,6 +112,14 @@ export class QemuVm {
     return {
       get alive() {
         return l.alive();
+      },
+      handOver: () => {
+        // The keeper's side: let go of the sockets (QEMU accepts the next client on both) but
+        // keep the process and its files, which the keeper removes when the adopter is done.
+        used = true;
+        qmp.close();
+        l.channel.close();
+        return { pid: l.child.pid!, spec: l.spec, workDir: l.workDir, accel: l.accel };
       },
       restore: async () => {
         if (used) throw new Error('a prepared restore is used once');
@@ -252,6 +273,70 @@ export interface PreparedRestore {
   restore(): Promise<QemuVm>;
   /** Kills the waiting QEMU and removes its files. */
   discard(): Promise<void>;
+  /** Gives the waiting QEMU to another process (QemuVm.adoptPrepared); this one keeps only its teardown. */
+  handOver(): SpareHandover;
+}
+
+/** What another process needs to finish a prepared restore (JSON over the keeper's socket). */
+export interface SpareHandover {
+  pid: number;
+  spec: MachineSpec;
+  workDir: string;
+  accel: AccelChoice;
+}
+
+/**
+ * A handed-over QEMU as this process sees it: not its child, so its exit is noticed by polling
+ * /proc (the keeper reaps it at once), and it is killed by pid.
+ */
+async function adoptHandover(h: SpareHandover): Promise<Launched> {
+  const { pid, spec, workDir } = h;
+  const gone = () => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
+    } catch {
+      return true;
+    }
+  };
+  let alive = !gone();
+  const child = Object.assign(new EventEmitter(), {
+    pid, exitCode: null as number | null, signalCode: null as NodeJS.Signals | null, stderr: null,
+    kill: (sig: NodeJS.Signals = 'SIGTERM') => {
+      try {
+        process.kill(pid, sig);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    ref: () => poll.ref(), unref: () => poll.unref(),
+  });
+  const exited = new Promise<VmExit>((resolve) => child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal })));
+  const poll = setInterval(() => {
+    if (!gone()) return;
+    clearInterval(poll);
+    alive = false;
+    child.signalCode = 'SIGKILL';
+    child.emit('exit', null, 'SIGKILL');
+  }, 20);
+  const dispose = registerTeardown(() => {
+    child.kill('SIGKILL');
+    for (let n = 0; n < spec.topology.numaNodes; n++) rmSync(ramFilePath(spec, n), { force: true });
+    rmSync(workDir, { recursive: true, force: true });
+  });
+  let channel: GuestChannel;
+  try {
+    channel = await GuestChannel.connect(spec.channelSocket, 5_000, () => alive);
+  } catch (e) {
+    dispose();
+    clearInterval(poll);
+    throw new Error(`the handed-over QEMU (pid ${pid}) could not be reached: ${(e as Error).message}`);
+  }
+  void exited.then(() => channel.close('QEMU exited'));
+  return {
+    child: child as unknown as ChildProcess, spec, workDir, channel, exited, accel: h.accel, dispose,
+    startedAt: performance.now(), stderr: () => '', alive: () => alive,
+  };
 }
 
 interface Launched {

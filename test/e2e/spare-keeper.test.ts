@@ -1,0 +1,94 @@
+// The spare keeper (core/src/runner/spare-keeper.ts): the test files of one node:test run share
+// prepared QEMUs, so a file's first restore does not start QEMU itself; and the keeper leaves
+// nothing behind, neither after a run that ends normally nor after a Ctrl-C in the middle of a
+// cell. Only what this run made is checked: other runs on a shared host start VMs meanwhile.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { skipReason } from '../vm/cell-env.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const files = ['a', 'b', 'c'].map((x) => join(root, `test/fixtures/keeper-file-${x}.ts`));
+const scratch = mkdtempSync(join(tmpdir(), 'ktstr-keeper-test-'));
+test.after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
+  } catch {
+    return false;
+  }
+};
+const ramFilesOf = (pid: number) => readdirSync('/dev/shm').filter((n) => n.startsWith(`ktstr-ram-${pid}-`));
+const qemuWith = (needle: string) => {
+  try {
+    return execFileSync('pgrep', ['-f', needle], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+
+/** A node:test run of the three fixture files in its own process group, with the keeper's trace in `trace`. */
+function startRun(trace: string, holdMs: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+    cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KTSTR_TRACE_KEEPER: trace, KEEPER_FIXTURE_HOLD_MS: String(holdMs), NODE_TEST_CONTEXT: undefined },
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+const keeperPid = (trace: string) => Number(/spare keeper (\d+): listening/.exec(existsSync(trace) ? readFileSync(trace, 'utf8') : '')?.[1]);
+
+async function assertKeeperGone(trace: string, what: string) {
+  const pid = keeperPid(trace);
+  assert.ok(pid > 0, `${what}: the keeper started (trace:\n${existsSync(trace) ? readFileSync(trace, 'utf8') : 'none'})`);
+  for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
+  assert.equal(alive(pid), false, `${what}: the keeper (pid ${pid}) stopped`);
+  assert.deepEqual(ramFilesOf(pid), [], `${what}: no RAM file of the keeper's QEMUs is left`);
+  assert.deepEqual(qemuWith(`ktstr-ram-${pid}-`), [], `${what}: none of its QEMUs runs`);
+  return pid;
+}
+
+test('the files of one run take their first restore from the keeper, and it leaves nothing when the run ends', { skip: skipReason, timeout: 300_000 }, async () => {
+  const trace = join(scratch, 'normal.log');
+  const run = startRun(trace, 300);
+  const code = await run.exited;
+  assert.equal(code, 0, run.output().slice(-3000));
+  const lines = run.output().match(/KEEPER-FIXTURE .*/g) ?? [];
+  assert.equal(lines.length, 3, run.output().slice(-3000));
+  // The first file starts the keeper; the later ones find a spare ready in it.
+  for (const l of lines.slice(1)) {
+    assert.match(l, /how=restored/, l);
+    assert.match(l, /adopted=1/, `a later file's first restore used the keeper's spare: ${l}`);
+  }
+  process.stderr.write(`spare-keeper: ${lines.join(' | ')}\n`);
+  await assertKeeperGone(trace, 'after a normal run');
+  assert.match(readFileSync(trace, 'utf8'), /stopping: the runner \(pid \d+\) is gone/, 'it stopped because the run ended');
+});
+
+test('Ctrl-C during a cell that runs on a handed-over QEMU leaves no keeper, no QEMU and no RAM file', { skip: skipReason, timeout: 300_000 }, async () => {
+  const trace = join(scratch, 'interrupt.log');
+  const run = startRun(trace, 20_000);
+  // Until the second file runs its cell on a QEMU the keeper handed over.
+  for (let i = 0; i < 1200 && !/KEEPER-FIXTURE b .*adopted=1/.test(run.output()); i++) await sleep(100);
+  assert.match(run.output(), /KEEPER-FIXTURE b .*adopted=1/, run.output().slice(-3000));
+  const filePid = Number(/KEEPER-FIXTURE b pid=(\d+)/.exec(run.output())![1]);
+  const handed = [...readFileSync(trace, 'utf8').matchAll(/\(pid (\d+)\) over/g)].map((m) => Number(m[1]));
+  assert.ok(handed.length >= 1 && handed.some(alive), 'a handed-over QEMU runs the cell');
+  await sleep(1000);
+  process.kill(-run.child.pid!, 'SIGINT');
+  await run.exited;
+  const keeper = await assertKeeperGone(trace, 'after Ctrl-C');
+  for (const q of handed) assert.equal(alive(q), false, `QEMU ${q} is gone`);
+  assert.deepEqual(ramFilesOf(filePid), [], 'the file process left no RAM file');
+  process.stderr.write(`spare-keeper: keeper ${keeper}, handed-over QEMUs ${handed.join(', ')}: all gone after SIGINT\n`);
+});
