@@ -1,0 +1,16 @@
+// SIGKILL of the cell's QEMU: the cell fails saying QEMU exited; the next cell restores anew.
+import { type Fault, faultDuringCell } from '../fault.js';
+import { busyQemu } from '../soak-run.js';
+import { signal } from './signals.js';
+
+export const qemuSigkill: Fault = {
+  kind: 'qemu-sigkill',
+  summary: "SIGKILL of the cell's QEMU",
+  run: (ctx) => faultDuringCell(ctx, {
+    names: /QEMU exited|SIGKILL|channel/i,
+    inject: async (run) => {
+      const q = await busyQemu(run);
+      return q && signal(q.pid, 'SIGKILL') ? `SIGKILL to QEMU ${q.pid}` : 'no QEMU to kill';
+    },
+  }),
+};

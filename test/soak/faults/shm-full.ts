@@ -1,0 +1,48 @@
+// The RAM directory filled to a few MiB of free space while the first cell starts (on the
+// soak's private tmpfs, KTSTR_SHM_DIR, never the shared /dev/shm): the cell must fail naming
+// the lack of space, the snapshot must survive (the host's shortage is not the snapshot's
+// fault), and once space is back the next cell passes.
+import { spawnSync } from 'node:child_process';
+import { rmSync, statfsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Fault, faultDuringCell } from '../fault.js';
+import { snapshotEntry } from './between-runs.js';
+
+const FREE_MIB = 4;
+
+export const shmFull: Fault = {
+  kind: 'shm-full',
+  summary: `the RAM directory (a private tmpfs) filled to ${FREE_MIB} MiB free while a cell starts`,
+  unavailable: (env) => (env.privateShm ? undefined : 'no private tmpfs could be mounted for the RAM directory'),
+  run: async (ctx) => {
+    const filler = join(ctx.env.shm, 'soak-filler');
+    const hadSnapshot = snapshotEntry(ctx.env.cache) !== undefined;
+    try {
+      const out = await faultDuringCell(ctx, {
+        names: /space|ENOSPC|SIGBUS|Bus error|memory/i,
+        afterGuestUp: false,
+        delayMs: [0, 1500],
+        inject: (run) => {
+          const s = statfsSync(ctx.env.shm);
+          const freeMiB = Math.floor((s.bavail * s.bsize) / 2 ** 20);
+          spawnSync('fallocate', ['-l', `${Math.max(0, freeMiB - FREE_MIB)}M`, filler]);
+          // Space comes back once the first cell has ended, for the next one.
+          const poll = setInterval(() => {
+            if (/\[1\/\d+\]/.test(run.stderr())) {
+              clearInterval(poll);
+              rmSync(filler, { force: true });
+            }
+          }, 50);
+          void run.ended.then(() => clearInterval(poll));
+          return `filled to ${FREE_MIB} MiB free (from ${freeMiB} MiB)`;
+        },
+      });
+      if (hadSnapshot && snapshotEntry(ctx.env.cache) === undefined) {
+        return { ...out, ok: false, reason: `${out.reason} — and the snapshot was discarded for the host's lack of space` };
+      }
+      return out;
+    } finally {
+      rmSync(filler, { force: true });
+    }
+  },
+};

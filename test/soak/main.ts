@@ -1,0 +1,53 @@
+/**
+ * `npm run soak -- [--faults N] [--seed S] [--kinds a,b] [--hold-ms MS] [--json]`: the fault
+ * soak (docs/soak.md). Prints the seed first, a line per fault as it goes, then the table (or,
+ * with --json, one document on stdout). Exits 1 when a fault's outcome was not as expected or
+ * anything was left behind.
+ */
+import { parseArgs } from 'node:util';
+import { vmUnavailableReason } from '@ktstr/core';
+import { FAULTS } from './faults/index.js';
+import { renderTable, soak } from './soak.js';
+
+const { values } = parseArgs({
+  options: {
+    faults: { type: 'string', default: '16' },
+    seed: { type: 'string' },
+    kinds: { type: 'string' },
+    'hold-ms': { type: 'string', default: '1000' },
+    'shm-mib': { type: 'string', default: '1536' },
+    json: { type: 'boolean', default: false },
+    list: { type: 'boolean', default: false },
+  },
+});
+
+function positive(name: string, v: string | undefined): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) {
+    process.stderr.write(`soak: --${name} must be a whole number, got ${JSON.stringify(v)}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+if (values.list) {
+  for (const f of FAULTS) process.stdout.write(`${f.kind.padEnd(24)} ${f.summary}\n`);
+  process.exit(0);
+}
+const why = vmUnavailableReason();
+if (why) {
+  process.stderr.write(`soak: cannot run VMs here: ${why}\n`);
+  process.exit(values.json ? 0 : 2);
+}
+const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positive('seed', values.seed);
+const report = await soak({
+  faults: positive('faults', values.faults),
+  seed,
+  kinds: values.kinds?.split(',').map((k) => k.trim()).filter(Boolean),
+  holdMs: positive('hold-ms', values['hold-ms']),
+  shmMiB: positive('shm-mib', values['shm-mib']),
+  log: (line) => process.stderr.write(`${line}\n`),
+});
+if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+else process.stdout.write(`\nseed ${report.seed}, ${report.faults} fault(s), ${(report.wallMs / 60_000).toFixed(1)} min\n${renderTable(report)}\n`);
+process.exit(report.ok ? 0 : 1);

@@ -1,0 +1,127 @@
+/**
+ * One `ktstr test` run of the soak cells, as a user starts it: the real CLI in a process group
+ * of its own, its results document (--json) on stdout, its progress on stderr. The soak watches
+ * its processes and injects faults while it runs.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { repoRoot, soakCellsFile, type SoakEnv } from './soak-env.js';
+import { alive, soakProcesses, type SoakProcess } from './processes.js';
+
+export interface CellVerdict {
+  name: string;
+  status: string;
+  reason?: string;
+}
+
+export interface RunEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** The cells of the results document, or undefined when the runner printed none (killed). */
+  cells: CellVerdict[] | undefined;
+  /** The run did not end by itself within its deadline and was killed by the soak. */
+  hung: boolean;
+}
+
+export interface SoakRun {
+  pid: number;
+  stderr(): string;
+  ended: Promise<RunEnd>;
+  processes(): SoakProcess[];
+}
+
+/** How long any run may take before the soak calls it a hang: a cell's longest timeout plus margin. */
+export const RUN_DEADLINE_MS = 240_000;
+
+export function startRun(env: SoakEnv, o: { filter?: string; extraEnv?: NodeJS.ProcessEnv } = {}): SoakRun {
+  const args = [join(repoRoot, 'cli/bin/ktstr.js'), 'test', soakCellsFile, '--json'];
+  if (o.filter) args.push('--filter', o.filter);
+  const child = spawn(process.execPath, args, { cwd: env.scratch, env: env.runEnv(o.extraEnv), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  let hung = false;
+  const deadline = setTimeout(() => {
+    hung = true;
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }, RUN_DEADLINE_MS);
+  const ended = new Promise<RunEnd>((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(deadline);
+      let cells: CellVerdict[] | undefined;
+      try {
+        cells = (JSON.parse(stdout) as { cells: CellVerdict[] }).cells;
+      } catch {
+        cells = undefined;
+      }
+      resolve({ code, signal, stdout, stderr, cells, hung });
+    });
+  });
+  return {
+    pid: child.pid!,
+    stderr: () => stderr,
+    ended,
+    processes: () => soakProcesses(env.mark).filter(alive),
+  };
+}
+
+/** Waits until `cond` holds (polling), or the run ends, or `timeoutMs` passes; true when it held. */
+export async function waitUntil(run: SoakRun, cond: () => boolean, timeoutMs = 120_000): Promise<boolean> {
+  let over = false;
+  void run.ended.then(() => (over = true));
+  const until = Date.now() + timeoutMs;
+  while (!over && Date.now() < until) {
+    if (cond()) return true;
+    await sleep(50);
+  }
+  return cond();
+}
+
+/**
+ * The QEMU running the faulted cell. A run also has spares (paused QEMUs waiting for the next
+ * cell, some of them children of the spare keeper): the cell's is the one using the CPU, so
+ * the one whose CPU time grows most over a short look.
+ */
+export async function busyQemu(run: SoakRun): Promise<SoakProcess | undefined> {
+  const qemus = run.processes().filter((p) => p.role === 'qemu');
+  if (qemus.length <= 1) return qemus[0];
+  const before = new Map(qemus.map((q) => [q.pid, cpuTicks(q.pid)]));
+  await sleep(300);
+  return qemus.map((q) => ({ q, used: cpuTicks(q.pid) - before.get(q.pid)! })).sort((a, b) => b.used - a.used)[0]!.q;
+}
+
+function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return -1;
+  }
+}
+
+/** Any QEMU of the run is up. */
+export function cellQemu(run: SoakRun): SoakProcess | undefined {
+  return run.processes().find((p) => p.role === 'qemu');
+}
+
+/** The node:test process that runs the cell: the one whose cells file it runs (not node's test runner, not the spare keeper). */
+export function cellProcess(run: SoakRun): SoakProcess | undefined {
+  return run.processes().find((p) => p.role === 'test-child' && /soak-cells\.ktstr\.ts/.test(p.cmdline) && !/ --test /.test(` ${p.cmdline} `));
+}
+
+/** The cell is in its guest: QEMU runs and the first cell has not ended yet. */
+export function inFirstCell(run: SoakRun): boolean {
+  return !/\[1\/\d+\]/.test(run.stderr()) && cellQemu(run) !== undefined;
+}
+
+export const verdictOf = (end: RunEnd, cell: string): CellVerdict | undefined => end.cells?.find((c) => c.name.startsWith(`${cell}/`));
