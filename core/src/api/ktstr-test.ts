@@ -42,6 +42,7 @@ import { failureReport, writeFailureFile } from '../runner/failure-report.js';
 import { collectFailureDump } from '../failure-dump/collect.js';
 import { writeFailureDump } from '../failure-dump/write.js';
 import { bugSummaryLine } from '../failure-dump/render.js';
+import { withAutoRepro } from '../failure-dump/auto-repro-section.js';
 import type { FailureDump } from '../failure-dump/failure-dump.js';
 import { isScenarioDoesNotFit } from '../scenario/does-not-fit.js';
 import { hostArch } from '../host/arch.js';
@@ -270,6 +271,7 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
         remainingMs: (options.timeoutMs ?? entry.durationMs + 300_000) - (performance.now() - started),
       });
       if (repro) more.autoRepro = summarizeAutoRepro(repro);
+      if (dump && repro) dump = withAutoRepro(dump, repro);
       const report = failureReport(e, entry.name);
       const detailFile = writeFailureFile(results ? dirname(results) : undefined, entry.name, report, more.output ?? '');
       // Beside the detail file (the CLI and the editor read it from there while the run goes) and

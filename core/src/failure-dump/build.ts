@@ -14,6 +14,7 @@ import { crashLine, findLocation, schedulerExitSummary, verifierComplaint } from
 import { findExitDump } from './exit-dump.js';
 import { FAILURE_DUMP_VERSION, type FailureDump, type FailureKind, type MonitorSampleDump } from './failure-dump.js';
 import { jsonValue } from './json-value.js';
+import { autoReproSection } from './auto-repro-section.js';
 import type { BpfValue } from '../monitor/bpf/decode.js';
 
 export interface DumpLimits {
@@ -105,6 +106,8 @@ export function buildFailureDump(input: DumpInput): FailureDump {
     consoleTail: lastLines(consoleLog, limits.consoleLines),
     schedulerOutputTail: exit ? lastLines(withoutExitDump(exit.output), limits.outputLines) : [],
     error: error instanceof Error && kind === 'assertion' && error.stack ? error.stack : message,
+    // Auto-repro usually attaches its report after the dump is made (ktstrTest: withAutoRepro).
+    ...(result?.autoRepro ? { autoRepro: autoReproSection(result.autoRepro) } : {}),
   };
 }
 

@@ -6,3 +6,4 @@ export { collectFailureDump } from './collect.js';
 export { renderFailureDump, bugSummaryLine, TERMINAL_LIMITS, NO_LIMITS, type RenderLimits } from './render.js';
 export { writeFailureDump, failureDumpFileName } from './write.js';
 export { jsonValue, type JsonValue } from './json-value.js';
+export { autoReproSection, withAutoRepro } from './auto-repro-section.js';
