@@ -1,11 +1,12 @@
 /** `ktstr shell`: a busybox shell (or one command with --exec) inside a VM. */
 import type { Sade } from 'sade';
-import { CellVm, KtstrError, declareScheduler, includePaths, parseTopologyArg, resolveKernel, topologyLabel } from '@ktstr/core';
+import { CellVm, KtstrError, declareScheduler, hostArch, includePaths, parseGuestArch, parseTopologyArg, resolveKernel, topologyLabel } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
 
 interface ShellOptions {
   topology: string;
   kernel?: string;
+  arch?: string;
   'include-files'?: string | string[];
   exec?: string;
   scheduler?: string;
@@ -22,6 +23,7 @@ export function registerShellCommand(prog: Sade): void {
     .describe('Boot a VM and open a busybox shell in it, or run one command with --exec (debugging, not tests).')
     .option('--topology', 'NnLlCcTt, N,L,C,T or a preset name', '1n1l2c1t')
     .option('--kernel', 'Kernel version or path')
+    .option('--arch', 'Guest architecture: x86_64 or aarch64 (default: the host\'s; docs/aarch64.md)')
     .option('--include-files', 'Host file (at /bin/<name>) or directory (at /root/<name>/, recursively) to copy in, ELF binaries with their shared libraries (repeatable)')
     .option('--scheduler', 'A sched_ext scheduler binary to load first')
     .option('--sched-arg', 'An argument for --scheduler (repeatable)')
@@ -29,6 +31,7 @@ export function registerShellCommand(prog: Sade): void {
     .option('--json', 'With --exec: print {status, stdout, stderr, schedulerExit} as JSON')
     .option('--cold-boot', 'Boot every cell from scratch instead of restoring the post-boot snapshot')
     .example('shell --exec "cat /sys/devices/system/cpu/online" --topology 2n2l2c1t')
+    .example('shell --arch aarch64 --exec "uname -m"')
     .action(action(async (opts: ShellOptions) => {
       const interactive = opts.exec === undefined;
       // An interactive shell ends only when someone types exit: from a script or a pipe it
@@ -41,7 +44,9 @@ export function registerShellCommand(prog: Sade): void {
       const topology = parseTopologyArg(opts.topology);
       // Read before the kernel and the boot, so a wrong path fails at once.
       const includeFiles = includePaths(list(opts['include-files']));
-      const kernel = await resolveKernel(opts.kernel ?? process.env.KTSTR_KERNEL, progress);
+      const arch = opts.arch === undefined ? hostArch() : parseGuestArch(String(opts.arch), '--arch');
+      // Without --kernel: KTSTR_KERNEL (KTSTR_KERNEL_AARCH64 for aarch64), the cache, then a fetch.
+      const kernel = await resolveKernel(opts.kernel, progress, arch);
       const scheduler = opts.scheduler
         ? declareScheduler({ name: 'shell-scheduler', binary: opts.scheduler, schedArgs: list(opts['sched-arg']) })
         : undefined;

@@ -1,12 +1,13 @@
 /** `ktstr test --scenario group/name`: one canned scenario as a cell; the decisions are in core. */
 import { relative } from 'node:path';
-import { runNamedScenario, storeScenarioRun } from '@ktstr/core';
+import { parseGuestArch, runNamedScenario, storeScenarioRun } from '@ktstr/core';
 import { printJson, progress } from '../output.js';
 
 export interface ScenarioCommandOptions {
   scenario?: string;
   topology?: string;
   kernel?: string;
+  arch?: string;
   scheduler?: string;
   json?: boolean;
   'cold-boot'?: boolean;
@@ -22,6 +23,7 @@ export async function runScenarioCommand(opts: ScenarioCommandOptions): Promise<
     scenario: String(opts.scenario),
     topology: opts.topology,
     kernel: opts.kernel,
+    ...(opts.arch !== undefined ? { arch: parseGuestArch(String(opts.arch), '--arch') } : {}),
     scheduler: opts.scheduler,
     log: progress,
   });

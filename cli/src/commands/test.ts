@@ -12,9 +12,9 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getAffinity } from '@ktstr/native';
 import {
-  KtstrError, QEMU_BINARY, budgetFromEnv, chooseAccel, discoverTests, findCachedKernel, hostArch, jobEntries, noPerfModeFromEnv,
+  KtstrError, accelFor, budgetFromEnv, discoverTests, parseGuestArch, findCachedKernel, hostArch, jobEntries, noPerfModeFromEnv,
   parseShard, parseTopologyArg, planRun, projectCommit, readCellEvents, readDurations, readHostTopology, resolveCpuCap, resolveKernel,
-  reapStaleVmFiles, resultsFromEvents, runsDirFrom, startRun, storeRun, topologyLabel, unfinishedCells, howTestProcessEnded, withReplicas, writeJobPlan, type PlanEntry, type ResolvedKernel, type RunPlan, type RunResults,
+  reapStaleVmFiles, resultsFromEvents, runsDirFrom, startRun, storeRun, topologyLabel, unfinishedCells, howTestProcessEnded, withReplicas, writeJobPlan, type GuestArch, type PlanEntry, type ResolvedKernel, type RunPlan, type RunResults,
 } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
 import { GauntletProgress, failedTable, skippedSummary } from '../progress.js';
@@ -26,6 +26,8 @@ import { ensureFixtureForRun } from '@ktstr/core/setup';
 
 export interface TestFlags {
   kernel?: string | string[];
+  /** The guest architecture (x86_64 or aarch64); default the host's. */
+  arch?: string;
   topology?: string;
   filter?: string;
   gauntlet?: boolean;
@@ -71,17 +73,22 @@ export function positiveInt(v: number | string | undefined, field: string, dflt:
   return n;
 }
 
+/** The run's guest architecture: --arch, else the host's. */
+export function runArch(opts: Pick<TestFlags, 'arch'>): GuestArch {
+  return opts.arch === undefined ? hostArch() : parseGuestArch(String(opts.arch), '--arch');
+}
+
 /** Labels of the kernels a listing names, without fetching anything. */
-function kernelLabelsForListing(specs: readonly string[]): string[] {
+function kernelLabelsForListing(specs: readonly string[], arch: GuestArch): string[] {
   if (specs.length === 0) {
-    const fromEnv = process.env.KTSTR_KERNEL;
-    if (fromEnv) return kernelLabelsForListing([fromEnv]);
-    return [findCachedKernel()?.release ?? 'default'];
+    const fromEnv = arch === 'aarch64' ? process.env.KTSTR_KERNEL_AARCH64 : process.env.KTSTR_KERNEL;
+    if (fromEnv) return kernelLabelsForListing([fromEnv], arch);
+    return [findCachedKernel(undefined, arch)?.release ?? 'default'];
   }
   // Paths are labelled as resolveKernel labels them (a directory by its name, a file by its
   // directory's); versions by their cached release, else as written (listing fetches nothing).
   return specs.map((s) => {
-    if (!s.includes('/') && !existsSync(s)) return findCachedKernel(s)?.release ?? s;
+    if (!s.includes('/') && !existsSync(s)) return findCachedKernel(s, arch)?.release ?? s;
     const p = resolve(s);
     return basename(existsSync(p) && statSync(p).isDirectory() ? p : dirname(p));
   });
@@ -110,10 +117,11 @@ export function planFromFlags(paths: readonly string[], opts: TestFlags, kernelL
   // Files that fail to load are reported together at the end; the others still plan and run.
   const found = discoverTests(files, tsLoader());
   const host = readHostTopology('/sys', getAffinity(0));
-  const accel = chooseAccel(QEMU_BINARY).accel;
+  const arch = runArch(opts);
+  const accel = accelFor(arch).accel;
   const plan = planRun(found.tests, {
     kernels: kernelLabels,
-    arch: hostArch(),
+    arch,
     topology: opts.topology === undefined ? undefined : String(opts.topology),
     filter: opts.filter === undefined ? undefined : String(opts.filter),
     gauntlet: opts.gauntlet === true,
@@ -175,7 +183,7 @@ export function registerTestCommand(prog: Sade): void {
       if (opts.scenario) return runScenarioCommand({ ...opts, kernel: Array.isArray(opts.kernel) ? opts.kernel[0] : opts.kernel, runsDir });
       const kernelSpecs = asList(opts.kernel);
       if (opts.list) {
-        printList(planFromFlags(paths, opts, kernelLabelsForListing(kernelSpecs)), opts.json === true);
+        printList(planFromFlags(paths, opts, kernelLabelsForListing(kernelSpecs, runArch(opts))), opts.json === true);
         return;
       }
       const { run, kernels, jobs, cpuCap } = await prepareRun(paths, opts);
@@ -212,6 +220,7 @@ function checkScenarioFlags(opts: TestFlags, paths: readonly string[]): void {
 export function withRunOptions<T extends { option: (flag: string, description: string) => T }>(cmd: T): T {
   return cmd
     .option('--kernel', 'Kernel version or path; repeat for several (default: KTSTR_KERNEL, cache, then fetch)')
+    .option('--arch', 'Guest architecture: x86_64 or aarch64 (default: the host\'s); aarch64 boots Debian\'s arm64 kernel under TCG (docs/aarch64.md)')
     .option('--topology', 'Only cells of this shape: a preset name, NnLlCcTt or N,L,C,T')
     .option('--filter', 'Only cells whose name (test/preset/kernel) matches this regular expression')
     .option('--gauntlet', 'Every preset passing each test\'s gates (default: each test\'s home topology only)')
@@ -229,16 +238,19 @@ export async function prepareRun(paths: readonly string[], opts: TestFlags): Pro
   const jobs = positiveInt(opts.jobs, '--jobs', 1);
   const specs = asList(opts.kernel);
   const kernels: ResolvedKernel[] = [];
+  const arch = runArch(opts);
   for (const spec of specs.length ? specs : [undefined]) {
-    const k = await resolveKernel(spec ?? process.env.KTSTR_KERNEL, progress);
+    // Without --kernel: KTSTR_KERNEL (KTSTR_KERNEL_AARCH64 for aarch64), the cache, then a fetch.
+    const k = await resolveKernel(spec, progress, arch);
     progress(`kernel ${k.label} (${k.how})`);
     kernels.push(k);
   }
   // Said once per run, as `ktstr shell` does: under TCG every cell boots and runs much slower.
-  const accel = chooseAccel(QEMU_BINARY);
+  const accel = accelFor(arch);
   progress(`acceleration ${accel.accel} (${accel.reason})`);
   const run = planFromFlags(paths, opts, kernels.map((k) => k.label));
-  ensureFixtureForRun(run.plan.entries.filter((e) => e.status === 'run').map((e) => e.scheduler), kernels[0]!.vmlinuz, progress);
+  // The fixture is built for x86_64; an aarch64 cell with it is refused by name (runner/arch-check.ts).
+  if (arch === 'x86_64') ensureFixtureForRun(run.plan.entries.filter((e) => e.status === 'run').map((e) => e.scheduler), kernels[0]!.vmlinuz, progress);
   const cpuCap = resolveCpuCap(readHostTopology('/sys', getAffinity(0)), opts['cpu-cap']);
   return { run, kernels, jobs, cpuCap };
 }

@@ -6,7 +6,7 @@
  */
 import type { Sade } from 'sade';
 import { existsSync } from 'node:fs';
-import { declaredSchedulers, discoverTests, formatVerifierResult, resolveKernel, verifierSchedulers, verifierTopology, verifyScheduler, SCX_KTSTR, type SchedulerDecl, type VerifierResult } from '@ktstr/core';
+import { declaredSchedulers, discoverTests, formatVerifierResult, hostArch, parseGuestArch, resolveKernel, verifierSchedulers, verifierTopology, verifyScheduler, SCX_KTSTR, type SchedulerDecl, type VerifierResult } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
 import { findTestFiles, tsLoader } from './test.js';
 import { DEFAULT_TEST_DIRS } from '../test-files.js';
@@ -16,6 +16,7 @@ interface VerifierFlags {
   'sched-arg'?: string | string[];
   topology?: string;
   kernel?: string | string[];
+  arch?: string;
   json?: boolean;
   raw?: boolean;
   'cold-boot'?: boolean;
@@ -53,6 +54,7 @@ export function registerVerifierCommand(prog: Sade): void {
     .option('--sched-arg', 'An argument for every scheduler (repeatable)')
     .option('--topology', 'NnLlCcTt, N,L,C,T or a preset name (default each scheduler\'s own)')
     .option('--kernel', 'Kernel version or path; repeat for several (default: KTSTR_KERNEL, cache, then fetch)')
+    .option('--arch', 'Guest architecture: x86_64 or aarch64 (default: the host\'s; the scheduler must be built for it, docs/aarch64.md)')
     .option('--json', 'Print the results as JSON')
     .option('--raw', 'Print a refused program\'s verifier log whole, without folding repeated loop bodies')
     .option('--cold-boot', 'Boot from scratch instead of restoring the post-boot snapshot')
@@ -67,8 +69,10 @@ export function registerVerifierCommand(prog: Sade): void {
       const extraSchedArgs = list(opts['sched-arg']);
       const kernelSpecs = list(opts.kernel);
       const results: VerifierResult[] = [];
-      for (const spec of kernelSpecs.length ? kernelSpecs : [process.env.KTSTR_KERNEL]) {
-        const kernel = await resolveKernel(spec, progress);
+      const arch = opts.arch === undefined ? hostArch() : parseGuestArch(String(opts.arch), '--arch');
+      for (const spec of kernelSpecs.length ? kernelSpecs : [undefined]) {
+        // Without --kernel: KTSTR_KERNEL (KTSTR_KERNEL_AARCH64 for aarch64), the cache, then a fetch.
+        const kernel = await resolveKernel(spec, progress, arch);
         for (const scheduler of schedulers) {
           const r = await verifyScheduler({ kernel, scheduler, topology: verifierTopology(scheduler, opts.topology), extraSchedArgs, log: progress });
           results.push(r);

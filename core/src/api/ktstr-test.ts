@@ -46,6 +46,7 @@ import { withAutoRepro } from '../failure-dump/auto-repro-section.js';
 import type { FailureDump } from '../failure-dump/failure-dump.js';
 import { isScenarioDoesNotFit } from '../scenario/does-not-fit.js';
 import { hostArch } from '../host/arch.js';
+import { type GuestArch, parseGuestArch } from '../vm/guest-arch.js';
 import { checkConfigPairing } from './config-pairing.js';
 import { monitorSettings, type MonitorOptions } from '../monitor/sampler/options.js';
 import { autoReproForFailure, checkAutoRepro, summarize as summarizeAutoRepro } from '../repro/cell-auto-repro.js';
@@ -53,6 +54,11 @@ import { autoReproForFailure, checkAutoRepro, summarize as summarizeAutoRepro } 
 export interface KtstrTestOptions extends TestGates, PerfModeOptions, MonitorOptions {
   /** Omit to run under the kernel's default scheduler (EEVDF). */
   scheduler?: SchedulerDecl;
+  /**
+   * The guest architectures the test runs on (`'aarch64'`, or a list); default every one. A run
+   * of another architecture (`ktstr test --arch ...`) shows its cells as skipped, with why.
+   */
+  arch?: GuestArch | readonly GuestArch[];
   /**
    * Pins the test to this one topology: no preset expansion. Without it the test's home is the
    * scheduler's topology, and `--gauntlet` expands it over every preset passing its gates.
@@ -127,7 +133,9 @@ export function declareTest(name: string, options: KtstrTestOptions): DeclaredTe
   if (!Number.isInteger(durationMs) || durationMs <= 0) {
     throw new KtstrError(`${where}.durationMs`, durationMs, 'must be a whole number of ms > 0', 'E.g. durationMs: 2000.');
   }
-  checkGates(options, where, hostArch());
+  const arches = declaredArches(options.arch, where);
+  // Gates are checked against the presets of an architecture the test runs on.
+  checkGates(options, where, !arches || arches.includes(hostArch()) ? hostArch() : arches[0]!);
   checkConfigPairing(options.scheduler, options.config, where);
   monitorSettings(options, where);
   checkAutoRepro(options.autoRepro, where);
@@ -138,10 +146,20 @@ export function declareTest(name: string, options: KtstrTestOptions): DeclaredTe
     durationMs,
     ...(scheduler ? { scheduler } : { scheduler: { name: 'eevdf', topology: DEFAULT_TOPOLOGY } }),
     ...(topology ? { topology } : {}),
+    ...(arches ? { arches } : {}),
     ...gateFields(options),
     ...(options.performanceMode !== undefined ? { performanceMode: options.performanceMode } : {}),
     ...(options.noPerfMode !== undefined ? { noPerfMode: options.noPerfMode } : {}),
   };
+}
+
+function declaredArches(value: unknown, where: string): GuestArch[] | undefined {
+  if (value === undefined) return undefined;
+  const list = typeof value === 'string' ? [value] : value;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((a) => typeof a === 'string')) {
+    throw new KtstrError(`${where}.arch`, value, 'must be an architecture or a non-empty list of them', "E.g. arch: 'aarch64' or arch: ['x86_64', 'aarch64'].");
+  }
+  return [...new Set(list.map((a: string) => parseGuestArch(a, `${where}.arch`)))];
 }
 
 function gateFields(o: TestGates): TestGates {

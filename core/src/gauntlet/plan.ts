@@ -19,6 +19,7 @@ import type { Accel } from '../vm/accel.js';
 import type { HostTopology } from '../host/host-topology.js';
 import { hostSkipReason } from '../host/capability.js';
 import { checkGates } from './gates.js';
+import { archSkipReason, archSkippedCells } from './arch-filter.js';
 import { expandTest, type GauntletCell, type GauntletTest } from './expand.js';
 import type { DurationStore } from './durations.js';
 import { estimateCell } from './estimate.js';
@@ -29,6 +30,8 @@ import { partition, type Shard, shardLabel } from './shard.js';
 /** A test as discovered from its file: what expansion needs plus what estimates need. */
 export interface DeclaredTest extends GauntletTest {
   durationMs: number;
+  /** The architectures it runs on (its `arch` field); absent means every one (arch-filter.ts). */
+  arches?: readonly Arch[] | undefined;
   /** The file that declared it, when known. */
   file?: string | undefined;
   /** Its scheduler's whole declaration, when discovered from a test file (not used in planning). */
@@ -96,6 +99,14 @@ export function planRun(tests: readonly DeclaredTest[], options: PlanOptions): R
   const entries: PlanEntry[] = [];
   for (const t of tests) {
     const where = `ktstrTest(${JSON.stringify(t.name)})`;
+    const notThisArch = archSkipReason(t, options.arch);
+    if (notThisArch) {
+      for (const cell of archSkippedCells(t, options.kernels, options.arch)) {
+        names.add(cell.name);
+        entries.push({ ...cell, durationMs: t.durationMs, estimateMs: 0, estimateSource: 'model', status: 'skip', reason: notThisArch, noPerfMode: false, performanceMode: false });
+      }
+      continue;
+    }
     checkGates(t, where, options.arch);
     const { cells } = expandTest(t, { kernels: options.kernels, arch: options.arch, topologyFilter: options.topology, filter: options.filter });
     for (const cell of cells) {

@@ -115,6 +115,8 @@ export class CellError extends Error {
   }
 }
 
+const AARCH64_NO_MONITOR = 'the monitor reads x86_64 guests only; an aarch64 cell runs without it (docs/aarch64.md)';
+
 /** A booted cell whose guest said hello and matches the requested topology. */
 export class CellVm {
   private ran = false;
@@ -148,7 +150,8 @@ export class CellVm {
     const schedulerHost = plan.scheduler ? schedulerBinaryForRun(plan.scheduler, resolveSchedulerBinary(plan.scheduler, [fixtureDir()])) : undefined;
     const payload = cellPayload({ scheduler: schedulerHost, includeFiles: plan.includeFiles ?? [] });
     // Before this cell's guest: a first run of a kernel boots one of its own to capture symbols.
-    const monitorPrep = plan.monitor ? await CellVm.prepareMonitor(plan) : undefined;
+    // The monitor walks x86_64 page tables and reads x86_64 layouts; on aarch64 it is off, with why.
+    const monitorPrep = !plan.monitor ? undefined : arch === 'aarch64' ? AARCH64_NO_MONITOR : await CellVm.prepareMonitor(plan);
     // The scheduler must be built for the guest's architecture (an x86_64 binary cannot run in an arm64 guest).
     if (schedulerHost) checkSchedulerArch(schedulerHost, arch, plan.name);
     const base = arch === 'aarch64' ? await aarch64BaseImage(plan.log) : baseImage();

@@ -10,6 +10,7 @@ import { declareScheduler, type SchedulerDecl } from '../api/declare-scheduler.j
 import { DEFAULT_TOPOLOGY } from '../api/ktstr-test.js';
 import { SCX_KTSTR } from '../fixture.js';
 import { resolveKernel } from '../kernel/resolve.js';
+import type { GuestArch } from '../vm/guest-arch.js';
 import type { CellResult } from '../result/cell-result.js';
 import { CellVm } from '../runner/cell-vm.js';
 import { type Topology, topologyLabel } from '../topology/topology.js';
@@ -23,6 +24,8 @@ export interface RunNamedOptions {
   /** A preset name or topology spec; default the scheduler's topology, else 1n2l2c1t. */
   topology?: string;
   kernel?: string;
+  /** The guest architecture; default x86_64 (an aarch64 run boots Debian's arm64 kernel, docs/aarch64.md). */
+  arch?: GuestArch;
   /** `eevdf` (default), `scx-ktstr` (the fixture scheduler), or a path to a scheduler binary. */
   scheduler?: string;
   /** What hold.fraction(1) means; default 2000 ms. */
@@ -73,7 +76,7 @@ export function planNamedRun(o: RunNamedOptions): { id: string; topology: Topolo
 export async function runNamedScenario(o: RunNamedOptions): Promise<RunNamedResult> {
   const plan = planNamedRun(o);
   const entry = findScenario(plan.id)!;
-  const kernel = await resolveKernel(o.kernel, o.log);
+  const kernel = await resolveKernel(o.kernel, o.log, o.arch);
   const vm = await CellVm.boot({
     name: `${plan.id}/${topologyLabel(plan.topology)}/${kernel.label}`,
     kernel,
