@@ -164,6 +164,9 @@ static int rest_of_line_directive(struct cell_parser *p, const char *directive, 
 {
 	struct cell *c = p->cell;
 
+	if (p->launch_only && strcmp(directive, "sched_arg") != 0)
+		return cell_fail(p, "'%s' has no place in an attach request (only scheduler, "
+				 "sched_arg, sched_env and sched_timeout_ms)", directive);
 	if (strcmp(directive, "command") == 0) {
 		if (p->block != CELL_BLOCK_CGROUP)
 			return cell_fail(p, "'command' outside a cgroup block");

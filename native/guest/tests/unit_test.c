@@ -503,6 +503,39 @@ static void test_iteration_end(void)
 	CHECK(slot.iterations == 5);
 }
 
+/* The attach request ('A' frame): launch lines only, a scheduler required; and the
+ * check that a cell names the launch that was attached. */
+static void test_attach_request(void)
+{
+	static const char launch[] = "ktstr-cell 2\nscheduler /bin/scx-ktstr\nsched_arg --error-after 200\n"
+				     "sched_arg -v\nsched_timeout_ms 5000\n";
+	static const char same[] = "ktstr-cell 2\nscheduler /bin/scx-ktstr\nsched_arg --error-after 200\n"
+				   "sched_arg -v\nsched_timeout_ms 9000\ncgroup a\nworkers 1\nwork spin_wait\nend\n"
+				   "step s\nop add a\nhold_ms 10\nend\n";
+	static const char other_args[] = "ktstr-cell 2\nscheduler /bin/scx-ktstr\nsched_arg -v\n"
+					 "sched_arg --error-after 200\ncgroup a\nworkers 1\nwork spin_wait\nend\n"
+					 "step s\nop add a\nhold_ms 10\nend\n";
+	struct cell a, c;
+	char err[256];
+
+	CHECK(cell_parse_launch(launch, strlen(launch), &a, err, sizeof(err)) == 0);
+	CHECK(a.has_scheduler && a.n_sched_args == 2 && a.sched_timeout_ms == 5000);
+	CHECK(cell_parse(same, strlen(same), &c, err, sizeof(err)) == 0);
+	CHECK(cell_same_launch(&a, &c)); /* the timeout may differ */
+	cell_free(&c);
+	CHECK(cell_parse(other_args, strlen(other_args), &c, err, sizeof(err)) == 0);
+	CHECK(!cell_same_launch(&a, &c)); /* the same arguments in another order */
+	cell_free(&c);
+	cell_free(&a);
+
+	CHECK(cell_parse_launch("ktstr-cell 2\nsched_timeout_ms 10\n", 32, &a, err, sizeof(err)) != 0);
+	CHECK(strstr(err, "needs a 'scheduler' line") != NULL);
+	CHECK(cell_parse_launch(same, strlen(same), &a, err, sizeof(err)) != 0);
+	CHECK(strstr(err, "'cgroup' has no place in an attach request") != NULL);
+	CHECK(cell_parse_launch("ktstr-cell 2\nscheduler /x\nexec true\n", 37, &a, err, sizeof(err)) != 0);
+	CHECK(strstr(err, "'exec' has no place") != NULL);
+}
+
 int main(void)
 {
 	test_base64();
@@ -519,6 +552,7 @@ int main(void)
 	test_cell_rules();
 	test_proc_parsers();
 	test_iteration_end();
+	test_attach_request();
 	if (failures) {
 		fprintf(stderr, "%d unit check(s) failed\n", failures);
 		return 1;
