@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sade from 'sade';
 import { UsageError, checkArgv } from './argv-check.js';
-import { closest, editDistance } from './suggest.js';
+import { closest, editDistance } from '@ktstr/core/suggest';
 
 function program() {
   const prog = sade('ktstr');

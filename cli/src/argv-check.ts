@@ -11,7 +11,7 @@
  */
 import type { Sade } from 'sade';
 import { commands, globalFlags, resolveAlias, type CommandInfo } from './command-tree.js';
-import { closest } from './suggest.js';
+import { closest } from '@ktstr/core/suggest';
 
 /**
  * Options that are switches wherever they appear. sade cannot declare an option's type, and its

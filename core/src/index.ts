@@ -75,6 +75,7 @@ export { readHostTopology, type HostTopology, type HostLlc } from './host/host-t
 export { hostSkipReason, noPerfModeFromEnv, TCG_MAX_VCPUS, tcgMaxVcpus } from './host/capability.js';
 export { planCpus, resolveCpuCap, defaultCpuCap, DEFAULT_CPU_SHARE, type CpuPlan } from './host/cpu-budget.js';
 export { pinToCpuBudget, vmCpus, observerCpus } from './host/process-pinning.js';
+export { THRESHOLD_FIELDS, resolveAssertThresholds, validateThresholds, type AssertThresholds, type ResolvedThreshold, type ThresholdKey } from './api/thresholds.js';
 export { hostArch } from './host/arch.js';
 export { reserveCpus, cpuLockPath, llcLockPath, type CpuReservation, type ReserveOptions } from './locks/index.js';
 export { type CellRecord, type CellStatus, type RunResults, type CellEvent, type CellMetricsRecord, type CellTiming, type MonitorMetricsRecord, appendCellEvent, readCellEvents, resultsFromEvents } from './stats/run-results.js';

@@ -1,6 +1,7 @@
 /**
- * "Did you mean ...?" for a mistyped flag or command: the closest known word by edit
- * distance, when it is close enough to be a typo rather than a different word.
+ * "Did you mean ...?" for a mistyped flag, command or declaration key: the closest known word
+ * by edit distance, when it is close enough to be a typo rather than a different word. Free of
+ * imports, so shell completion (cli/src/argv-check.ts) loads it without the rest of core.
  */
 
 /** Levenshtein distance (insertions, deletions, substitutions). */

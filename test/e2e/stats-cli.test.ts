@@ -84,6 +84,10 @@ test('stats commands refuse what they cannot do, naming the value', () => {
     const unknown = ktstr(['show-thresholds', 'eevdf keeps pinned cgroup on their LLC', '--path', 'examples/eevdf-baseline.test.ts']);
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /Did you mean "eevdf keeps pinned cgroups on their LLC"\?/);
+    // A test's assertion thresholds: its scheduler's declaration, resolved, with where each comes from.
+    const declared = JSON.parse(ktstr(['show-thresholds', 'disjoint cpusets make progress under scx-ktstr', '--path', 'examples/fixture-scheduler.test.ts', '--json']).stdout);
+    assert.deepEqual(declared.declared.map((d: { key: string; value: number; from: string; assertion: string }) => [d.key, d.value, d.from, d.assertion]),
+      [['spread', 0.5, 'scheduler', 'spreadBelow'], ['gapMs', 1000, 'scheduler', 'gapBelowMs']]);
   } finally {
     rmSync(runs, { recursive: true, force: true });
   }

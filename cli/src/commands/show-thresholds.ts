@@ -6,7 +6,7 @@ import type { Sade } from 'sade';
 import { existsSync } from 'node:fs';
 import { KtstrError, METRIC_DEFAULTS, discoverTests, testThresholds, type MetricDefault } from '@ktstr/core';
 import { action, printJson } from '../output.js';
-import { closest } from '../suggest.js';
+import { closest } from '@ktstr/core/suggest';
 import { DEFAULT_TEST_DIRS } from '../test-files.js';
 import { asList, findTestFiles, tsLoader } from './test.js';
 
@@ -20,7 +20,7 @@ function defaultsTable(rows: readonly MetricDefault[]): string {
 export function registerShowThresholdsCommand(prog: Sade): void {
   prog
     .command('show-thresholds [test]')
-    .describe('The dual-gate thresholds of `ktstr stats compare`; with a test name, what resolves for that test.')
+    .describe('The dual-gate thresholds of `ktstr stats compare`; with a test name, its assertion thresholds (its scheduler\'s merged with its own) and the compare thresholds.')
     .option('--path', 'Test files or directories to find TEST in (repeatable; default the current directory)')
     .option('--json', 'The thresholds as JSON')
     .example('show-thresholds')
@@ -43,8 +43,16 @@ export function registerShowThresholdsCommand(prog: Sade): void {
       }
       if (opts.json) return printJson(t);
       const gates = Object.entries(t.gates).map(([k, v]) => `${k}: ${v}`).join(', ');
-      process.stdout.write(`${t.test}${t.file ? ` (${t.file})` : ''}\n  scheduler ${t.scheduler}, duration ${t.durationMs} ms, gates ${gates || 'none'}\n`
-        + '  thresholds declared by the scheduler or the test: none (assertions live in the test body); compare judges its cells by:\n');
+      process.stdout.write(`${t.test}${t.file ? ` (${t.file})` : ''}\n  scheduler ${t.scheduler}, duration ${t.durationMs} ms, gates ${gates || 'none'}\n`);
+      if (t.declared.length === 0) {
+        process.stdout.write('  assertion thresholds declared by the scheduler or the test: none (bounds are written in the test body)\n');
+      } else {
+        process.stdout.write('  assertion thresholds (r.expect.withinThresholds(), or an assertion called without its bound):\n');
+        const rows = t.declared.map((d) => [d.key, `${d.assertion}(${d.value})`, d.unit, `from the ${d.from}`]);
+        const w = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length)));
+        for (const r of rows) process.stdout.write(`    ${r.map((c, i) => (i < 3 ? c.padEnd(w[i]!) : c)).join('  ')}\n`);
+      }
+      process.stdout.write('  compare judges its cells by:\n');
       process.stdout.write(defaultsTable(t.compare).replace(/^/gm, '  '));
     }));
 }

@@ -8,6 +8,7 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { KtstrError } from '../errors.js';
 import { type Topology, validateTopology } from '../topology/topology.js';
 import { checkConfigFileDecl, type ConfigFileDecl } from './config-pairing.js';
+import { type AssertThresholds, validateThresholds } from './thresholds.js';
 
 export interface SchedulerOptions {
   /** Short name used in cell names and reports. */
@@ -38,6 +39,12 @@ export interface SchedulerOptions {
    * scheduler without such an option.
    */
   exitDumpLenArg?: string;
+  /**
+   * What "good enough" means for this scheduler: bounds for its tests' assertions (a test's own
+   * `thresholds` win key by key). Checked by `r.expect.withinThresholds()` or an assertion
+   * called without its bound; they change no verdict by themselves (docs/metrics.md).
+   */
+  thresholds?: AssertThresholds;
 }
 
 /** The kernel's exit dump room ktstr asks for (its default is 32 KiB, a few CPUs' worth of tasks). */
@@ -53,6 +60,7 @@ export interface SchedulerDecl {
   readonly configFile?: ConfigFileDecl;
   readonly coverageBinary?: string;
   readonly exitDumpLenArg?: string;
+  readonly thresholds?: AssertThresholds;
 }
 
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -84,6 +92,7 @@ export function declareScheduler(options: SchedulerOptions): SchedulerDecl {
     attachTimeoutMs: options.attachTimeoutMs ?? 60_000,
     ...(options.coverageBinary !== undefined ? { coverageBinary: resolve(options.coverageBinary) } : {}),
     ...(options.exitDumpLenArg !== undefined ? { exitDumpLenArg: options.exitDumpLenArg } : {}),
+    ...(options.thresholds !== undefined ? { thresholds: Object.freeze(validateThresholds(options.thresholds, where)) } : {}),
     ...(options.configFile !== undefined ? { configFile: Object.freeze(checkConfigFileDecl(options.configFile, `${where}.configFile`)) } : {}),
   });
 }

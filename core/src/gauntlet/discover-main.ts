@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { declaredOptions, takeDeclarations } from './registry.js';
 import type { SchedulerDecl } from '../api/declare-scheduler.js';
+import type { AssertThresholds } from '../api/thresholds.js';
 import type { DeclaredTest } from './plan.js';
 
 export interface DiscoveryResult {
@@ -24,10 +25,12 @@ for (const file of files) {
   try {
     await import(pathToFileURL(resolve(file)).href);
     result.tests.push(...takeDeclarations().map((t) => {
-      // The whole scheduler declaration (binary, arguments, config), for `ktstr verifier`; the
-      // planner itself needs only its name and topology. Declarations are plain data.
-      const decl = (declaredOptions(t.name) as { scheduler?: SchedulerDecl } | undefined)?.scheduler;
-      return { ...t, file, ...(decl ? { schedulerDecl: decl } : {}) };
+      // The whole scheduler declaration (binary, arguments, config, thresholds), for `ktstr
+      // verifier` and `show-thresholds`, and the test's own thresholds; the planner itself needs
+      // only the scheduler's name and topology. Declarations are plain data.
+      const options = declaredOptions(t.name) as { scheduler?: SchedulerDecl; thresholds?: AssertThresholds } | undefined;
+      const decl = options?.scheduler;
+      return { ...t, file, ...(decl ? { schedulerDecl: decl } : {}), ...(options?.thresholds ? { thresholds: options.thresholds } : {}) };
     }));
   } catch (e) {
     // What the file declared before it threw is dropped with it: the run cannot import it

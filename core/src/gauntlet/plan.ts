@@ -14,6 +14,7 @@
  */
 import type { Arch } from '@ktstr/presets';
 import type { SchedulerDecl } from '../api/declare-scheduler.js';
+import type { AssertThresholds } from '../api/thresholds.js';
 import { KtstrError } from '../errors.js';
 import type { Accel } from '../vm/accel.js';
 import type { HostTopology } from '../host/host-topology.js';
@@ -36,6 +37,8 @@ export interface DeclaredTest extends GauntletTest {
   file?: string | undefined;
   /** Its scheduler's whole declaration, when discovered from a test file (not used in planning). */
   schedulerDecl?: SchedulerDecl | undefined;
+  /** Its own assertion thresholds, when discovered from a test file (api/thresholds.ts). */
+  thresholds?: AssertThresholds | undefined;
 }
 
 export type PlanMode = 'default' | 'gauntlet' | 'topology' | 'budget';

@@ -8,6 +8,7 @@ import { joinTimeline, monitorMarks, type TimelineEntry, type TimelineEvent } fr
 import type { StepCpusets } from './step-cpusets.js';
 import { Expectation } from './expect.js';
 import type { MonitorResult } from '../monitor/sampler/monitor-result.js';
+import type { ResolvedThreshold } from '../api/thresholds.js';
 
 export interface SchedulerExit {
   phase: 'attach' | 'run';
@@ -53,6 +54,12 @@ export interface CellResultData {
    */
   monitor?: MonitorResult;
   /**
+   * The assertion thresholds declared with the cell's scheduler and test, resolved (api/thresholds.ts):
+   * what `r.expect.withinThresholds()` and a bound-less `r.expect.gapBelowMs()` check. Empty when
+   * none are declared.
+   */
+  thresholds?: readonly ResolvedThreshold[];
+  /**
    * For a scheduler crash: the rerun of the cell with probes on the crash's call chain and the
    * calls they recorded (core/src/repro/, docs/debugging.md "Auto-repro"). Absent when the cell
    * did not crash, the test said `autoRepro: false`, or the exit had no call chain.
@@ -80,6 +87,7 @@ export class CellResult implements CellResultData {
   messages!: GuestMessage[];
   consoleLog!: string;
   monitor?: MonitorResult;
+  thresholds?: readonly ResolvedThreshold[];
   autoRepro?: AutoReproReport;
 
   constructor(data: CellResultData) {

@@ -46,3 +46,20 @@ test('the JSON form carries cgroups, steps and the timeline, not the raw message
   assert.equal(j.messages, undefined);
   assert.equal(j.metrics.maxImbalanceRatio, 9);
 });
+
+test('declared thresholds: withinThresholds checks each through its assertion; a bound-less assertion takes its threshold', () => {
+  const r = result();
+  assert.throws(() => r.expect.withinThresholds(), /withinThresholds\(\) found no thresholds: declare thresholds/);
+  assert.throws(() => r.expect.gapBelowMs(), /gapBelowMs\(\) was called without a bound and no gapMs threshold is declared/);
+  r.thresholds = [
+    { key: 'gapMs', assertion: 'gapBelowMs', value: 91, unit: 'ms', from: 'scheduler' },
+    { key: 'wakeLatencyUs', assertion: 'wakeLatencyBelowUs', value: 200, unit: 'µs', from: 'test' },
+  ];
+  r.expect.withinThresholds().gapBelowMs();
+  // Wake latency is whole-run only: a step scope checks the rest.
+  r.expect.inStep('warmup').withinThresholds();
+  r.thresholds = [...r.thresholds, { key: 'imbalanceRatio', assertion: 'imbalanceBelow', value: 2, unit: 'ratio', from: 'test' }];
+  assert.throws(() => r.expect.withinThresholds(), /CPU load imbalance 9\.00 >= 2/);
+  assert.throws(() => r.expect.imbalanceBelow(), /CPU load imbalance 9\.00 >= 2/);
+  r.expect.imbalanceBelow(10);
+});

@@ -16,6 +16,7 @@ import type { Sample, SampleData } from '../monitor/temporal/sample.js';
 import type { SampleSeries } from '../monitor/temporal/sample-series.js';
 import { monitorScope } from './monitor-scope.js';
 import { MonitorExpectation } from './expect-monitor.js';
+import type { ResolvedThreshold, ThresholdKey } from '../api/thresholds.js';
 
 export class ExpectationError extends Error {
   constructor(message: string) {
@@ -117,6 +118,32 @@ export class Expectation {
     return new MonitorExpectation(() => this.monitorSeries(), (problem) => this.fail(problem));
   }
 
+  /**
+   * The bound declared for `key` (the test's, else its scheduler's); a bound-less assertion
+   * without a declared one is the body's mistake, said with where to declare it.
+   */
+  private declared(key: ThresholdKey, assertion: string): number {
+    const t = this.r.thresholds?.find((x) => x.key === key);
+    if (!t) this.fail(`${assertion}() was called without a bound and no ${key} threshold is declared; pass one, or declare thresholds: { ${key}: ... } on the test or its scheduler`);
+    return t.value;
+  }
+
+  /**
+   * Every threshold declared with the scheduler and the test (api/thresholds.ts), each through its
+   * assertion in this scope: `spread` → spreadBelow, `gapMs` → gapBelowMs, and so on. Fails when
+   * none is declared, since then it would check nothing.
+   */
+  withinThresholds(): this {
+    const all: readonly ResolvedThreshold[] = this.r.thresholds ?? [];
+    if (all.length === 0) this.fail('withinThresholds() found no thresholds: declare thresholds: { ... } on the test or its scheduler');
+    for (const t of all) {
+      // Wake latency is per worker for the whole run; in a step scope it is left to the whole-run check.
+      if (t.key === 'wakeLatencyUs' && this.scope.step !== undefined) continue;
+      this[t.assertion](t.value);
+    }
+    return this;
+  }
+
   /** The scheduler stayed attached and every worker in scope made progress. */
   noStall(): this {
     if (this.r.schedulerExit) this.fail(`scheduler exited during ${this.r.schedulerExit.phase}: ${this.r.schedulerExit.reason}`);
@@ -128,7 +155,7 @@ export class Expectation {
   }
 
   /** Within every cgroup in scope, (max - min) / max of the workers' CPU time is below `limit`. */
-  spreadBelow(limit: number): this {
+  spreadBelow(limit: number = this.declared('spread', 'spreadBelow')): this {
     const groups = new Map<string, (WorkerSample & { pid?: number })[]>();
     for (const w of this.samples()) groups.set(w.cgroup, [...(groups.get(w.cgroup) ?? []), w]);
     for (const [name, ws] of groups) {
@@ -144,7 +171,7 @@ export class Expectation {
   }
 
   /** No worker in scope went `ms` or longer between two iterations. */
-  gapBelowMs(ms: number): this {
+  gapBelowMs(ms: number = this.declared('gapMs', 'gapBelowMs')): this {
     for (const w of this.samples()) {
       if (w.maxGapUs / 1000 >= ms) this.fail(`${this.who(w)} waited ${(w.maxGapUs / 1000).toFixed(1)} ms between iterations (limit ${ms} ms)`);
     }
@@ -169,7 +196,7 @@ export class Expectation {
   }
 
   /** No worker in scope migrated on `ratio` or more of its timeslices. */
-  migrationRatioBelow(ratio: number): this {
+  migrationRatioBelow(ratio: number = this.declared('migrationRatio', 'migrationRatioBelow')): this {
     for (const w of this.samples()) {
       const r = w.timeslices > 0 ? w.migrations / w.timeslices : 0;
       if (r >= ratio) this.fail(`${this.who(w)} migrated on ${r.toFixed(3)} of its timeslices (${w.migrations}/${w.timeslices}; limit ${ratio})`);
@@ -178,7 +205,7 @@ export class Expectation {
   }
 
   /** The worst p99 wake-to-run latency in scope is below `us` (whole run: the guest reports it per worker, not per step). */
-  wakeLatencyBelowUs(us: number): this {
+  wakeLatencyBelowUs(us: number = this.declared('wakeLatencyUs', 'wakeLatencyBelowUs')): this {
     this.wholeRunOnly('wake latency');
     for (const w of this.workers()) {
       if (w.wakeLatencyUsP99 !== null && w.wakeLatencyUsP99 >= us) this.fail(`${this.who(w)} p99 wake latency ${w.wakeLatencyUsP99} us >= ${us} us`);
@@ -187,14 +214,14 @@ export class Expectation {
   }
 
   /** Mean run delay per timeslice in scope is below `us`. */
-  runDelayBelowUs(us: number): this {
+  runDelayBelowUs(us: number = this.declared('runDelayUs', 'runDelayBelowUs')): this {
     const d = this.metrics().meanRunDelayUs;
     if (d >= us) this.fail(`mean run delay ${d.toFixed(1)} us per timeslice >= ${us} us`);
     return this;
   }
 
   /** The most/least loaded CPU ratio in scope is below `ratio` (docs/metrics.md). */
-  imbalanceBelow(ratio: number): this {
+  imbalanceBelow(ratio: number = this.declared('imbalanceRatio', 'imbalanceBelow')): this {
     const v = this.metrics().maxImbalanceRatio;
     if (v >= ratio) this.fail(`CPU load imbalance ${v.toFixed(2)} >= ${ratio}`);
     return this;

@@ -10,13 +10,15 @@ import type { HoldSpec } from '../scenario/hold.js';
 import { oneStepScenario } from '../scenario/one-step.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { validateScenario } from '../scenario/validate.js';
+import type { ResolvedThreshold } from '../api/thresholds.js';
 
 export class TestVm {
   private booted: CellVm | undefined;
   private booting: Promise<CellVm> | undefined;
   private destroyed = false;
 
-  constructor(readonly plan: CellPlan) {}
+  /** `thresholds`: the test's and its scheduler's, resolved; every result carries them for `r.expect`. */
+  constructor(readonly plan: CellPlan, readonly thresholds: readonly ResolvedThreshold[] = []) {}
 
   /** Boots now (a body that wants the guest's hello before running anything). */
   async boot(): Promise<CellVm> {
@@ -41,10 +43,11 @@ export class TestVm {
     const started = performance.now();
     try {
       this.lastResult = await vm.runScenario(scenario, options);
+      this.lastResult.thresholds = this.thresholds;
       return this.lastResult;
     } catch (e) {
       // A scheduler exit still measured what ran until then; the cell's record keeps it.
-      if (e instanceof SchedulerExitError) this.lastResult = e.result;
+      if (e instanceof SchedulerExitError) this.lastResult = Object.assign(e.result, { thresholds: this.thresholds });
       throw e;
     } finally {
       this.scenarioMs = performance.now() - started;

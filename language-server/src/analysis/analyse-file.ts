@@ -7,7 +7,7 @@
 import { type CallExpression, Node, SyntaxKind } from 'ts-morph';
 import {
   BUILTIN_MODULE, declareScheduler, declareTest, expandTest, GATE_FIELDS, gateFailure, gateProblems, KtstrError, topologyLabel, type CgroupDef,
-  type GauntletCell, type TestGates, type Topology, validateTopology, work,
+  type GauntletCell, type TestGates, type Topology, validateThresholds, validateTopology, work,
 } from '@ktstr/core';
 import { findPreset, presetNames } from '@ktstr/presets';
 import { type BuiltinSchedulerRef, Evaluator, isBuiltinSchedulerRef, isSchedulerRef, type ModuleGraph, Unresolved } from './evaluate.js';
@@ -175,6 +175,21 @@ function analyseTest(call: CallExpression, facts: FileFacts, ev: Evaluator, sett
   if (options.extraSchedArgs !== undefined && !(options.extraSchedArgs instanceof Unresolved)
     && !(Array.isArray(options.extraSchedArgs) && options.extraSchedArgs.every((a) => typeof a === 'string' || a instanceof Unresolved))) {
     out.add(propNode('extraSchedArgs'), anchor, 'error', 'sched-args', 'extraSchedArgs must be an array of strings, e.g. extraSchedArgs: [\'--slice-us\', \'5000\'].');
+  }
+
+  // Assertion thresholds: core's validator, key by key, so a value computed at run time leaves the others checked.
+  const thresholds = options.thresholds;
+  if (thresholds !== undefined && !(thresholds instanceof Unresolved)) {
+    const entries = typeof thresholds === 'object' && thresholds !== null && !Array.isArray(thresholds) ? Object.entries(thresholds) : [['', thresholds] as const];
+    for (const [k, v] of entries) {
+      if (v instanceof Unresolved) continue;
+      try {
+        validateThresholds(k === '' ? v : { [k]: v }, where);
+      } catch (e) {
+        if (!(e instanceof KtstrError)) throw e;
+        out.add(nodeForField(ev, e.field, where, options, anchor, path), anchor, 'error', 'thresholds', message(e, where));
+      }
+    }
   }
 
   // An explicit topology: checked by core's validator; a preset name gets its shape suggested.
