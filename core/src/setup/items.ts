@@ -14,6 +14,8 @@ import { OUR_SOURCES, aptUpdate, ensureSidSource } from '../kernel/debian-archiv
 import { chooseAccel } from '../vm/accel.js';
 import { QEMU_BINARY } from '../vm/qemu-backend.js';
 import { hostArch } from '../host/arch.js';
+import { ensureDebianArch, hasDebianArch } from '../kernel/foreign-arch.js';
+import { AARCH64_GUEST_AGENT, aarch64GuestAgentPath } from '../initramfs/aarch64-guest.js';
 import { aptPackages, installAptPackages, missingAptPackages, type AptScope } from './apt.js';
 import { buildFixtureScheduler } from './fixture-build.js';
 import { ensureProbeLoader, probeLoaderPath } from '../repro/probe-loader.js';
@@ -131,6 +133,20 @@ export function setupItems(opts: { aptScope?: AptScope } = {}): SetupItem[] {
       },
     },
     {
+      id: 'arm64-packages',
+      title: 'arm64 packages for aarch64 guests',
+      why: 'an aarch64 guest\'s kernel and busybox are Debian arm64 packages; apt lists them only once dpkg knows arm64 as a foreign architecture (docs/aarch64.md)',
+      system: true,
+      optional: true,
+      check() {
+        if (hasDebianArch('arm64')) return { ok: true, detail: 'dpkg knows arm64' };
+        return { ok: false, detail: 'dpkg does not know arm64', action: 'dpkg --add-architecture arm64, then apt-get update (nothing of arm64 is installed)', needsRoot: true };
+      },
+      async install(log) {
+        if (ensureDebianArch('arm64', log)) aptUpdate(log);
+      },
+    },
+    {
       id: 'kernel',
       title: 'kernel',
       why: 'every cell boots a real kernel with sched_ext and BTF (docs/kernels.md)',
@@ -221,6 +237,20 @@ export function setupItems(opts: { aptScope?: AptScope } = {}): SetupItem[] {
         return { ok: true, detail: `${path} (prebuilt, static)` };
       },
       ...(isCheckout ? { async install() { run('make', ['-s', '-C', join(nativeRoot, 'guest')], 'building the guest agent'); } } : {}),
+    },
+    {
+      id: 'agent-aarch64',
+      title: 'guest agent for aarch64',
+      optional: true,
+      refresh: isCheckout,
+      why: 'the same agent cross-built static for arm64 guests (--arch aarch64)',
+      check() {
+        if (existsSync(AARCH64_GUEST_AGENT) && elfMachine(AARCH64_GUEST_AGENT) === 183) return { ok: true, detail: AARCH64_GUEST_AGENT };
+        return isCheckout
+          ? { ok: false, detail: `${AARCH64_GUEST_AGENT} is not built`, action: 'make -C native/guest ARCH=aarch64 (gcc-aarch64-linux-gnu, static)' }
+          : { ok: false, detail: `${AARCH64_GUEST_AGENT} is missing from the installed package`, remedy: 'Reinstall @ktstr/native: the package ships it prebuilt.' };
+      },
+      ...(isCheckout ? { async install(log: (line: string) => void) { aarch64GuestAgentPath(log); } } : {}),
     },
     fixtureItem(false),
     fixtureItem(true),
