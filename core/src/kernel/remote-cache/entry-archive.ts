@@ -87,7 +87,9 @@ export function packEntry(dir: string, name: string): { archive: Buffer; manifes
     parts.push(tarHeader(n, data.length, mtime), data, padding(data.length));
   }
   parts.push(Buffer.alloc(2 * BLOCK)); // end-of-archive marker
-  return { archive: gzipSync(Buffer.concat(parts), { level: 6 }), manifest };
+  // Level 1: on a Debian kernel's entry it gives 33.0 MB in 3.7 s where level 6 gives 31.9 MB in
+  // 8.2 s (measured under load); the push runs after every fetch, so speed wins.
+  return { archive: gzipSync(Buffer.concat(parts), { level: 1 }), manifest };
 }
 
 interface TarMember {

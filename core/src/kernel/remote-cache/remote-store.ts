@@ -52,6 +52,18 @@ const SLOWEST_UPLOAD_BYTES_PER_S = 256 * 1024;
  * its total length, so a big entry on a slow link is not cut off for being big.
  */
 export async function request(url: string, init: RequestInit, what: string): Promise<Response> {
+  try {
+    return await requestOnce(url, init, what);
+  } catch (e) {
+    // A kept-alive connection the server closed just as it was reused fails at once with a reset;
+    // an idempotent request is sent again, once, on a new connection. Anything else is reported.
+    const method = (init.method ?? 'GET').toUpperCase();
+    if (!['GET', 'HEAD', 'PUT'].includes(method) || !/\((ECONNRESET|UND_ERR_SOCKET|EPIPE)\)$/.test((e as Error).message)) throw e;
+    return requestOnce(url, init, what);
+  }
+}
+
+async function requestOnce(url: string, init: RequestInit, what: string): Promise<Response> {
   const bodyBytes = Buffer.isBuffer(init.body) ? init.body.length : 0;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new Error(`no response within the time allowed`)),
