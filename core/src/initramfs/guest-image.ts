@@ -21,6 +21,7 @@ import { CpioWriter } from './cpio.js';
 import { compressLz4Legacy } from './lz4-legacy.js';
 import { guestAgentPath } from '../fixture.js';
 import { cacheRoot } from '../paths.js';
+import { memoByIdentity } from '../snapshot/identity-memo.js';
 
 export interface BaseImage {
   /** The image file in the cache: QEMU reads it directly. */
@@ -61,18 +62,10 @@ function buildBaseArchive(agent: Buffer, busybox: Buffer): Buffer {
 }
 
 /** Content keys of the inputs, remembered per file identity so a warm lookup hashes nothing. */
-const inputKeys = new Map<string, string>();
+/** Remembered on disk by the files' identity, so a new process's first cell does not hash them again. */
 function inputsKey(agentPath: string, busyboxPath: string): string {
-  const id = [agentPath, busyboxPath].map((p) => {
-    const st = statSync(p);
-    return `${p}:${st.ino}:${st.size}:${st.mtimeMs}`;
-  }).join('|');
-  let key = inputKeys.get(id);
-  if (!key) {
-    key = createHash('sha256').update(LAYOUT_VERSION).update(readFileSync(agentPath)).update('\0').update(readFileSync(busyboxPath)).digest('hex').slice(0, 32);
-    inputKeys.set(id, key);
-  }
-  return key;
+  return memoByIdentity(`base-${LAYOUT_VERSION}`, [agentPath, busyboxPath], () =>
+    createHash('sha256').update(LAYOUT_VERSION).update(readFileSync(agentPath)).update('\0').update(readFileSync(busyboxPath)).digest('hex').slice(0, 32));
 }
 
 /**

@@ -4,7 +4,8 @@
  * QEMU build and machine arguments, guest agent and base initramfs, kernel command line.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { memoByIdentity, whichSync } from './identity-memo.js';
 import { spawnSync } from 'node:child_process';
 import { qemuArgs } from '../vm/qemu-args.js';
 import type { Accel } from '../vm/accel.js';
@@ -25,22 +26,15 @@ export interface SnapshotKeyInput {
   la57?: boolean;
 }
 
-const fileHashes = new Map<string, string>();
+/** Remembered on disk by file identity (identity-memo.ts): a new process's first key costs no hashing. */
 function fileHash(path: string): string {
-  const st = statSync(path);
-  const id = `${path}\0${st.size}\0${st.mtimeMs}`;
-  let h = fileHashes.get(id);
-  if (!h) {
-    h = createHash('sha256').update(readFileSync(path)).digest('hex');
-    fileHashes.set(id, h);
-  }
-  return h;
+  return memoByIdentity('sha256', [path], () => createHash('sha256').update(readFileSync(path)).digest('hex'));
 }
 
-let qemuVersion: string | undefined;
 function versionOf(qemuBinary: string): string {
-  qemuVersion ??= spawnSync(qemuBinary, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
-  return qemuVersion;
+  const ask = () => spawnSync(qemuBinary, ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] ?? '';
+  const file = whichSync(qemuBinary);
+  return file ? memoByIdentity('qemu-version', [file], ask) : ask();
 }
 
 /** The machine's command line with every per-instance path replaced by a placeholder. */
