@@ -11,6 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { debianArchiveUri } from './debian-archive.js';
+import { KtstrError } from '../errors.js';
 
 export const PRIMARY_SUITE = 'sid';
 /** Suites besides sid whose cloud kernels are built with sched_ext (DESIGN.md lists what was seen). */
@@ -44,7 +45,13 @@ export function ensureSecondarySources(log: (line: string) => void = () => {}): 
   let changed = false;
   for (const [path, text] of [[BACKPORTS_SOURCES, sources], [BACKPORTS_PIN, pin]] as const) {
     if (existsSync(path) && readFileSync(path, 'utf8') === text) continue;
-    writeFileSync(path, text);
+    try {
+      writeFileSync(path, text);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EACCES' && (e as NodeJS.ErrnoException).code !== 'EPERM') throw e;
+      throw new KtstrError('apt source', path, `cannot be written without root (${SECONDARY_SUITES.join(', ')} is reached through it)`,
+        'Run this fetch once as root (sudo), which adds the pinned entry and then the kernel; later fetches need no root.');
+    }
     log(`wrote ${path}`);
     changed = true;
   }
