@@ -26,7 +26,7 @@ import { elfSectionTable } from '../../initramfs/elf.js';
 import { describeMissing, missingKernelConfig } from '../config-check.js';
 import { hasBtfSection } from '../extract-vmlinux.js';
 import { type CachedKernel, listCachedKernels } from '../kernel-cache.js';
-import { type BuildSource, prepareBuildSource } from './build-source.js';
+import { type BuildSource, classifySourceArgument, prepareBuildSource } from './build-source.js';
 import { checkPahole, ensureBuildPackages } from './build-tools.js';
 import { type BuildCpuset, type CpusetKind, createBuildCpuset } from './build-cpuset.js';
 import { buildKey, builtEntryName, configHash } from './build-key.js';
@@ -213,6 +213,9 @@ export async function buildKernel(options: KernelBuildOptions = {}): Promise<Ker
     }
     return { source: options.configFragment!, text: readFileSync(options.configFragment!, 'utf8') };
   })();
+  // Bad input is refused before anything is installed, downloaded or reserved.
+  if (userFragment) parseConfigFragment(userFragment.text, userFragment.source);
+  classifySourceArgument(options.source);
   const host = readHostTopology();
   const cap = resolveCpuCap(host, options.cpuCap);
   ensureBuildPackages(log);
