@@ -103,7 +103,7 @@ const dump = {
   bugSummary: 'scheduler ktstr exited during run: scx_bpf_error: scx_ktstr.bpf.c:207: ktstr: error knob fired after 200 enqueues',
   location: 'scx_ktstr.bpf.c:207', exitDumpMissing: 'none in this example',
   monitor: { enabled: true, samples: [], omitted: 0, reason: 'none read' },
-  bpfMaps: { readAt: 'read from the powered-off guest', unreadable: [], maps: [{ id: 9, name: 'scx_ktst.bss', type: 'array', keySize: 4, valueSize: 72, maxEntries: 1, flags: [], globals: { nr_enqueued: 201 } }] },
+  bpfMaps: { readAt: 'read from the powered-off guest', unreadable: [], readMs: 3, maps: [{ id: 9, name: 'scx_ktst.bss', type: 'array', keySize: 4, valueSize: 72, maxEntries: 1, flags: [], globals: { nr_enqueued: 201 } }] },
   timeline: [], timelineOmitted: 0, consoleTail: ['[ 14.6] sched_ext: BPF scheduler "ktstr" disabled (scx_bpf_error)'], schedulerOutputTail: [], error: 'x',
 };
 

@@ -7,6 +7,7 @@
  * decoding `r.monitor` and tests use. Big maps are bounded: an array lists its non-zero elements
  * up to a limit, a hash its first entries, and each says what it left out.
  */
+import { performance } from 'node:perf_hooks';
 import type { Btf } from '../monitor/btf/btf.js';
 import { BpfState } from '../monitor/bpf/bpf-state.js';
 import type { CastAnalysis } from '../monitor/cast/analyze.js';
@@ -41,6 +42,8 @@ export interface MapsSnapshot {
   maps: MapDump[];
   /** Maps that were listed but could not be read. */
   unreadable: string[];
+  /** Host ms the reading took (BTF from guest memory, every map's values). */
+  readMs: number;
 }
 
 export interface MapLimits {
@@ -61,6 +64,7 @@ const MAX_SCAN = 4096;
  */
 export function readSchedulerMaps(program: KernelProgram, vmlinux: Btf, readAt: string, options: { limits?: MapLimits; casts?: readonly CastAnalysis[] } = {}): MapsSnapshot | Unavailable {
   const limits = options.limits ?? DEFAULT_MAP_LIMITS;
+  const t0 = performance.now();
   const bpf = BpfState.open(program, vmlinux, options.casts?.length ? { casts: options.casts } : {});
   if (bpf instanceof Unavailable) return bpf;
   const listed = bpf.maps();
@@ -71,7 +75,7 @@ export function readSchedulerMaps(program: KernelProgram, vmlinux: Btf, readAt: 
     if (m instanceof Unavailable) unreadable.push(m.unavailable);
     else maps.push(dumpMap(bpf, m, limits));
   }
-  return { readAt, maps: maps.sort((a, b) => a.id - b.id), unreadable };
+  return { readAt, maps: maps.sort((a, b) => a.id - b.id), unreadable, readMs: Math.round((performance.now() - t0) * 10) / 10 };
 }
 
 function dumpMap(bpf: BpfState, m: BpfMapInfo, limits: MapLimits): MapDump {

@@ -21,7 +21,7 @@ function dump(over: Partial<FailureDump> = {}): FailureDump {
       }],
     },
     bpfMaps: {
-      readAt: 'read from the powered-off guest', unreadable: [],
+      readAt: 'read from the powered-off guest', unreadable: [], readMs: 12.5,
       maps: [
         { id: 1, name: 'scx_ktst.bss', type: 'array', keySize: 4, valueSize: 64, maxEntries: 1, flags: ['mmapable'], globals: { nr_enqueued: 201, big: '18446744073709551615', stats: { a: 1, b: [1, 2] } } },
         { id: 2, name: 'pcpu_stats', type: 'percpu_array', keySize: 4, valueSize: 16, maxEntries: 1, flags: [], elements: [{ index: 0, value: [{ enqueues: 155 }, { enqueues: 48 }] }] },
@@ -45,6 +45,7 @@ test('the sections come in the order a developer reads them, each with what it h
   const at = heads.map((h) => out.indexOf(h));
   assert.ok(at.every((a, i) => a >= 0 && (i === 0 || a > at[i - 1]!)), `${heads.map((h, i) => `${h}@${at[i]}`).join(' ')}\n${out}`);
   assert.ok(out.startsWith('BUG SUMMARY: scheduler ktstr exited during run: scx_bpf_error: scx_ktstr.bpf.c:207: boom\n'), 'the location already in the message is not added twice');
+  assert.match(out, /--- BPF maps: 5, read from the powered-off guest \(12\.5 ms\) ---/);
   assert.match(out, /cpu 0: nr_running 5, scx nr_running 4, local DSQ 0, curr 1 "init"/);
   assert.match(out, /events: DISPATCH_KEEP_LAST 13089\n/);
   assert.match(out, / {4}nr_enqueued = 201\n {4}big = 18446744073709551615\n {4}stats\.a = 1\n {4}stats\.b = \[1, 2\]\n/);

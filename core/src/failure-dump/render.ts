@@ -63,7 +63,7 @@ export function renderFailureDump(d: FailureDump, limits: RenderLimits = TERMINA
   if ('unavailable' in d.bpfMaps) {
     out.push(head('BPF maps'), `(not read: ${d.bpfMaps.unavailable})`);
   } else {
-    out.push(head(`BPF maps: ${d.bpfMaps.maps.length}, ${d.bpfMaps.readAt}`));
+    out.push(head(`BPF maps: ${d.bpfMaps.maps.length}, ${d.bpfMaps.readAt}${d.bpfMaps.readMs !== undefined ? ` (${d.bpfMaps.readMs} ms)` : ''}`));
     for (const m of d.bpfMaps.maps) out.push(...cut(renderMap(m), limits.linesPerMap + 1, `lines of ${m.name}`));
     for (const u of d.bpfMaps.unreadable) out.push(`  (a map could not be read: ${u})`);
   }
