@@ -4,7 +4,10 @@
  * It follows the event file the test processes append to (core/src/stats/run-results.ts).
  */
 import { readFileSync } from 'node:fs';
-import { readCellEvents, renderFailureDump, type CellEvent, type CellRecord, type FailureDump, type PlanEntry } from '@ktstr/core';
+import { bugSummaryLine, readCellEvents, renderFailureDump, type CellEvent, type CellRecord, type FailureDump, type PlanEntry } from '@ktstr/core';
+
+/** Failed cells whose whole dump is printed; the others get their BUG SUMMARY line and the dump's path. */
+export const DUMPS_SHOWN = 3;
 
 /** A failed cell's dump file, or undefined when it has none or it cannot be read (the reason and detail are shown instead). */
 function readFailureDump(path: string | undefined): FailureDump | undefined {
@@ -88,18 +91,24 @@ export function outputBlock(c: CellRecord): string {
 }
 
 /**
- * The end-of-run account of failed cells: each cell's name once, its reason, the lines that
- * explain it (the scheduler's last output and the kernel's sched_ext lines for a scheduler
- * exit), what its body printed, and the file with the full detail. Empty when none failed.
+ * The end-of-run account of failed cells: each cell's name once, its failure dump (the first
+ * `dumpsShown` of them whole, then their BUG SUMMARY line) or, without one, its reason and the
+ * lines that explain it (the scheduler's last output and the kernel's sched_ext lines for a
+ * scheduler exit), what its body printed, and the files with the rest. Empty when none failed.
  */
-export function failedTable(failed: readonly CellRecord[]): string {
+export function failedTable(failed: readonly CellRecord[], dumpsShown = DUMPS_SHOWN): string {
   if (failed.length === 0) return '';
   const out = ['', `failed cells (${failed.length}):`];
+  let shown = 0;
   for (const c of failed) {
     const dump = readFailureDump(c.failureDump);
-    if (dump) {
+    if (dump && shown < dumpsShown) {
       // The dump starts with the BUG SUMMARY and carries what the detail lines would repeat.
+      shown++;
       out.push(`  ${c.name}`, indent(renderFailureDump(dump), '    '));
+    } else if (dump) {
+      // A gauntlet can fail many cells the same way: past the first few, the summary and the file.
+      out.push(`  ${c.name}`, `    ${bugSummaryLine(dump)}`);
     } else {
       out.push(`  ${c.name}`, `    ${c.reason ?? '(no reason recorded)'}`);
       for (const l of c.detail ?? []) out.push(`    ${l}`);
