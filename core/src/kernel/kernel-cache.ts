@@ -13,8 +13,8 @@ import { fetchStagingDir } from './fetch-staging.js';
 import { KtstrError } from '../errors.js';
 import { describeMissing, missingKernelConfig } from './config-check.js';
 import { extractVmlinux, hasBtfSection } from './extract-vmlinux.js';
-import { aptUpdate, availableKernels, type DebianKernel, downloadPackages, ensureSidSource, matchKernel } from './debian-archive.js';
-import { PRIMARY_SUITE, SECONDARY_SUITES, ensureSecondarySources, isKernelSuite, suitesOf } from './kernel-suites.js';
+import { aptUpdate, availableKernels, type DebianKernel, downloadPackages, ensureSidSource } from './debian-archive.js';
+import { PRIMARY_SUITE, SECONDARY_SUITES, ensureSecondarySources, isKernelSuite, pickKernel, suitesOf } from './kernel-suites.js';
 import { pullAndInstallLocked, pushEntry, remoteStoresFromEnv } from './remote-cache/remote-cache.js';
 import { archOfRelease, type GuestArch } from '../vm/guest-arch.js';
 
@@ -105,18 +105,16 @@ function resolveDebianKernel(wanted: string | undefined, log: Log, suite?: strin
   if (suite !== undefined && !isKernelSuite(suite)) {
     throw new KtstrError('--suite', suite, 'is not a suite ktstr takes kernels from', `Give one of: ${[PRIMARY_SUITE, ...SECONDARY_SUITES].join(', ')}.`);
   }
-  const inScope = (all: (DebianKernel & { suite: string })[]) =>
-    all.filter((k) => (suite ? k.suite === suite : wanted !== undefined || k.suite === PRIMARY_SUITE));
   let refreshed = ensureSidSource(log);
   if (suite !== undefined && suite !== PRIMARY_SUITE) refreshed = ensureSecondarySources(log) || refreshed;
   let kernels = refreshed ? [] : kernelsBySuite();
-  if (matchKernel(inScope(kernels), wanted) === undefined) {
+  if (pickKernel(kernels, wanted, suite) === undefined) {
     // Not known yet: a version newer than sid's lives in a secondary suite, so add those too.
     if (wanted !== undefined && suite === undefined) ensureSecondarySources(log);
     aptUpdate(log);
     kernels = kernelsBySuite();
   }
-  const k = matchKernel(inScope(kernels), wanted);
+  const k = pickKernel(kernels, wanted, suite);
   if (!k) {
     throw new KtstrError('kernel', wanted ?? `(newest${suite ? ` in ${suite}` : ''})`, 'is not offered by the Debian archive as a sched_ext cloud kernel',
       `Pick one of: ${kernels.map((x) => `${x.version} (${x.suite})`).join(', ') || '(none found; check apt sources)'}.`);

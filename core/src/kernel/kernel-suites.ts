@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { debianArchiveUri } from './debian-archive.js';
+import { type DebianKernel, debianArchiveUri, matchKernel } from './debian-archive.js';
 import { KtstrError } from '../errors.js';
 
 export const PRIMARY_SUITE = 'sid';
@@ -56,6 +56,16 @@ export function ensureSecondarySources(log: (line: string) => void = () => {}): 
     changed = true;
   }
   return changed;
+}
+
+/**
+ * Which of the kernels apt offers a fetch means: with a suite, `wanted` (or the newest) of that
+ * suite; without one, `wanted` from any suite, or the newest of the primary suite — so a newer
+ * kernel in a secondary suite never becomes the default fetch.
+ */
+export function pickKernel<K extends DebianKernel & { suite: string }>(kernels: readonly K[], wanted?: string, suite?: string): K | undefined {
+  const inScope = kernels.filter((k) => (suite ? k.suite === suite : wanted !== undefined || k.suite === PRIMARY_SUITE));
+  return matchKernel(inScope, wanted) as K | undefined;
 }
 
 /** Parses `apt-cache madison` lines into package name -> the suites offering it. */
