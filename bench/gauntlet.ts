@@ -1,36 +1,114 @@
 /**
- * bench/gauntlet: gauntlet throughput with parallel jobs. Runs the same fixed 6-cell gauntlet
- * (bench/gauntlet-cells.ktstr.ts) with `--jobs 1` and with `--jobs 2` (each job pinned to its own
- * CPU budget of --cpu-cap 1), after one untimed warm-up run that makes the post-boot snapshots,
- * and prints cells per minute for both and their ratio.
+ * bench/gauntlet: how many cells a gauntlet gets through, with the start-up paths of
+ * docs/snapshots.md on ("new": post-attach snapshots and the spare keeper) and off ("old":
+ * KTSTR_ATTACH_SNAPSHOT=0 KTSTR_SPARE_KEEPER=0, the scheduler loaded in every cell and every test
+ * file starting its first QEMU itself), both measured in this one run. Sections (all by default):
  *
- *   node --import tsx bench/gauntlet.ts        (takes a few minutes)
+ *   overhead  per-cell overhead of an scx-ktstr cell, in this process: wall time from
+ *             CellVm.boot() to the end of run() minus the scenario's 1000 ms hold; a block of
+ *             cells per mode after one untimed cell that makes the snapshots. Target <= 0.5 s new.
+ *   presets   the 24-cell gauntlet of bench/gauntlet-presets.ktstr.ts (scx-ktstr, six tests over
+ *             four presets) through `ktstr test --gauntlet --json`: cells per minute old and new.
+ *   examples  the example suite (`ktstr test examples`): cells per minute old and new.
+ *   jobs      the 6-cell gauntlet of bench/gauntlet-cells.ktstr.ts with --jobs 1 and --jobs 2.
+ *
+ * The timed `ktstr test` runs follow one untimed run that makes the snapshots both modes use. On a shared or loaded host the figures move a lot: compare the two modes of one
+ * run, not runs of different days.
+ *
+ *   node --import tsx bench/gauntlet.ts [overhead] [presets] [examples] [jobs]   (takes many minutes)
+ *   KTSTR_BENCH_ROUNDS=N  cells per mode in `overhead` (default 5)
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { CellVm, SCX_KTSTR, cgroup, hold, resolveKernel, spareSettled, work } from '@ktstr/core';
 
 const root = join(import.meta.dirname, '..');
-const fixture = join(root, 'bench/gauntlet-cells.ktstr.ts');
+const sections = new Set(process.argv.slice(2).length ? process.argv.slice(2) : ['overhead', 'presets', 'examples', 'jobs']);
+const OLD = { KTSTR_ATTACH_SNAPSHOT: '0', KTSTR_SPARE_KEEPER: '0' };
+// '' is the default: the keeper serves node:test file processes.
+const NEW = { KTSTR_ATTACH_SNAPSHOT: '1', KTSTR_SPARE_KEEPER: '' };
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const report: Record<string, unknown> = {};
 
-function gauntlet(jobs: number): { cells: number; seconds: number } {
+/** One `ktstr test` run: passed cells and wall seconds. */
+function ktstrTest(args: string[], env: Record<string, string>, label: string): { cells: number; seconds: number } {
   const started = performance.now();
-  const r = spawnSync(process.execPath, [join(root, 'cli/bin/ktstr.js'), 'test', fixture, '--gauntlet', '--jobs', String(jobs), '--cpu-cap', '1', '--json'], {
-    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+  const r = spawnSync(process.execPath, [join(root, 'cli/bin/ktstr.js'), 'test', ...args, '--json'], {
+    cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env }, maxBuffer: 256 * 1024 * 1024,
   });
   const seconds = (performance.now() - started) / 1000;
-  if (r.status !== 0) throw new Error(`--jobs ${jobs} failed (exit ${r.status}):\n${r.stderr.slice(-3000)}`);
+  if (r.status !== 0) throw new Error(`${label} failed (exit ${r.status}):\n${r.stderr.slice(-3000)}`);
   const results = JSON.parse(r.stdout) as { cells: { status: string }[] };
-  const passed = results.cells.filter((c) => c.status === 'passed').length;
-  if (passed !== 6) throw new Error(`expected 6 passing cells, got ${passed}`);
-  return { cells: passed, seconds };
+  const cells = results.cells.filter((c) => c.status === 'passed').length;
+  process.stderr.write(`${label}: ${cells} cells in ${seconds.toFixed(1)} s\n`);
+  return { cells, seconds };
 }
 
-process.stderr.write('warm-up (snapshots)...\n');
-gauntlet(2);
-const one = gauntlet(1);
-const two = gauntlet(2);
 const perMin = (x: { cells: number; seconds: number }) => (x.cells / x.seconds) * 60;
-process.stdout.write(`--jobs 1: ${one.cells} cells in ${one.seconds.toFixed(1)} s = ${perMin(one).toFixed(2)} cells/min\n`);
-process.stdout.write(`--jobs 2: ${two.cells} cells in ${two.seconds.toFixed(1)} s = ${perMin(two).toFixed(2)} cells/min\n`);
-process.stdout.write(`ratio jobs2/jobs1: ${(perMin(two) / perMin(one)).toFixed(2)}x\n`);
+
+function throughput(name: string, args: string[]): void {
+  // One untimed run makes the snapshots of both modes: the post-attach path restores (or makes)
+  // the post-boot snapshot first.
+  process.stderr.write(`${name}: warm-up run (snapshots)...\n`);
+  ktstrTest(args, NEW, `${name} warm-up`);
+  const old = ktstrTest(args, OLD, `${name} old`);
+  const neu = ktstrTest(args, NEW, `${name} new`);
+  report[name] = {
+    cells: neu.cells,
+    oldSeconds: Number(old.seconds.toFixed(1)), newSeconds: Number(neu.seconds.toFixed(1)),
+    oldCellsPerMin: Number(perMin(old).toFixed(2)), newCellsPerMin: Number(perMin(neu).toFixed(2)),
+    ratio: Number((perMin(neu) / perMin(old)).toFixed(2)),
+  };
+  process.stdout.write(`${name}: old ${perMin(old).toFixed(2)} cells/min, new ${perMin(neu).toFixed(2)} cells/min = ${(perMin(neu) / perMin(old)).toFixed(2)}x\n`);
+}
+
+async function overhead(): Promise<void> {
+  const kernel = await resolveKernel(process.env.KTSTR_KERNEL);
+  const rounds = Number(process.env.KTSTR_BENCH_ROUNDS ?? 5);
+  const HOLD_MS = 1000;
+  const cell = async (mode: Record<string, string>, i: number) => {
+    Object.assign(process.env, mode);
+    await spareSettled();
+    const t0 = performance.now();
+    const vm = await CellVm.boot({ name: `bench/overhead/${i}`, kernel, topology: SCX_KTSTR.topology, scheduler: SCX_KTSTR, durationMs: HOLD_MS });
+    const booted = performance.now();
+    const r = await vm.run([cgroup('spin', { workers: 2, work: work.spinWait() })], hold.fixed(HOLD_MS));
+    const ms = performance.now() - t0 - HOLD_MS;
+    return { ms, bootMs: booted - t0, how: vm.bootedHow, attachMs: r.messages.find((m) => m.type === 'ready')?.type === 'ready' ? (r.messages.find((m) => m.type === 'ready') as { attach_ms: number }).attach_ms : 0 };
+  };
+  const out: Record<string, { ms: number[]; how: string[] }> = {};
+  // One process: spares are this process's own in both modes; only the attach differs.
+  for (const [name, mode] of [['old', { KTSTR_ATTACH_SNAPSHOT: '0' }], ['new', { KTSTR_ATTACH_SNAPSHOT: '1' }]] as const) {
+    await cell(mode, -1); // makes this mode's snapshots
+    out[name] = { ms: [], how: [] };
+    for (let i = 0; i < rounds; i++) {
+      const c = await cell(mode, i);
+      out[name].ms.push(c.ms);
+      out[name].how.push(c.how);
+      process.stderr.write(`overhead ${name} ${i + 1}/${rounds}: ${c.ms.toFixed(0)} ms (start ${c.bootMs.toFixed(0)} ms, ${c.how})\n`);
+    }
+  }
+  const o = median(out.old!.ms);
+  const n = median(out.new!.ms);
+  report.overhead = {
+    topology: SCX_KTSTR.topology, holdMs: HOLD_MS, rounds,
+    oldMedianMs: Math.round(o), newMedianMs: Math.round(n), targetMs: 500, ratio: Number((o / n).toFixed(2)),
+    oldMs: out.old!.ms.map(Math.round), newMs: out.new!.ms.map(Math.round), newHow: out.new!.how,
+  };
+  process.stdout.write(`per-cell overhead (scx-ktstr, wall minus hold): old ${o.toFixed(0)} ms, new ${n.toFixed(0)} ms (target <= 500), ${(o / n).toFixed(2)}x less\n`);
+}
+
+if (sections.has('overhead')) await overhead();
+if (sections.has('presets')) throughput('presets', [join(root, 'bench/gauntlet-presets.ktstr.ts'), '--gauntlet']);
+if (sections.has('examples')) throughput('examples', [join(root, 'examples')]);
+if (sections.has('jobs')) {
+  const fixture = join(root, 'bench/gauntlet-cells.ktstr.ts');
+  const jobs = (n: number) => ktstrTest([fixture, '--gauntlet', '--jobs', String(n), '--cpu-cap', '1'], {}, `--jobs ${n}`);
+  jobs(2); // warm-up
+  const one = jobs(1);
+  const two = jobs(2);
+  report.jobs = { jobs1CellsPerMin: Number(perMin(one).toFixed(2)), jobs2CellsPerMin: Number(perMin(two).toFixed(2)), ratio: Number((perMin(two) / perMin(one)).toFixed(2)) };
+  process.stdout.write(`--jobs 1: ${perMin(one).toFixed(2)} cells/min, --jobs 2: ${perMin(two).toFixed(2)} cells/min = ${(perMin(two) / perMin(one)).toFixed(2)}x\n`);
+}
+console.log(JSON.stringify(report, null, 2));

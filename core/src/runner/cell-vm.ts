@@ -18,7 +18,7 @@ import { cellPayload, type HostFile, schedulerGuestPath } from '../initramfs/cel
 import { encodeClock, encodePutFile, encodeSymlink } from '../channel/framing.js';
 import { startGuest, type StartedGuest } from './guest-start.js';
 import { attachSnapshotDisabledReason, startAttached } from './attach-start.js';
-import { spareSettled } from './spare-vm.js';
+import { launchDeferredSpare, spareSettled } from './spare-vm.js';
 import { vmEndReason } from './vm-end-reason.js';
 import { randomBytes } from 'node:crypto';
 import { buildCommandCell, encodeScenarioCell } from '../scenario/encode.js';
@@ -373,6 +373,8 @@ export class CellVm {
       await spareSettled();
       if (first.type === 'ready') ch.send('go');
       const done = await ch.waitFor('done', doneTimeoutMs) as DoneMessage;
+      // The next cell's spare QEMU starts while this guest powers off, not while it measured.
+      launchDeferredSpare();
       await this.vm.waitForExit(10_000);
       if (options.keepRam) this.ramKept = true;
       return { done, readyMs, log: await (options.keepRam ? this.vm.halt() : this.vm.destroy()) };
@@ -433,6 +435,7 @@ export class CellVm {
 
   /** Stops the VM without running anything more and removes its files (idempotent). */
   async destroy(): Promise<void> {
+    launchDeferredSpare();
     this.ramKept = false;
     await this.vm.destroy();
   }

@@ -7,7 +7,8 @@
  * node:test runner process, whose pid names it — that keeps at most one prepared restore per
  * snapshot key for the last few keys used, and hands one over to whichever process asks for that
  * key: the taker connects to the QEMU's channel and QMP sockets and finishes the restore itself
- * (QemuVm.adoptPrepared). Right after a hand-over the keeper prepares the next spare for that key.
+ * (QemuVm.adoptPrepared). The taker asks for the next spare of that key when its cell's scenario
+ * has ended.
  *
  * Lifetime: the first test-file process that wants a spare starts the keeper (a plain child with
  * no pdeathsig, in its process group, so it outlives that file but a Ctrl-C reaches it). The
@@ -108,8 +109,8 @@ export async function runKeeper(socketPath: string, runnerPid: number): Promise<
     } else if (p) {
       void p.discard();
     }
-    // The next file of this key finds one ready.
-    launch(r.key, r.request, r.saved);
+    // The taker asks for the next one when its cell's scenario has ended (spare-vm.ts), so the
+    // launch does not share the CPU with its workload.
     return { handover };
   };
 

@@ -1,8 +1,8 @@
 /**
  * One spare QEMU, launched ahead of need: after a cell restores from a snapshot, the next cell
  * with the same snapshot key is likely (a test file runs several cells on one topology), so a
- * restore is prepared for it right away (RAM copied, QEMU started and paused, channel and QMP
- * connected). The next restore then only loads the device state and continues the guest, which
+ * restore is prepared for it (RAM copied, QEMU started and paused, channel and QMP connected),
+ * launched when the cell's scenario has ended. The next restore then only loads the device state and continues the guest, which
  * takes about a tenth of a second instead of the ~0.3 s QEMU needs to start.
  *
  * Costs: one paused QEMU and one sparse RAM copy per process, and the CPU time to start it while
@@ -65,12 +65,27 @@ async function takeOwnSpare(key: string): Promise<PreparedRestore | undefined> {
 }
 
 /**
- * Starts preparing a restore of `saved` for the next cell with `key` (replacing an older spare):
- * inside a node:test file, the run's spare keeper does it, so the next file's process finds it
- * too; elsewhere, this process.
+ * Asks for a restore of `saved` to be prepared for the next cell with `key` (replacing an older
+ * spare): inside a node:test file, the run's spare keeper does it, so the next file's process
+ * finds it too; elsewhere, this process. The launch waits until the current cell's scenario has
+ * ended (launchDeferredSpare), so it overlaps that guest's power-off and the test's own work
+ * instead of delaying the current cell's workload (which waits for no launch to be running).
  */
 export function prepareSpare(key: string, request: VmRequest, saved: SavedVm): void {
   if (spareDisabledReason(request)) return;
+  deferred = () => launchSpare(key, request, saved);
+}
+
+let deferred: (() => void) | undefined;
+
+/** The current cell's scenario ended (or its VM is being destroyed): launch the spare it asked for. */
+export function launchDeferredSpare(): void {
+  const d = deferred;
+  deferred = undefined;
+  d?.();
+}
+
+function launchSpare(key: string, request: VmRequest, saved: SavedVm): void {
   if (!keeperDisabledReason(request)) {
     viaKeeper = keeper().then((k) => {
       if (k) k.prepare(key, request, saved);
