@@ -16,6 +16,7 @@ import type { HelloMessage } from '../channel/messages.js';
 import { snapshotKey } from '../snapshot/snapshot-key.js';
 import { commitSnapshot, discardSnapshot, loadSnapshot, stagingDir } from '../snapshot/snapshot-store.js';
 import { withLock } from '../locks/index.js';
+import { appendCellEvent } from '../stats/run-results.js';
 import { locksDir } from '../paths.js';
 import { topologyLabel } from '../topology/topology.js';
 import { prepareSpare as prepareSpareVm, takeSpare } from './spare-vm.js';
@@ -45,10 +46,16 @@ export interface GuestStartOptions {
 }
 
 const said = new Set<string>();
+/**
+ * Once per line: to stderr, and to the run's event file, where `ktstr test` shows it (node's test
+ * runner keeps a test file's stderr in its report, which a passing run deletes: a discarded
+ * snapshot went unsaid).
+ */
 function sayOnce(line: string): void {
   if (said.has(line)) return;
   said.add(line);
   process.stderr.write(`ktstr: ${line}\n`);
+  appendCellEvent(process.env.KTSTR_RESULTS, { event: 'log', message: line, pid: process.pid });
 }
 
 export { sayOnce };
