@@ -138,6 +138,17 @@ describe('remote kernel cache over HTTP', () => {
     assert.deepEqual(leftovers(b), []);
   });
 
+  test('an entry whose meta.json names another release is refused', async (t) => {
+    t.after(() => rmSync(work, { recursive: true, force: true }));
+    const dir = makeFakeEntry(useCache('a'), RELEASE);
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify({ release: '9.9.9+other-cloud-amd64', version: '9.9.9', origin: 'test', fetchedAt: '' }));
+    await pushEntry(dir, log);
+    const b = useCache('b');
+    assert.equal(await installFromRemote(RELEASE, log), undefined);
+    assert.match(lines.join('\n'), /its meta\.json names release "9\.9\.9\+other-cloud-amd64"/);
+    assert.deepEqual(leftovers(b), []);
+  });
+
   test('the local cache wins: an entry present locally is never replaced or even asked for', async (t) => {
     t.after(() => rmSync(work, { recursive: true, force: true }));
     const a = useCache('a');

@@ -14,7 +14,7 @@
  *                                 both with ACTIONS_RUNTIME_TOKEN
  *   KTSTR_REMOTE_CACHE_PUSH=0     look up only, never push (for untrusted jobs such as forks' PRs)
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { kernelsDir, locksDir } from '../../paths.js';
 import { withLock } from '../../locks/index.js';
@@ -89,6 +89,14 @@ export async function pullEntry(name: string, intoDir: string, log: Log, fallbac
     try {
       const manifest = unpackEntry(blob, name, intoDir);
       if (!manifest.files.some((f) => f.name === 'meta.json')) throw new EntryRejected('the entry has no meta.json');
+      // The cache finds entries by the release their meta.json names; it must be this entry's.
+      let meta: { release?: unknown };
+      try {
+        meta = JSON.parse(readFileSync(join(intoDir, 'meta.json'), 'utf8')) as { release?: unknown };
+      } catch {
+        throw new EntryRejected('its meta.json is not JSON');
+      }
+      if (meta.release !== name) throw new EntryRejected(`its meta.json names release ${JSON.stringify(meta.release)}, not ${JSON.stringify(name)}`);
     } catch (e) {
       for (const n of readdirSync(intoDir)) rmSync(join(intoDir, n), { recursive: true, force: true });
       if (!(e instanceof EntryRejected)) throw e; // a local disk error is not the store's fault
