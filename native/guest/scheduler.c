@@ -11,6 +11,7 @@
 
 #include "children.h"
 #include "clock.h"
+#include "exit_dump_trace.h"
 #include "file_io.h"
 #include "kernel_log.h"
 #include "log.h"
@@ -152,8 +153,8 @@ void scheduler_send_exit(struct scheduler *s, const char *phase, const char *fal
 {
 	struct sched_ext_log log;
 	char state[32];
-	char *output;
-	size_t output_len = 0;
+	char *output, *dump;
+	size_t output_len = 0, dump_len = 0;
 	struct json j;
 
 	scheduler_read_state(state, sizeof(state));
@@ -171,6 +172,12 @@ void scheduler_send_exit(struct scheduler *s, const char *phase, const char *fal
 	json_array_end(&j);
 	json_key(&j, "output");
 	json_string_n(&j, output ? output : "", output ? output_len : 0);
+	/* The kernel's own copy of its exit dump, when the trace event had it. */
+	dump = exit_dump_trace_read(&dump_len);
+	if (dump) {
+		json_key(&j, "exit_dump");
+		json_string_n(&j, dump, dump_len);
+	}
 	if (scheduler_process_exited(s) && !s->stopped_by_agent)
 		json_kv_int(&j, "exit_status", children_exit_code(s->wait_status));
 	else
@@ -180,5 +187,6 @@ void scheduler_send_exit(struct scheduler *s, const char *phase, const char *fal
 	msg_send(&j);
 
 	free(output);
+	free(dump);
 	sched_ext_log_free(&log);
 }

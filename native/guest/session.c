@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include "bpf_maps.h"
+#include "exit_dump_trace.h"
 #include "cell_config.h"
 #include "channel.h"
 #include "children.h"
@@ -336,6 +337,9 @@ static bool attach_scheduler(struct session *s, const struct cell *c, bool *ok, 
 			  "this kernel has no " SCHED_EXT_STATE_PATH " (CONFIG_SCHED_CLASS_EXT)");
 		return false;
 	}
+	/* Not with --run-cell: a machine of its own keeps its tracing as it is. */
+	if (!s->cell_path)
+		exit_dump_trace_arm();
 	err = scheduler_spawn(&s->sched, c);
 	if (err) {
 		msg_error("scheduler", -err, "fork for %s: %s", c->scheduler, strerror(-err));

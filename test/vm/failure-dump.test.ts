@@ -52,6 +52,8 @@ function assertCommonParts(dump: FailureDump): void {
   assert.equal(dump.kind, 'scheduler-exit');
   const x = dump.exitDump;
   assert.ok(x, `no exit dump: ${dump.exitDumpMissing}`);
+  // The agent's copy from the kernel's trace event, not the loader's.
+  assert.equal(x.source, 'trace-event');
   assert.ok(x.backtrace.length > 0, 'the exit dump has a backtrace');
   // The kernel leaves out CPUs with nothing to say (idle, no sched_ext task queued).
   assert.ok(x.cpus.length >= 1 && x.cpus.every((c) => c.cpu === 0 || c.cpu === 1), `CPU states: ${x.cpus.map((c) => c.cpu)}`);

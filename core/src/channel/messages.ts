@@ -99,6 +99,8 @@ export interface SchedExitMessage extends Base {
   dmesg: string[];
   output: string;
   exit_status: number | null;
+  /** The kernel's exit dump as its sched_ext_dump trace event carried it (a guest agent that armed the event; absent otherwise). */
+  exit_dump?: string;
 }
 export interface ErrorMessage extends Base {
   type: 'error';

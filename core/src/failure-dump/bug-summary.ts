@@ -32,7 +32,7 @@ export function schedulerExitSummary(scheduler: string | null, phase: string, ke
   const who = `scheduler ${scheduler ?? ''}`.trimEnd();
   if (dump?.reason) return `${who} exited during ${phase}: ${dump.reason}${dump.message ? `: ${dump.message}` : ''}`;
   // "sched_ext: ktstr: <msg>" is the kernel's; the prefix says nothing the summary does not.
-  return `${who} exited during ${phase}: ${kernelReason.replace(/^sched_ext: /, '')}`;
+  return `${who} exited during ${phase}: ${kernelReason.replace(/(^|: )sched_ext: /, '$1')}`;
 }
 
 /** The verifier's own complaint: the last line of its log that is not bookkeeping. */

@@ -111,3 +111,15 @@ test('JSON values keep u64 exact and unreadable fields with their reason', () =>
     a: 1, b: '18446744073709551615', c: { unavailable: 'gone' }, d: [`${'x'.repeat(4096)}… (904 more characters)`],
   });
 });
+
+test('the kernel\'s own copy of the exit dump (its trace event) is preferred to the loader\'s, which may be cut', () => {
+  const cut = 'scx-ktstr: exit dump-begin\nktstr: root\nx[1] triggered exit kind 1025 on CPU 0:\n  scx_bpf_error (loader copy)\n~~~~ TRUNCATED ~~~~\nscx-ktstr: exit dump-end\n';
+  const r = result({ schedulerExit: { phase: 'run', reason: 'scx_bpf_error: sched_ext: ktstr: boom', exitStatus: 2, dmesg: [], output: cut, kernelDump: `${errorDump}\n` } });
+  const d = buildFailureDump({ cell: 'c', error: new SchedulerExitError(r), maps: 'x', now });
+  assert.equal(d.exitDump?.source, 'trace-event');
+  assert.equal(d.exitDump?.truncated, false);
+  assert.equal(d.exitDump?.message, 'scx_ktstr.bpf.c:207: ktstr: error knob fired after 200 enqueues');
+  // Without any dump, the kernel's line the agent picked, its kind in front and no "sched_ext: ".
+  const bare = result({ schedulerExit: { phase: 'run', reason: 'scx_bpf_error: sched_ext: ktstr: boom', exitStatus: 2, dmesg: [], output: '' } });
+  assert.equal(buildFailureDump({ cell: 'c', error: new SchedulerExitError(bare), maps: 'x', now }).bugSummary, 'scheduler ktstr exited during run: scx_bpf_error: ktstr: boom');
+});

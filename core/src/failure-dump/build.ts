@@ -11,7 +11,7 @@ import { collapseVerifierLog } from '../verifier/collapse-log.js';
 import { progLoadLogs } from '../verifier/loader-log.js';
 import type { MapsSnapshot } from './bpf-maps.js';
 import { crashLine, findLocation, schedulerExitSummary, verifierComplaint } from './bug-summary.js';
-import { findExitDump } from './exit-dump.js';
+import { findExitDump, parseExitDump } from './exit-dump.js';
 import { FAILURE_DUMP_VERSION, type FailureDump, type FailureKind, type MonitorSampleDump } from './failure-dump.js';
 import { jsonValue } from './json-value.js';
 import { autoReproSection } from './auto-repro-section.js';
@@ -48,7 +48,8 @@ export function buildFailureDump(input: DumpInput): FailureDump {
   const message = error instanceof Error ? error.message : typeof error === 'string' ? error : inspect(error, { depth: 3 });
   const consoleLog = error instanceof CellError ? error.consoleLog : result?.consoleLog ?? '';
 
-  const exitDump = exit ? findExitDump(exit.output) : undefined;
+  // The kernel's own copy first (whole, whatever the loader printed), else the loader's.
+  const exitDump = exit ? (exit.kernelDump ? parseExitDump(exit.kernelDump.trimEnd(), 'trace-event') : undefined) ?? findExitDump(exit.output) : undefined;
   const loadLogs = exit ? progLoadLogs(exit.output) : [];
   let kind: FailureKind;
   let bugSummary: string;

@@ -16,6 +16,8 @@ export interface SchedulerExit {
   dmesg: string[];
   output: string;
   exitStatus: number | null;
+  /** The kernel's exit dump as the agent read it from the kernel's trace event; absent when it had none (docs/debugging.md, "Failure dumps"). */
+  kernelDump?: string;
 }
 
 export interface CellResultData {
@@ -127,5 +129,5 @@ export class CellResult implements CellResultData {
 export function schedulerExitFrom(m: SchedExitMessage): SchedulerExit {
   const kind = m.dmesg.map((l) => /disabled \(([^)]+)\)/.exec(l)?.[1]).find((k) => k !== undefined);
   const reason = kind && !m.reason.includes(kind) ? `${kind}: ${m.reason}` : m.reason;
-  return { phase: m.phase, reason, dmesg: m.dmesg, output: m.output, exitStatus: m.exit_status };
+  return { phase: m.phase, reason, dmesg: m.dmesg, output: m.output, exitStatus: m.exit_status, ...(m.exit_dump ? { kernelDump: m.exit_dump } : {}) };
 }
