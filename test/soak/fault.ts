@@ -86,7 +86,8 @@ function judge(end: RunEnd, o: { names: RegExp; endsTestProcess?: boolean; endsR
   if (end.hung) return { verdict: 'hung', reason: `the run did not end within its deadline`, ok: false, next: 'not run', recoveryMs, at };
   const next = verdictOf(end, NEXT_CELL)?.status ?? 'not run';
   if (!end.cells) {
-    const how = end.signal ? `the runner died of ${end.signal}` : `the runner exited ${end.code} without results`;
+    const last = end.stderr.trim().split('\n').filter((l) => l.trim()).slice(-1)[0]?.trim();
+    const how = end.signal ? `the runner died of ${end.signal}` : `the runner exited ${end.code} without results${last ? `: ${last}` : ''}`;
     return { verdict: 'killed', reason: how, ok: o.endsRunner === true, next, recoveryMs, at };
   }
   const v = verdictOf(end, FAULTED_CELL);

@@ -39,6 +39,16 @@ if (why) {
   process.stderr.write(`soak: cannot run VMs here: ${why}\n`);
   process.exit(values.json ? 0 : 2);
 }
+// Ctrl-C (or SIGTERM) stops after the fault under way, which then cleans up as usual; the table
+// covers the faults done. (The runs are process groups of their own: the signal does not reach them.)
+let stop = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stop) process.exit(130);
+    stop = true;
+    process.stderr.write(`soak: ${sig}: stopping after the fault under way (again to quit at once, leaving its scratch directory)\n`);
+  });
+}
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positive('seed', values.seed);
 const report = await soak({
   faults: positive('faults', values.faults),
@@ -47,6 +57,7 @@ const report = await soak({
   holdMs: positive('hold-ms', values['hold-ms']),
   shmMiB: positive('shm-mib', values['shm-mib']),
   log: (line) => process.stderr.write(`${line}\n`),
+  stopRequested: () => stop,
 });
 if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 else process.stdout.write(`\nseed ${report.seed}, ${report.faults} fault(s), ${(report.wallMs / 60_000).toFixed(1)} min\n${renderTable(report)}\n`);

@@ -3,7 +3,7 @@
  * of its own, its results document (--json) on stdout, its progress on stderr. The soak watches
  * its processes and injects faults while it runs.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -88,15 +88,44 @@ export async function waitUntil(run: SoakRun, cond: () => boolean, timeoutMs = 1
 
 /**
  * The QEMU running the faulted cell. A run also has spares (paused QEMUs waiting for the next
- * cell, some of them children of the spare keeper): the cell's is the one using the CPU, so
- * the one whose CPU time grows most over a short look.
+ * cell, some of them children of the spare keeper, and a QEMU handed over by the keeper stays
+ * its child), so neither age nor parentage tells. What does: the cell's process holds the host
+ * end of its VM's channel, a Unix socket whose peer is that QEMU (`ss -xp` pairs them by inode).
+ * Without ss, the QEMU using the most CPU (a spare is idle once launched).
  */
 export async function busyQemu(run: SoakRun): Promise<SoakProcess | undefined> {
   const qemus = run.processes().filter((p) => p.role === 'qemu');
+  const cell = cellProcess(run);
+  if (cell) {
+    const peers = socketPeers(cell.pid);
+    const q = qemus.find((p) => peers.has(p.pid));
+    if (q) return q;
+  }
   if (qemus.length <= 1) return qemus[0];
   const before = new Map(qemus.map((q) => [q.pid, cpuTicks(q.pid)]));
   await sleep(300);
   return qemus.map((q) => ({ q, used: cpuTicks(q.pid) - before.get(q.pid)! })).sort((a, b) => b.used - a.used)[0]!.q;
+}
+
+/** The pids at the other end of `pid`'s connected Unix sockets. */
+function socketPeers(pid: number): Set<number> {
+  const r = spawnSync('ss', ['-xpnH'], { encoding: 'utf8' });
+  if (r.status !== 0) return new Set();
+  const owners = new Map<string, number[]>();
+  const peerOf = new Map<string, string>();
+  for (const line of r.stdout.split('\n')) {
+    // u_str ESTAB 0 0 <local path or *> <inode> <peer path or *> <peer inode> users:(("name",pid=N,fd=F),...)
+    const m = /^\S+\s+\S+\s+\d+\s+\d+\s+\S+\s+(\d+)\s+\S+\s+(\d+)\s*(.*)$/.exec(line.trim());
+    if (!m) continue;
+    peerOf.set(m[1]!, m[2]!);
+    owners.set(m[1]!, [...m[3]!.matchAll(/pid=(\d+)/g)].map((x) => Number(x[1])));
+  }
+  const out = new Set<number>();
+  for (const [inode, pids] of owners) {
+    if (!pids.includes(pid)) continue;
+    for (const p of owners.get(peerOf.get(inode) ?? '') ?? []) out.add(p);
+  }
+  return out;
 }
 
 function cpuTicks(pid: number): number {

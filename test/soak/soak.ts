@@ -22,6 +22,8 @@ export interface SoakOptions {
   holdMs: number;
   shmMiB: number;
   log(line: string): void;
+  /** Polled between faults: true stops the soak there (its table covers the faults done). */
+  stopRequested?(): boolean;
 }
 
 export interface FaultRecord extends FaultOutcome {
@@ -81,6 +83,10 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
     const warm = await startRun(env).ended;
     o.log(`soak: warm-up run: ${warm.cells?.map((c) => `${c.name.split('/')[0]} ${c.status}`).join(', ') ?? `no results (${warm.code ?? warm.signal})`}`);
     for (const [i, fault] of plan.entries()) {
+      if (o.stopRequested?.()) {
+        o.log(`soak: stopped after ${i} fault(s), as asked`);
+        break;
+      }
       const record = await oneFault(env, fault, i, dice, o.log);
       records.push(record);
       o.log(`[${i + 1}/${plan.length}] ${fault.kind}: ${record.verdict}${record.ok ? '' : ' (NOT AS EXPECTED)'} — ${record.reason.split('\n')[0]!.slice(0, 200)}; `
@@ -93,7 +99,7 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
   }
   const table = tableOf(records);
   const ok = records.every((r) => r.ok && r.leftovers.length === 0);
-  return { seed: o.seed, faults: o.faults, records, table, wallMs: performance.now() - t0, ok };
+  return { seed: o.seed, faults: records.length, records, table, wallMs: performance.now() - t0, ok };
 }
 
 async function oneFault(env: SoakEnv, fault: Fault, index: number, dice: ReturnType<typeof makeDice>, log: (l: string) => void): Promise<FaultRecord> {
@@ -101,10 +107,19 @@ async function oneFault(env: SoakEnv, fault: Fault, index: number, dice: ReturnT
   if (why) return { index, kind: fault.kind, verdict: 'skipped', reason: why, ok: true, next: 'not run', recoveryMs: 0, at: 'not injected', leftovers: [] };
   const t0 = performance.now();
   let out: FaultOutcome;
-  try {
-    out = await fault.run({ env, dice, log });
-  } catch (e) {
-    out = { verdict: 'soak error', reason: (e as Error).stack ?? String(e), ok: false, next: 'not run', recoveryMs: performance.now() - t0, at: 'unknown' };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      out = await fault.run({ env, dice, log });
+    } catch (e) {
+      out = { verdict: 'soak error', reason: (e as Error).stack ?? String(e), ok: false, next: 'not run', recoveryMs: performance.now() - t0, at: 'unknown' };
+    }
+    // A tree being rebuilt under the soak (a shared checkout) fails to load, which is no verdict
+    // on the fault: wait for the build and inject it again.
+    if (!BROKEN_BUILD.test(out.reason) || attempt >= 4) break;
+    log(`    (the build could not be loaded: ${out.reason.slice(0, 160)}; retrying in 20 s)`);
+    await waitForNoProcesses(env, 15_000);
+    clearLeftovers(env, findLeftovers(env));
+    await sleep(20_000);
   }
   restoreScheduler(env);
   let recovery: string | undefined;
@@ -126,6 +141,8 @@ async function oneFault(env: SoakEnv, fault: Fault, index: number, dice: ReturnT
   clearLeftovers(env, leftovers);
   return { ...out, index, kind: fault.kind, leftovers, recovery, recoveryMs };
 }
+
+const BROKEN_BUILD = /SyntaxError|does not provide an export|ERR_MODULE_NOT_FOUND|Cannot find module/;
 
 async function waitForNoProcesses(env: SoakEnv, ms: number): Promise<void> {
   const until = Date.now() + ms;

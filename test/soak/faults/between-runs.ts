@@ -10,15 +10,16 @@ import type { FaultContext, FaultOutcome } from '../fault.js';
 import { FAULTED_CELL, NEXT_CELL } from '../soak-env.js';
 import { startRun, verdictOf } from '../soak-run.js';
 
-/** The soak's one snapshot entry (all its cells share one shape), if made yet. */
-export function snapshotEntry(cache: string): string | undefined {
+/** The soak's snapshot entries (post-boot, and post-attach per scheduler), if made yet. */
+export function snapshotEntries(cache: string): string[] {
   try {
-    const key = readdirSync(join(cache, 'snapshots')).find((n) => !n.startsWith('.'));
-    return key ? join(cache, 'snapshots', key) : undefined;
+    return readdirSync(join(cache, 'snapshots')).filter((n) => !n.startsWith('.')).map((n) => join(cache, 'snapshots', n));
   } catch {
-    return undefined;
+    return [];
   }
 }
+
+export const snapshotEntry = (cache: string): string | undefined => snapshotEntries(cache)[0];
 
 export async function faultBetweenRuns(ctx: FaultContext, damage: (entry: string) => string, names: RegExp): Promise<FaultOutcome> {
   let entry = snapshotEntry(ctx.env.cache);
@@ -28,7 +29,8 @@ export async function faultBetweenRuns(ctx: FaultContext, damage: (entry: string
     entry = snapshotEntry(ctx.env.cache);
   }
   if (!entry) return { verdict: 'missing', reason: 'no snapshot was made to damage', ok: false, next: 'not run', recoveryMs: 0, at: 'nowhere' };
-  const at = damage(entry);
+  // Every entry: a run may restore from any of them (each cell's scheduler has its own).
+  const at = snapshotEntries(ctx.env.cache).map((e) => `${e.slice(e.lastIndexOf('/') + 1, e.lastIndexOf('/') + 9)}: ${damage(e)}`).join('; ');
   const t0 = performance.now();
   const end = await startRun(ctx.env).ended;
   const recoveryMs = performance.now() - t0;

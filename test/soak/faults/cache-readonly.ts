@@ -32,7 +32,7 @@ export const cacheReadonly: Fault = {
     const next = verdictOf(after, NEXT_CELL)?.status ?? 'not run';
     return {
       verdict: end.hung ? 'hung' : v?.status ?? (end.cells ? 'missing' : `run exit ${end.code ?? end.signal}`),
-      reason: said?.replace(/^ktstr: /, '').trim() ?? v?.reason ?? 'read-only cache not named',
+      reason: said?.replace(/^ktstr: /, '').trim() ?? v?.reason ?? `read-only cache not named; the run said: ${end.stderr.trim().split('\n').slice(-3).join(' | ')}`,
       ok: !end.hung && !passed && said !== undefined && next === 'passed',
       next,
       recoveryMs: performance.now() - t0,

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Fault, faultDuringCell } from '../fault.js';
-import { snapshotEntry } from './between-runs.js';
+import { snapshotEntries } from './between-runs.js';
 
 const FREE_MIB = 4;
 
@@ -16,7 +16,7 @@ export const shmFull: Fault = {
   unavailable: (env) => (env.privateShm ? undefined : 'no private tmpfs could be mounted for the RAM directory'),
   run: async (ctx) => {
     const filler = join(ctx.env.shm, 'soak-filler');
-    const hadSnapshot = snapshotEntry(ctx.env.cache) !== undefined;
+    const before = snapshotEntries(ctx.env.cache);
     try {
       const out = await faultDuringCell(ctx, {
         names: /space|ENOSPC|SIGBUS|Bus error|memory/i,
@@ -37,8 +37,9 @@ export const shmFull: Fault = {
           return `filled to ${FREE_MIB} MiB free (from ${freeMiB} MiB)`;
         },
       });
-      if (hadSnapshot && snapshotEntry(ctx.env.cache) === undefined) {
-        return { ...out, ok: false, reason: `${out.reason} — and the snapshot was discarded for the host's lack of space` };
+      const lost = before.filter((e) => !snapshotEntries(ctx.env.cache).includes(e));
+      if (lost.length) {
+        return { ...out, ok: false, reason: `${out.reason} — and ${lost.length} snapshot(s) were discarded for the host's lack of space` };
       }
       return out;
     } finally {
