@@ -73,9 +73,13 @@
  * per-CPU array pcpu_stats (enqueues and dispatches by the CPU that made
  * them) and the hash wake_cpus (CPU -> direct inserts into its local DSQ).
  * The array running_task keeps, per CPU, the task last started there as a
- * u64: the fixture of the host's cast analysis (see running_task below).
+ * u64, and arena_slot a pointer into an arena page as a u64: the fixtures of
+ * the host's cast analysis (see running_task and arena_slot below).
  */
 #include <scx/common.bpf.h>
+#ifdef KTSTR_ARENA
+#include <scx/bpf_arena_common.bpf.h>
+#endif
 
 char _license[] SEC("license") = "GPL";
 
@@ -148,6 +152,62 @@ struct {
 	__type(key, u32);
 	__type(value, struct cpu_running);
 } running_task SEC(".maps");
+
+#ifdef KTSTR_ARENA
+/*
+ * An arena page allocated in ops.init(), and a map that keeps a pointer into
+ * it as a plain u64, the way schedulers keep arena pointers in map values:
+ * the host's cast analysis proves the field an arena pointer from the
+ * allocation it was stored from, and the monitor's map rendering reads the
+ * arena memory behind it. Built only with a clang that compiles arena code
+ * the 7.x verifier accepts (clang-22; build-scheduler.sh defines
+ * KTSTR_ARENA).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARENA);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);			/* pages */
+	__ulong(map_extra, 0x1ull << 44);	/* user/BPF address of the first page */
+} arena SEC(".maps");
+
+#define ARENA_NOTE_MAGIC 0x6b7473747261726eULL	/* "nrartstk" read as bytes */
+
+struct arena_note {
+	u64 magic;
+	u64 init_ns;
+	char tag[16];
+};
+
+struct arena_slot {
+	u64 note;	/* struct arena_note __arena *, as u64 */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, struct arena_slot);
+} arena_slot SEC(".maps");
+
+/* ops.init(): one arena page holding a note, its address kept in arena_slot. */
+static s32 arena_note_init(void)
+{
+	struct arena_note __arena *n;
+	struct arena_slot *slot;
+	u32 key = 0;
+
+	n = bpf_arena_alloc_pages(&arena, NULL, 1, NUMA_NO_NODE, 0);
+	if (!n)
+		return -ENOMEM;
+	n->magic = ARENA_NOTE_MAGIC;
+	n->init_ns = bpf_ktime_get_ns();
+	__builtin_memcpy((char __arena *)n->tag, "ktstr-arena", 12);
+	slot = bpf_map_lookup_elem(&arena_slot, &key);
+	if (slot)
+		slot->note = (u64)n;
+	return 0;
+}
+#endif
 
 /* Only read by the verifier_reject walk. */
 struct reject_slots {
@@ -408,6 +468,14 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(ktstr_init)
 		scx_bpf_error("failed to create stall DSQ (%d)", ret);
 		return ret;
 	}
+
+#ifdef KTSTR_ARENA
+	ret = arena_note_init();
+	if (ret) {
+		scx_bpf_error("failed to allocate the arena note (%d)", ret);
+		return ret;
+	}
+#endif
 
 	if (exit_after_ms) {
 		et = bpf_map_lookup_elem(&exit_timer, &key);

@@ -29,7 +29,8 @@
 #   KTSTR_NATIVE_OUT  output directory (default native/out); an installed
 #                   package builds into the cache instead of node_modules
 #   KTSTR_FORCE=1   rebuild even if the stamp says nothing changed
-#   CLANG, CC       compilers (default clang-19, cc)
+#   CLANG, CC       compilers (default clang-22 for the BPF side, else clang-19
+#                   without the arena fixture; cc)
 #   XDG_CACHE_HOME  cache root (default ~/.cache), also for build-toolchain.sh
 #
 # The build is skipped when the stamp native/out/scx-ktstr.stamp matches a
@@ -64,11 +65,26 @@ obj_dir="$out_dir/scheduler${coverage:+-cov}-obj"
 
 cache_home="${XDG_CACHE_HOME:-$HOME/.cache}"
 vmlinux="${1:-${KTSTR_VMLINUX:-$cache_home/ktstr/kernels/$DEFAULT_KERNEL/vmlinux}}"
-CLANG="${CLANG:-clang-19}"
 CC="${CC:-cc}"
+# The BPF side's arena code (the cast analysis's arena fixture) needs clang-22:
+# clang-19's arena code is rejected by the 7.x verifier. Without clang-22 the
+# scheduler is built with clang-19 and without the arena part, and says so.
+if [ -z "${CLANG:-}" ]; then
+	if command -v clang-22 >/dev/null; then
+		CLANG=clang-22
+	else
+		CLANG=clang-19
+		log "clang-22 not found: building with clang-19, without the arena fixture (npx ktstr setup installs clang-22)"
+	fi
+fi
 
 [ -f "$vmlinux" ] || die "no vmlinux at $vmlinux (pass a path or set KTSTR_VMLINUX)"
 command -v "$CLANG" >/dev/null || die "$CLANG not found"
+clang_major="$("$CLANG" --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -n1)"
+arena_flags=()
+if [ "${clang_major:-0}" -ge 22 ]; then
+	arena_flags=(-DKTSTR_ARENA)
+fi
 command -v "$CC" >/dev/null || die "$CC not found"
 
 
@@ -128,7 +144,7 @@ log "BPF object"
 # Compiled from inside the source dir so __FILE__, which scx_bpf_error()
 # prefixes to its messages, is the bare file name.
 (cd "$src_dir" && "$CLANG" -target bpf -O2 -g -mcpu=v3 -mlittle-endian \
-	-D__TARGET_ARCH_"$KTSTR_TOOLCHAIN_ARCH" \
+	-D__TARGET_ARCH_"$KTSTR_TOOLCHAIN_ARCH" "${arena_flags[@]}" \
 	-I"$tmp" -I"$scx_inc" -I"$scx_inc/bpf-compat" \
 	-I"$tc/libbpf/include" -I"$tc/src/tools/include/uapi" \
 	"${sys_includes[@]}" \

@@ -1,7 +1,9 @@
 // The monitor draws a running scheduler's maps with the cast analysis of its own binary:
 // scx-ktstr keeps each CPU's running task in running_task as a plain u64, the analysis proves
 // the field a task_struct *, and the host chases it through guest memory into the task, whose
-// pid and comm are read with the kernel's BTF and marked (cast→kernel).
+// pid and comm are read with the kernel's BTF and marked (cast→kernel). Built with clang-22 it
+// also keeps a pointer into an arena page in arena_slot, read from the arena and marked
+// (cast→arena).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,7 +12,7 @@ import { readElfBtf } from '../../core/src/monitor/btf/load.js';
 import { BtfError } from '../../core/src/monitor/btf/btf-error.js';
 import { KernelProgram } from '../../core/src/monitor/program.js';
 import { BpfState } from '../../core/src/monitor/bpf/bpf-state.js';
-import { CAST_KERNEL, isCastValue, type CastValue } from '../../core/src/monitor/bpf/cast-render.js';
+import { CAST_ARENA, CAST_KERNEL, isCastValue, type CastValue } from '../../core/src/monitor/bpf/cast-render.js';
 import { schedulerCasts } from '../../core/src/monitor/cast/scheduler-casts.js';
 import { CastAnalysis } from '../../core/src/monitor/cast/analyze.js';
 import { isUnavailable } from '../../core/src/monitor/unavailable.js';
@@ -19,7 +21,7 @@ import { skipReason, testKernel } from './cell-env.js';
 
 const json = (v: unknown) => JSON.stringify(v, (_, x) => (typeof x === 'bigint' ? `0x${x.toString(16)}` : x));
 
-test('running_task\'s u64 is chased into the running task and marked cast→kernel', { skip: skipReason, timeout: 300_000 }, async () => {
+test('running_task\'s u64 is chased into the running task and marked cast→kernel; arena_slot\'s into the arena, cast→arena', { skip: skipReason, timeout: 300_000 }, async () => {
   const kernel = await testKernel();
   const linked = await captureKernelSymbols(kernel);
   const vmlinux = readElfBtf(kernel.vmlinux!);
@@ -76,6 +78,27 @@ test('running_task\'s u64 is chased into the running task and marked cast→kern
     // The neighbour field is a timestamp, drawn as the number it is.
     const slot = bpf.arrayValue('running_task', 0) as Record<string, unknown>;
     assert.equal(typeof slot.since_ns, 'bigint');
+
+    // The arena pointer (a clang-22 build): arena_slot.note, stored from bpf_arena_alloc_pages()
+    // in ops.init(), read in the arena's kernel range; clang gives the note no BTF type, so its
+    // first bytes are shown: the magic and the tag ops.init() wrote there.
+    if (!casts[0]!.maps.includes('arena_slot')) {
+      process.stderr.write('monitor-cast: this scx-ktstr has no arena fixture (built without clang-22); arena part not checked\n');
+      return;
+    }
+    const arenaSlot = bpf.arrayValue('arena_slot', 0) as Record<string, unknown>;
+    process.stderr.write(`monitor-cast: arena_slot ${json(arenaSlot)}\n`);
+    const note = arenaSlot.note;
+    assert.ok(isCastValue(note), json(arenaSlot));
+    assert.equal(note.cast, CAST_ARENA);
+    assert.equal(note.raw >> 32n, 1n << 12n, 'a user address in the arena\'s map_extra range (1 << 44)');
+    const target = note.target as { address: bigint; bytes: string };
+    assert.ok(!isUnavailable(target) && typeof target.bytes === 'string', json(note.target));
+    const bytes = Buffer.from(target.bytes, 'hex');
+    assert.equal(bytes.readBigUInt64LE(0), 0x6b7473747261726en, 'the note\'s magic');
+    assert.ok(bytes.readBigUInt64LE(8) > 0n, 'init_ns');
+    assert.equal(bytes.subarray(16, 27).toString('latin1'), 'ktstr-arena');
+    assert.ok(target.address >= 0xffff800000000000n, 'read at a kernel address');
   } finally {
     await cell.destroy();
     await run;

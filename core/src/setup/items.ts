@@ -81,7 +81,7 @@ export function setupItems(opts: { aptScope?: AptScope } = {}): SetupItem[] {
         : 'scx-ktstr (SCX_KTSTR in @ktstr/core): a known-good sched_ext scheduler with failure knobs; built against the kernel\'s BTF, so it is built here',
       check(): ItemStatus {
         if (existsSync(path)) return { ok: true, detail: path };
-        return { ok: false, detail: `${path} is not built`, action: 'build it with clang-19 against the kernel\'s vmlinux and the toolchain (seconds once the toolchain is built)' };
+        return { ok: false, detail: `${path} is not built`, action: 'build it with clang-22 (clang-19 without the arena fixture) against the kernel\'s vmlinux and the toolchain (seconds once the toolchain is built)' };
       },
       async install(log) {
         const vmlinux = kernelFor();

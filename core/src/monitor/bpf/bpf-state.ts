@@ -14,6 +14,7 @@ import { memberPath } from '../btf/member-path.js';
 import type { KernelProgram } from '../program.js';
 import { Unavailable } from '../unavailable.js';
 import { ARRAY_TYPES, arrayElementAddress, percpuElementAddresses } from './array.js';
+import { arenaKernStart } from './arena.js';
 import type { CastAnalysis } from '../cast/analyze.js';
 import { CastRenderer } from './cast-render.js';
 import { type BpfValue, type DecodeOptions, decodeValue } from './decode.js';
@@ -60,7 +61,19 @@ export class BpfState {
 
   /** From now on, values are drawn with these cast analyses (an empty list turns chasing off). */
   useCasts(analyses: readonly CastAnalysis[], depth?: number): void {
-    this.#casts = analyses.length === 0 ? undefined : new CastRenderer(this.program, this.vmlinux, analyses, depth === undefined ? {} : { depth });
+    const arenaStart = (a: CastAnalysis) => this.#arenaStart(a);
+    this.#casts = analyses.length === 0 ? undefined : new CastRenderer(this.program, this.vmlinux, analyses, depth === undefined ? { arenaStart } : { depth, arenaStart });
+  }
+
+  /** kern_vm_start of the arena map the analysed object declares (by its name, as the renderer matches maps). */
+  #arenaStart(analysis: CastAnalysis): bigint | Unavailable {
+    const all = this.maps();
+    if (all instanceof Unavailable) return all;
+    // An arena map has no value type, so it is not among the analysis's maps: its name is in the object's `.maps`.
+    const names = declaredMaps(analysis.btf);
+    const arenas = all.filter((m): m is BpfMapInfo => !(m instanceof Unavailable) && m.type === 'arena' && names.some((n) => n.slice(0, 15) === m.name));
+    if (arenas.length !== 1) return new Unavailable(`${arenas.length === 0 ? 'no' : arenas.length} arena maps of the analysed object are loaded (its maps: ${names.join(', ')}): the arena pointer's memory cannot be told`);
+    return arenaKernStart(this.program, this.vmlinux, arenas[0]!);
   }
 
   #decodeOptions(map: BpfMapInfo, btf: Btf): DecodeOptions {
@@ -228,6 +241,17 @@ export class BpfState {
     if (base instanceof Unavailable) return base;
     return { address: base + BigInt(hit.offset + field.offset), size: field.size, type: field.type, btf };
   }
+}
+
+/** The names of the maps an object's BTF declares in its `.maps` section. */
+function declaredMaps(btf: Btf): string[] {
+  const id = btf.find('.maps', 'DATASEC')[0];
+  const sec = id === undefined ? undefined : btf.type(id);
+  if (sec === undefined || sec instanceof BtfError || sec.kind !== 'DATASEC') return [];
+  return sec.vars.flatMap((v) => {
+    const n = btf.name(v.type);
+    return n instanceof BtfError ? [] : [n];
+  });
 }
 
 /** The byte offset, size and type of a member path inside a type ('' is the type itself). */

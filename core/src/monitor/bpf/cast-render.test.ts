@@ -13,7 +13,7 @@ import { CastAnalysis } from '../cast/analyze.js';
 import type { CastMap } from '../cast/cast-map.js';
 import type { KernelProgram } from '../program.js';
 import { Unavailable } from '../unavailable.js';
-import { CAST_KERNEL, CastRenderer, isCastValue } from './cast-render.js';
+import { CAST_ARENA, CAST_KERNEL, CastRenderer, isCastValue } from './cast-render.js';
 import { decodeValue } from './decode.js';
 import type { BpfMapInfo } from './maps.js';
 
@@ -113,4 +113,31 @@ test('no cast when the map is not the analysed object\'s, or the guest\'s struct
   const bytes = Buffer.concat([value(TASK_VA), Buffer.alloc(8)]);
   const v = decodeValue(wide.btf, wide.struct, bytes, r.optionsFor(map('running_task'), wide.btf)) as { task: unknown };
   assert.equal(v.task, TASK_VA, 'a cpu_running of 24 bytes is not the analysed one of 16');
+});
+
+test('an arena pointer is read at kern_vm_start + its lower 32 bits; untyped, its first bytes are shown', () => {
+  const w = new BtfWriter();
+  const u64 = w.int('unsigned long long', 8);
+  const struct = w.struct('arena_slot', 8, [{ name: 'note', type: u64, bitsOffset: 0 }]);
+  const btf = parse(w);
+  const KERN_START = 0xffffc90020000000n;
+  const note = Buffer.alloc(64);
+  note.write('arena!', 0, 'latin1');
+  const prog = {
+    readBytes: (va: bigint, n: number) => (va === KERN_START + 0x3000n && n === 64 ? note : new Unavailable(`nothing at ${va.toString(16)}`)),
+  } as unknown as KernelProgram;
+  const casts: CastMap = new Map([['arena_slot+0', { kind: 'arena', target: 0, targetName: '', struct, offset: 0, evidence: [{ prog: 'ktstr_init', insn: 3 }] }]]);
+  const a = new CastAnalysis(btf, casts, [], [], ['arena_slot']);
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigUInt64LE(0x100000003000n); // a user address: map_extra 1 << 44, page 3
+  const r = new CastRenderer(prog, kernelBtf(), [a], { arenaStart: () => KERN_START });
+  const v = decodeValue(btf, struct, bytes, r.optionsFor(map('arena_slot'), btf)) as { note: unknown };
+  assert.ok(isCastValue(v.note));
+  assert.equal(v.note.cast, CAST_ARENA);
+  assert.deepEqual(v.note.target, { address: KERN_START + 0x3000n, bytes: note.toString('hex') });
+  // Without a way to find the arena, the pointer is still marked, and says why it was not read.
+  const blind = new CastRenderer(prog, kernelBtf(), [a]);
+  const b = decodeValue(btf, struct, bytes, blind.optionsFor(map('arena_slot'), btf)) as { note: { cast: string; target: unknown } };
+  assert.equal(b.note.cast, CAST_ARENA);
+  assert.ok(b.note.target instanceof Unavailable);
 });

@@ -2,7 +2,8 @@
  * Map values drawn with the cast analysis: a u64 field the scheduler's own instructions prove
  * to hold a kernel pointer (a task_struct * kept as u64) is chased into the object it points at,
  * read from guest memory through the monitor's translation and decoded with the kernel's BTF,
- * and marked `(cast→kernel)`; an arena pointer is marked `(cast→arena)`.
+ * and marked `(cast→kernel)`; an arena pointer is read in the arena's kernel range (arena.ts)
+ * and marked `(cast→arena)`.
  *
  * The analysis reads the BPF object on the host, the renderer reads the map's BTF out of the
  * guest: the two are joined per map (the object declares a map of that name) and per field (the
@@ -17,6 +18,7 @@ import type { KernelProgram } from '../program.js';
 import { hex, Unavailable } from '../unavailable.js';
 import { type BpfValue, type DecodeOptions, decodeValue } from './decode.js';
 import type { BpfMapInfo } from './maps.js';
+import { arenaKernelAddress } from './arena.js';
 
 export const CAST_KERNEL = '(cast→kernel)';
 export const CAST_ARENA = '(cast→arena)';
@@ -29,7 +31,11 @@ export interface CastValue {
   readonly cast: typeof CAST_KERNEL | typeof CAST_ARENA;
   /** The pointee's type name ('task_struct'; '' for an arena pointer of unknown pointee). */
   readonly type: string;
-  /** The pointee decoded (its own members; nested structs up to the renderer's depth), null for a null pointer, or why it could not be read. */
+  /**
+   * The pointee decoded (its own members; nested structs up to the renderer's depth); for an
+   * arena pointee of unknown type `{ address, bytes }` (its kernel address and first bytes as
+   * hex); null for a null pointer; or why it could not be read.
+   */
   readonly target: BpfValue;
 }
 
@@ -45,13 +51,22 @@ export interface CastRenderOptions {
    * (a task's pid, comm, prio, ...) and leaves its nested structs (sched_entity, ...) out.
    */
   readonly depth?: number;
+  /**
+   * kern_vm_start of the arena the analysed object uses (arena.ts), or why it cannot be found;
+   * without it arena pointers are marked but not read.
+   */
+  readonly arenaStart?: (analysis: CastAnalysis) => bigint | Unavailable;
 }
+
+/** Bytes shown of an arena object whose type no instruction reveals (clang leaves arena pointees untyped in BTF). */
+export const ARENA_PEEK_BYTES = 64;
 
 /** Largest object chased: bigger than task_struct on any config; a BTF size above it is not read. */
 const MAX_CHASE_BYTES = 64 << 10;
 
 export class CastRenderer {
   readonly #depth: number;
+  readonly #arenaStart: CastRenderOptions['arenaStart'];
 
   constructor(
     readonly program: KernelProgram,
@@ -60,6 +75,7 @@ export class CastRenderer {
     options: CastRenderOptions = {},
   ) {
     this.#depth = options.depth ?? 0;
+    this.#arenaStart = options.arenaStart;
   }
 
   /** The decode options for values of `map` (whose BTF, read from the guest, is `btf`); {} when no analysis covers the map. */
@@ -70,19 +86,37 @@ export class CastRenderer {
       castField: (container, offset, raw) => {
         const c = analysis.casts.get(structKey(btf, container, offset));
         if (c === undefined || !sameShape(btf, container, analysis.btf, c.struct, offset)) return undefined;
-        return this.render(c, raw);
+        return this.render(c, raw, analysis);
       },
     };
   }
 
-  /** One cast field drawn: the pointer, the mark and the object it points at. */
-  render(c: CastTarget, raw: bigint): CastValue {
+  /** One cast field drawn: the pointer, the mark and the object it points at (`analysis`: whose arena an arena pointer is in). */
+  render(c: CastTarget, raw: bigint, analysis?: CastAnalysis): CastValue {
     const base = { raw, type: c.targetName };
     if (c.kind === 'arena') {
-      return { ...base, cast: CAST_ARENA, target: new Unavailable('arena memory is not read yet: the pointer is proven an arena pointer, its pointee is not drawn') };
+      return { ...base, cast: CAST_ARENA, target: raw === 0n ? null : this.#arenaObject(c, raw, analysis) };
     }
     if (raw === 0n) return { ...base, cast: CAST_KERNEL, target: null };
     return { ...base, cast: CAST_KERNEL, target: this.#kernelObject(c.targetName, raw) };
+  }
+
+  /**
+   * The arena object: decoded with the program's own BTF when an instruction revealed its type,
+   * else its first ARENA_PEEK_BYTES as hex.
+   */
+  #arenaObject(c: CastTarget, raw: bigint, analysis: CastAnalysis | undefined): BpfValue {
+    if (analysis === undefined || this.#arenaStart === undefined) return new Unavailable('no arena map to read the pointee from (the map reader was not given one)');
+    const start = this.#arenaStart(analysis);
+    if (start instanceof Unavailable) return start;
+    const address = arenaKernelAddress(start, raw);
+    const size = c.target === 0 ? ARENA_PEEK_BYTES : analysis.btf.sizeOf(c.target);
+    if (size instanceof BtfError) return new Unavailable(size.message);
+    if (size > MAX_CHASE_BYTES) return new Unavailable(`the arena object is ${size} bytes, more than the ${MAX_CHASE_BYTES} chased`);
+    const bytes = this.program.readBytes(address, size);
+    if (bytes instanceof Unavailable) return new Unavailable(`arena object at ${hex(address)} (pointer ${hex(raw)}): ${bytes.unavailable}`, address);
+    if (c.target === 0) return { address, bytes: bytes.toString('hex') };
+    return decodeValue(analysis.btf, c.target, bytes, { depth: this.#depth });
   }
 
   #kernelObject(name: string, address: bigint): BpfValue {

@@ -1,9 +1,10 @@
 /**
  * The cast analysis over the real fixture scheduler, as the loader embeds it: it must finish on
  * every function, find its maps and the struct_ops argument types, and never claim a cast the BTF
- * contradicts. The fixture keeps exactly one pointer in a u64: running_task's cpu_running.task,
- * stored from ops.running()'s task_struct *; that must be the one cast, and its counters must show
- * up as proven numbers. Skipped, with the reason printed, when the scheduler is not built here.
+ * contradicts. The fixture keeps pointers in two u64s: running_task's cpu_running.task, stored
+ * from ops.running()'s task_struct *, and (built with clang-22) arena_slot's note, stored from
+ * bpf_arena_alloc_pages(); those must be the casts, and its counters must show up as proven
+ * numbers. Skipped, with the reason printed, when the scheduler is not built here.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,7 +43,7 @@ test('the fixture scheduler\'s functions decode whole, with their maps and struc
   for (const k of kfuncs) assert.ok(k.kind === 'kfunc' && k.func !== 0, `kfunc ${k.kind === 'kfunc' ? k.name : ''} has BTF`);
 });
 
-test('the fixture scheduler\'s one cast is running_task\'s task field, and its u64 counters are proven numbers', { skip }, (t) => {
+test('the fixture scheduler\'s casts are running_task\'s task and arena_slot\'s note, and its u64 counters are proven numbers', { skip }, (t) => {
   for (const obj of objects()) {
     const started = Date.now();
     const r = analyzeBpfObject(obj);
@@ -55,7 +56,17 @@ test('the fixture scheduler\'s one cast is running_task\'s task field, and its u
       assert.ok(field && isU64(r.btf, field.type), `${key} is a u64 field`);
       assert.ok(c.kind === 'arena' ? c.target === 0 || isRecord(r.btf, c.target) : isRecord(r.btf, c.target), `${key} points at a struct`);
     }
-    assert.deepEqual([...r.casts.keys()], ['cpu_running+0'], 'the fixture stores one pointer in a u64: cpu_running.task');
+    // arena_slot exists only in a build with arena code (clang-22); its cast must be there then.
+    const withArena = readBpfObjectCode(obj) as Exclude<ReturnType<typeof readBpfObjectCode>, BtfError>;
+    const arena = withArena.maps.has('arena_slot');
+    if (!arena) t.diagnostic('this build has no arena fixture (built without clang-22)');
+    assert.deepEqual([...r.casts.keys()].sort(), arena ? ['arena_slot+0', 'cpu_running+0'] : ['cpu_running+0'], 'the fixture\'s pointers in u64s');
+    if (arena) {
+      const note = r.casts.get('arena_slot+0')!;
+      assert.equal(note.kind, 'arena');
+      assert.equal(note.target, 0, 'clang leaves an arena pointee untyped in BTF');
+      assert.ok(note.evidence.some((e) => e.prog === 'ktstr_init'), 'proven by the store in ops.init()');
+    }
     const task = r.casts.get('cpu_running+0')!;
     assert.equal(task.kind, 'kernel');
     assert.equal(task.targetName, 'task_struct');
