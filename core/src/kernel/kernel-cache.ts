@@ -64,7 +64,7 @@ export function listCachedKernels(): CachedKernel[] {
     .sort((a, b) => b.version.localeCompare(a.version, undefined, { numeric: true }));
 }
 
-/** A kernel built by `ktstr kernel build` (kernel/build/) is used when named, never as the default. */
+/** A kernel built by `ktstr kernel build` (kernel/build/) is used when named; the default only when nothing else is cached. */
 const isBuilt = (k: CachedKernel): boolean => k.origin.startsWith('build:');
 /** A kernel from a secondary suite (kernel-suites.ts) is used when named, never as the default. */
 const isSecondary = (k: CachedKernel): boolean => k.suite !== undefined && (SECONDARY_SUITES as readonly string[]).includes(k.suite);

@@ -169,7 +169,7 @@ function kernelRelease(source: BuildSource): string {
 }
 
 /** Copies the build's results into a new cache entry, atomically (assembled beside, then renamed). */
-function install(source: BuildSource, name: string, release: string, meta: BuildMeta, logFile: string, log: (l: string) => void): CachedKernel {
+export function installBuiltKernel(source: Pick<BuildSource, 'buildTree' | 'id'>, name: string, release: string, meta: BuildMeta, logFile: string, log: (l: string) => void): CachedKernel {
   const bt = source.buildTree;
   const root = kernelsDir();
   mkdirSync(root, { recursive: true });
@@ -269,7 +269,7 @@ export async function buildKernel(options: KernelBuildOptions = {}): Promise<Ker
         source: source.id, configHash: hash, key, base, ...(userFragment ? { fragment: userFragment.source } : {}),
         cpus: reservation.plan.cpus, cpuset: cpuset.kind, compiled: progress.compiled, makeSeconds,
       };
-      const kernel = install(source, name, release, meta, logFile, log);
+      const kernel = installBuiltKernel(source, name, release, meta, logFile, log);
       log(`cached: ${kernel.release} in ${kernel.dir}`);
       return result(kernel, false, progress.compiled, makeSeconds);
     } finally {
