@@ -5,7 +5,7 @@
  * process (spare-vm.ts) never serves the next file: each file's first restore started QEMU on
  * demand (~0.55 s instead of ~0.3 s). The keeper is one small Node process per test run — per
  * node:test runner process, whose pid names it — that keeps at most one prepared restore per
- * snapshot key for the last few keys used, and hands one over to whichever process asks for that
+ * snapshot key for the last MAX_KEYS keys used, and hands one over to whichever process asks for that
  * key: the taker connects to the QEMU's channel and QMP sockets and finishes the restore itself
  * (QemuVm.adoptPrepared). The taker asks for the next spare of that key when its cell's scenario
  * has ended.
@@ -28,8 +28,13 @@ import { appendFileSync, rmSync } from 'node:fs';
 import { QemuVm, type PreparedRestore, type SavedVm, type VmRequest } from '../vm/qemu-backend.js';
 import { registerTeardown } from '../vm/teardown.js';
 
-/** Keys with a spare at once: each spare is one paused QEMU and one sparse copy of guest RAM. */
-export const MAX_KEYS = 2;
+/**
+ * Keys with a spare at once (KTSTR_SPARE_KEYS, default 4): each spare is one paused QEMU and one
+ * sparse copy of guest RAM (~100–200 MB together). A gauntlet runs a test over its presets one
+ * after the other, so the next cell's key is rarely the last one's; with a spare per recently
+ * used key, a cycle over up to this many topologies always finds its spare.
+ */
+export const MAX_KEYS = Math.max(1, Number(process.env.KTSTR_SPARE_KEYS ?? 4) || 4);
 export const SPARE_IDLE_MS = 120_000;
 export const IDLE_EXIT_MS = 30_000;
 
