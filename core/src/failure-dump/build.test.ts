@@ -9,6 +9,7 @@ import { Unavailable } from '../monitor/unavailable.js';
 import { buildFailureDump } from './build.js';
 import { crashLine, findLocation, verifierComplaint } from './bug-summary.js';
 import { jsonValue } from './json-value.js';
+import { renderFailureDump } from './render.js';
 
 const errorDump = readFileSync(join(import.meta.dirname, 'testdata', 'error-knob.dump.txt'), 'utf8');
 const now = new Date('2026-12-01T18:00:00Z');
@@ -122,4 +123,13 @@ test('the kernel\'s own copy of the exit dump (its trace event) is preferred to 
   // Without any dump, the kernel's line the agent picked, its kind in front and no "sched_ext: ".
   const bare = result({ schedulerExit: { phase: 'run', reason: 'scx_bpf_error: sched_ext: ktstr: boom', exitStatus: 2, dmesg: [], output: '' } });
   assert.equal(buildFailureDump({ cell: 'c', error: new SchedulerExitError(bare), maps: 'x', now }).bugSummary, 'scheduler ktstr exited during run: scx_bpf_error: ktstr: boom');
+});
+
+test('a loader that refuses an option: its refusal is kept ahead of its usage text, and no kernel line is said to be none', () => {
+  const usage = ["/bin/scx-ktstr: unrecognized option '--nope'", 'Usage: scx-ktstr [options]', ...Array.from({ length: 60 }, (_, i) => `  --opt${i}`)].join('\n');
+  const r = result({ schedulerExit: { phase: 'attach', reason: 'scheduler process exited with status 1 before sched_ext was enabled', exitStatus: 1, dmesg: [], output: usage } });
+  const d = buildFailureDump({ cell: 'c', error: new SchedulerExitError(r), maps: 'x', now });
+  assert.equal(d.schedulerOutputTail[0], "/bin/scx-ktstr: unrecognized option '--nope'");
+  assert.equal(d.schedulerOutputTail.at(-1), '  --opt59');
+  assert.match(renderFailureDump(d), /--- kernel sched_ext lines ---\n\(none\)\n/);
 });

@@ -6,6 +6,7 @@
  */
 import { inspect } from 'node:util';
 import { CellError, SchedulerExitError } from '../runner/cell-vm.js';
+import { tellingLines } from '../runner/failure-report.js';
 import type { CellResult } from '../result/cell-result.js';
 import { collapseVerifierLog } from '../verifier/collapse-log.js';
 import { progLoadLogs } from '../verifier/loader-log.js';
@@ -105,7 +106,8 @@ export function buildFailureDump(input: DumpInput): FailureDump {
     timeline,
     timelineOmitted: upTo.length - timeline.length,
     consoleTail: lastLines(consoleLog, limits.consoleLines),
-    schedulerOutputTail: exit ? lastLines(withoutExitDump(exit.output), limits.outputLines) : [],
+    // A loader refusing an option prints the refusal before its usage text: those lines first.
+    schedulerOutputTail: exit ? tellingLines(withoutExitDump(exit.output), limits.outputLines) : [],
     error: error instanceof Error && kind === 'assertion' && error.stack ? error.stack : message,
     // Auto-repro usually attaches its report after the dump is made (ktstrTest: withAutoRepro).
     ...(result?.autoRepro ? { autoRepro: autoReproSection(result.autoRepro) } : {}),

@@ -41,7 +41,7 @@ function dump(over: Partial<FailureDump> = {}): FailureDump {
 
 test('the sections come in the order a developer reads them, each with what it holds', () => {
   const out = renderFailureDump(dump());
-  const heads = ['BUG SUMMARY:', '--- kernel sched_ext exit dump (', '--- kernel log', '--- monitor: last 1 reading(s) of 4', '--- BPF maps: 5,', '--- timeline up to the failure (1 event(s))', '--- scheduler output', '--- console'];
+  const heads = ['BUG SUMMARY:', '--- kernel sched_ext exit dump (', '--- kernel sched_ext lines', '--- monitor: last 1 reading(s) of 4', '--- BPF maps: 5,', '--- timeline up to the failure (1 event(s))', '--- scheduler output', '--- console'];
   const at = heads.map((h) => out.indexOf(h));
   assert.ok(at.every((a, i) => a >= 0 && (i === 0 || a > at[i - 1]!)), `${heads.map((h, i) => `${h}@${at[i]}`).join(' ')}\n${out}`);
   assert.ok(out.startsWith('BUG SUMMARY: scheduler ktstr exited during run: scx_bpf_error: scx_ktstr.bpf.c:207: boom\n'), 'the location already in the message is not added twice');

@@ -52,8 +52,8 @@ export function renderFailureDump(d: FailureDump, limits: RenderLimits = TERMINA
   } else if (d.kind !== 'verifier-rejection') {
     out.push(head('kernel sched_ext exit dump'), `(none: ${d.exitDumpMissing ?? 'not found'})`);
   }
-  if (d.schedulerExit?.kernelLog.length) {
-    out.push(head('kernel log (sched_ext lines)'), ...d.schedulerExit.kernelLog);
+  if (d.schedulerExit) {
+    out.push(head('kernel sched_ext lines'), ...(d.schedulerExit.kernelLog.length ? d.schedulerExit.kernelLog : ['(none)']));
   }
 
   out.push(head(`monitor: last ${d.monitor.samples.length} reading(s)${d.monitor.omitted ? ` of ${d.monitor.samples.length + d.monitor.omitted}` : ''}`));
@@ -73,7 +73,7 @@ export function renderFailureDump(d: FailureDump, limits: RenderLimits = TERMINA
   const events = d.timeline.map((e) => `  ${String(e.tMs).padStart(7)} ms  ${e.kind.padEnd(10)} step ${e.step} '${e.stepName}'${e.op ? ` ${e.op}` : ''}${e.cgroup ? ` ${e.cgroup}` : ''}${e.arg ? ` ${e.arg}` : ''}${e.ok === false ? ` FAILED${e.error ? `: ${e.error}` : ''}` : ''}`);
   out.push(...cut(events, limits.timelineEvents, 'events', 'end'));
 
-  if (d.schedulerOutputTail.length) out.push(head('scheduler output (last lines)'), ...d.schedulerOutputTail.map((l) => `  ${l}`));
+  if (d.schedulerOutputTail.length) out.push(head('scheduler output (the lines stating a problem, then the last lines)'), ...d.schedulerOutputTail.map((l) => `  ${l}`));
   out.push(head(`console (last ${Math.min(d.consoleTail.length, limits.consoleLines)} lines)`));
   out.push(...(d.consoleTail.length ? cut(d.consoleTail, limits.consoleLines, 'lines', 'end') : ['(empty)']));
 
