@@ -122,3 +122,4 @@ export { MonitorExpectation } from './result/expect-monitor.js';
 export { joinTimeline, monitorMarks, type MonitorMark, type TimelineEntry } from './result/timeline.js';
 // Cast analysis: which u64 fields of a scheduler's maps hold kernel or arena pointers (docs/monitor.md).
 export { CastAnalysis, analyzeScheduler, analyzeBpfObject, analyzeCasts, schedulerCasts, structKey, type CastMap, type CastTarget, type CastEvidence, type CastConflict } from './monitor/cast/index.js';
+export { reproduceCrash, exitCallChain, chainSites, type AutoReproReport, type AutoReproSummary, type ReproArg, type ReproCall, type ReproSite, type RerunInput } from './repro/index.js';
