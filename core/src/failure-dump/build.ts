@@ -94,7 +94,7 @@ export function buildFailureDump(input: DumpInput): FailureDump {
     madeAt: (input.now ?? new Date()).toISOString(),
     scheduler: result?.scheduler ?? null,
     ...(exit ? { schedulerExit: { phase: exit.phase, reason: exit.reason, exitStatus: exit.exitStatus, kernelLog: [...exit.dmesg] } } : {}),
-    ...(exitDump ? { exitDump } : { exitDumpMissing: exitDumpMissing(kind, exit !== undefined) }),
+    ...(exitDump ? { exitDump } : { exitDumpMissing: exitDumpMissing(kind, exit?.phase) }),
     ...(loadLogs.length > 0 ? { verifierLogs: loadLogs.map((l) => ({ program: l.program, log: collapseVerifierLog(l.log), complete: l.complete })) } : {}),
     monitor: {
       enabled: monitor?.enabled ?? false,
@@ -114,9 +114,10 @@ export function buildFailureDump(input: DumpInput): FailureDump {
   };
 }
 
-function exitDumpMissing(kind: FailureKind, exited: boolean): string {
+function exitDumpMissing(kind: FailureKind, phase: 'attach' | 'run' | undefined): string {
   if (kind === 'verifier-rejection') return 'the scheduler never ran: the kernel writes an exit dump only for a scheduler that was enabled';
-  if (!exited) return 'the scheduler did not exit: the kernel writes its exit dump only when a scheduler exits with an error';
+  if (phase === undefined) return 'the scheduler did not exit: the kernel writes its exit dump only when a scheduler exits with an error';
+  if (phase === 'attach') return 'the scheduler exited before sched_ext enabled it: the kernel writes an exit dump only for a scheduler that was enabled';
   return 'the scheduler\'s output holds no exit dump (a clean exit has none; otherwise its loader did not print the kernel\'s dump)';
 }
 

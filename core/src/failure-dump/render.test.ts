@@ -41,7 +41,7 @@ function dump(over: Partial<FailureDump> = {}): FailureDump {
 
 test('the sections come in the order a developer reads them, each with what it holds', () => {
   const out = renderFailureDump(dump());
-  const heads = ['BUG SUMMARY:', '--- kernel sched_ext exit dump (', '--- kernel sched_ext lines', '--- monitor: last 1 reading(s) of 4', '--- BPF maps: 5,', '--- timeline up to the failure (1 event(s))', '--- scheduler output', '--- console'];
+  const heads = ['BUG SUMMARY:', '--- kernel sched_ext exit dump (', '--- kernel sched_ext lines', '--- scheduler output', '--- monitor: last 1 reading(s) of 4', '--- BPF maps: 5,', '--- timeline up to the failure (1 event(s))', '--- console'];
   const at = heads.map((h) => out.indexOf(h));
   assert.ok(at.every((a, i) => a >= 0 && (i === 0 || a > at[i - 1]!)), `${heads.map((h, i) => `${h}@${at[i]}`).join(' ')}\n${out}`);
   assert.ok(out.startsWith('BUG SUMMARY: scheduler ktstr exited during run: scx_bpf_error: scx_ktstr.bpf.c:207: boom\n'), 'the location already in the message is not added twice');
@@ -84,4 +84,18 @@ test('a verifier rejection shows the folded log instead of an exit dump', () => 
   const out = renderFailureDump(dump({ kind: 'verifier-rejection', exitDump: undefined, exitDumpMissing: 'never ran', verifierLogs: [{ program: 'ktstr_init', log: '0: r1 = 0\ninvalid access', complete: true }] }));
   assert.match(out, /--- verifier log of ktstr_init \(repeated loop bodies folded\) ---\n0: r1 = 0\ninvalid access\n/);
   assert.ok(!out.includes('--- kernel sched_ext exit dump'));
+});
+
+test('a loader that exits before attaching: the summary, then at once what it printed', () => {
+  const out = renderFailureDump(dump({
+    bugSummary: 'scheduler scx-ktstr exited during attach: scheduler process exited with status 1 before sched_ext was enabled', location: undefined,
+    exitDump: undefined, exitDumpMissing: 'the scheduler exited before sched_ext enabled it', schedulerExit: { phase: 'attach', reason: 'r', exitStatus: 1, kernelLog: [] },
+    schedulerOutputTail: ["/bin/scx-ktstr: unrecognized option '--no-such-option'", 'Usage: scx-ktstr [options]'],
+  })).split('\n');
+  assert.deepEqual(out.slice(0, 8), [
+    'BUG SUMMARY: scheduler scx-ktstr exited during attach: scheduler process exited with status 1 before sched_ext was enabled',
+    '--- kernel sched_ext exit dump ---', '(none: the scheduler exited before sched_ext enabled it)',
+    '--- kernel sched_ext lines ---', '(none)',
+    '--- scheduler output (the lines stating a problem, then the last lines) ---', "  /bin/scx-ktstr: unrecognized option '--no-such-option'", '  Usage: scx-ktstr [options]',
+  ]);
 });

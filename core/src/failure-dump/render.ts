@@ -55,6 +55,8 @@ export function renderFailureDump(d: FailureDump, limits: RenderLimits = TERMINA
   if (d.schedulerExit) {
     out.push(head('kernel sched_ext lines'), ...(d.schedulerExit.kernelLog.length ? d.schedulerExit.kernelLog : ['(none)']));
   }
+  // With the exit it explains: a loader's refusal or last words often say more than the kernel.
+  if (d.schedulerOutputTail.length) out.push(head('scheduler output (the lines stating a problem, then the last lines)'), ...d.schedulerOutputTail.map((l) => `  ${l}`));
 
   out.push(head(`monitor: last ${d.monitor.samples.length} reading(s)${d.monitor.omitted ? ` of ${d.monitor.samples.length + d.monitor.omitted}` : ''}`));
   if (d.monitor.samples.length === 0) out.push(`(none: ${d.monitor.reason ?? 'the monitor read nothing'})`);
@@ -73,7 +75,6 @@ export function renderFailureDump(d: FailureDump, limits: RenderLimits = TERMINA
   const events = d.timeline.map((e) => `  ${String(e.tMs).padStart(7)} ms  ${e.kind.padEnd(10)} step ${e.step} '${e.stepName}'${e.op ? ` ${e.op}` : ''}${e.cgroup ? ` ${e.cgroup}` : ''}${e.arg ? ` ${e.arg}` : ''}${e.ok === false ? ` FAILED${e.error ? `: ${e.error}` : ''}` : ''}`);
   out.push(...cut(events, limits.timelineEvents, 'events', 'end'));
 
-  if (d.schedulerOutputTail.length) out.push(head('scheduler output (the lines stating a problem, then the last lines)'), ...d.schedulerOutputTail.map((l) => `  ${l}`));
   out.push(head(`console (last ${Math.min(d.consoleTail.length, limits.consoleLines)} lines)`));
   out.push(...(d.consoleTail.length ? cut(d.consoleTail, limits.consoleLines, 'lines', 'end') : ['(empty)']));
 
