@@ -9,6 +9,7 @@ import { CellVm, SCX_KTSTR, SchedulerExitError, cgroup, hold, work } from '@ktst
 import type { CellPlan } from '../../core/src/runner/cell-vm.js';
 import type { TestVm } from '../../core/src/runner/test-vm.js';
 import { reproduceCrash } from '../../core/src/repro/rerun-crash.js';
+import { schedulerExitChain } from '../../core/src/repro/call-chain.js';
 import { skipReason, testKernel } from './cell-env.js';
 
 const topology = { numaNodes: 1, llcs: 1, coresPerLlc: 2, threadsPerCore: 1 };
@@ -30,6 +31,8 @@ test('the error knob\'s crash is rerun with probes on its call chain, and the re
     await first.destroy();
   }
   assert.ok(crash, 'the first run crashes');
+  const exit = crash.result.schedulerExit!;
+  process.stderr.write(`auto-repro: the first run's chain from ${exit.kernelDump && schedulerExitChain({ output: '', kernelDump: exit.kernelDump }).length > 0 ? 'the kernel\'s dump (trace event)' : 'the loader\'s output'}\n`);
   const report = await reproduceCrash({
     plan, exit: crash.result.schedulerExit!, timeoutMs: 300_000,
     body: async (vm: TestVm) => vm.run(cgroups, hold.fraction(1)),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chainSites, exitCallChain, parseFrame } from './call-chain.js';
+import { chainSites, exitCallChain, parseFrame, schedulerExitChain } from './call-chain.js';
 
 /** The exit dump of scx-ktstr's error knob on 7.2, as the loader printed it (trimmed after the chain). */
 const OUTPUT = `scx-ktstr: exit dump-begin
@@ -47,4 +47,11 @@ test('sites: the error path through the callback, then two kernel callers; tramp
 test('without a callback on the chain, the innermost frames that are not entry code', () => {
   const frames = exitCallChain('Backtrace:\n  scx_watchdog_workfn+0x1/0x2\n  process_one_work+0x1/0x2\n  worker_thread+0x1/0x2\n  kthread+0x1/0x2\n  ret_from_fork+0x1/0x2\n');
   assert.deepEqual(chainSites(frames).map((s) => s.name), ['scx_watchdog_workfn', 'process_one_work']);
+});
+
+test('a scheduler exit\'s chain comes from the kernel\'s own dump first, the loader\'s output second', () => {
+  const kernelDump = 'ktstr: root\nBacktrace:\n  scx_watchdog_workfn+0x1/0x2\n\nCPU states\n';
+  assert.deepEqual(schedulerExitChain({ output: OUTPUT, kernelDump }).map((f) => f.symbol), ['scx_watchdog_workfn']);
+  assert.equal(schedulerExitChain({ output: OUTPUT }).length, 11);
+  assert.equal(schedulerExitChain({ output: OUTPUT, kernelDump: 'no backtrace in it' }).length, 11);
 });

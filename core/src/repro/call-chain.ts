@@ -43,6 +43,15 @@ export function exitCallChain(text: string): Frame[] {
   return frames;
 }
 
+/**
+ * The chain of a scheduler exit: from the kernel's own copy of the dump (the sched_ext_dump trace
+ * event the agent records, `kernelDump`) when it has one, else from the loader's output.
+ */
+export function schedulerExitChain(exit: { readonly output: string; readonly kernelDump?: string }): Frame[] {
+  const fromKernel = exit.kernelDump === undefined ? [] : exitCallChain(exit.kernelDump);
+  return fromKernel.length > 0 ? fromKernel : exitCallChain(exit.output);
+}
+
 export function parseFrame(line: string): Frame | undefined {
   const m = FRAME.exec(line);
   if (!m) return undefined;

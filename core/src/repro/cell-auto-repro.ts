@@ -7,7 +7,7 @@ import { KtstrError } from '../errors.js';
 import { SchedulerExitError } from '../runner/cell-vm.js';
 import type { TestVm } from '../runner/test-vm.js';
 import type { AutoReproReport, AutoReproSummary } from './auto-repro-report.js';
-import { exitCallChain } from './call-chain.js';
+import { schedulerExitChain } from './call-chain.js';
 import { reproduceCrash } from './rerun-crash.js';
 
 /** Less than this left of the test's time limit and the rerun is not started. */
@@ -24,7 +24,7 @@ export function checkAutoRepro(value: unknown, where: string): void {
 export function isReproducibleCrash(error: unknown): error is SchedulerExitError {
   if (!(error instanceof SchedulerExitError)) return false;
   const exit = error.result.schedulerExit;
-  return exit !== null && exit.phase === 'run' && exitCallChain(exit.output).length > 0;
+  return exit !== null && exit.phase === 'run' && schedulerExitChain(exit).length > 0;
 }
 
 export function summarize(r: AutoReproReport): AutoReproSummary {
@@ -52,7 +52,7 @@ export async function autoReproForFailure(error: unknown, input: {
   if (input.remainingMs < MIN_RERUN_MS) {
     report = {
       status: 'failed', reason: `only ${Math.round(input.remainingMs / 1000)} s left of the test's time limit (timeoutMs); raise it to get auto-repro`,
-      chain: exitCallChain(exit.output).map((f) => f.line), sites: [], calls: [], durationMs: 0,
+      chain: schedulerExitChain(exit).map((f) => f.line), sites: [], calls: [], durationMs: 0,
     };
   } else {
     report = await reproduceCrash({ plan: input.vm.plan, exit, body: input.body, timeoutMs: input.remainingMs - 10_000, log: input.log });

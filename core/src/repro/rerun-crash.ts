@@ -22,7 +22,7 @@ import type { CellPlan } from '../runner/cell-vm.js';
 import { SchedulerExitError } from '../runner/cell-vm.js';
 import { TestVm } from '../runner/test-vm.js';
 import type { AutoReproReport } from './auto-repro-report.js';
-import { chainSites, exitCallChain } from './call-chain.js';
+import { chainSites, schedulerExitChain } from './call-chain.js';
 import { decodeProbeOutput, parseProbeOutput } from './probe-output.js';
 import { ensureProbeLoader } from './probe-loader.js';
 import { probeScheduler } from './probe-scheduler.js';
@@ -45,7 +45,7 @@ export async function reproduceCrash(input: RerunInput): Promise<AutoReproReport
   const started = performance.now();
   const log = input.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const elapsed = () => Math.round(performance.now() - started);
-  const frames = exitCallChain(input.exit.output);
+  const frames = schedulerExitChain(input.exit);
   const chain = frames.map((f) => f.line);
   const fail = (status: AutoReproReport['status'], reason: string, more: Partial<AutoReproReport> = {}): AutoReproReport => {
     log(`auto-repro: ${input.plan.name}: ${status}: ${reason}`);
@@ -54,7 +54,7 @@ export async function reproduceCrash(input: RerunInput): Promise<AutoReproReport
   try {
     const sched = input.plan.scheduler;
     if (!sched) return fail('failed', 'the cell has no sched_ext scheduler');
-    if (frames.length === 0) return fail('no-sites', 'the exit dump has no backtrace (a clean exit, or a loader that does not print the kernel\'s exit dump)');
+    if (frames.length === 0) return fail('no-sites', 'the exit dump has no backtrace (a clean exit, or no exit dump from the kernel or the loader)');
     const vmlinuxPath = input.plan.kernel.vmlinux;
     if (!vmlinuxPath) return fail('failed', `kernel ${input.plan.kernel.label} has no vmlinux with BTF to type the call sites`);
     const vmlinux: Btf | BtfError = readElfBtf(vmlinuxPath);
