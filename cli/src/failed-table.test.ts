@@ -22,7 +22,7 @@ test('failed cells show their dumps, the first few whole and the rest as their B
     });
     const plain = { name: 'd', status: 'failed', reason: 'reason d', detail: ['why d'], failureDump: join(dir, 'gone.json') } as CellRecord;
     const out = failedTable([...cells, plain], 2);
-    assert.match(out, /failed cells \(4\):\n {2}a\n {4}BUG SUMMARY: iterations too low in a\n {4}--- kernel sched_ext exit dump ---/);
+    assert.match(out, /failed cells \(4\):\n {2}a\n {4}BUG SUMMARY: iterations too low in a\n {4}--- kernel sched_ext exit dump: none/);
     assert.match(out, / {2}b\n {4}BUG SUMMARY: iterations too low in b\n {4}--- kernel/);
     assert.match(out, / {2}c\n {4}BUG SUMMARY: iterations too low in c\n {4}failure dump: .*c\.failure-dump\.json\n/, 'past the limit: the summary and the file');
     assert.match(out, / {2}d\n {4}reason d\n {4}why d\n/, 'an unreadable dump falls back on the reason and its lines');

@@ -131,5 +131,5 @@ test('a loader that refuses an option: its refusal is kept ahead of its usage te
   const d = buildFailureDump({ cell: 'c', error: new SchedulerExitError(r), maps: 'x', now });
   assert.equal(d.schedulerOutputTail[0], "/bin/scx-ktstr: unrecognized option '--nope'");
   assert.equal(d.schedulerOutputTail.at(-1), '  --opt59');
-  assert.match(renderFailureDump(d), /--- kernel sched_ext lines ---\n\(none\)\n/);
+  assert.match(renderFailureDump(d), /--- kernel sched_ext lines: none ---\n/);
 });

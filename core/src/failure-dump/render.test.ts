@@ -72,7 +72,7 @@ test('what is missing is said: no dump, no readings, maps not read; auto-repro i
     autoRepro: { lines: ['  ktstr_enqueue: p->pid=106'], durationMs: 12_300 },
   }));
   assert.match(out, /^BUG SUMMARY: iterations 1 below 2\n/);
-  assert.match(out, /--- kernel sched_ext exit dump ---\n\(none: the scheduler did not exit\)/);
+  assert.match(out, /--- kernel sched_ext exit dump: none \(the scheduler did not exit\) ---\n/);
   assert.match(out, /\(none: monitor: false\)/);
   assert.match(out, /--- BPF maps ---\n\(not read: the cell has no sched_ext scheduler\)/);
   assert.match(out, /--- auto-repro \(12\.3 s, apart from the cell's time\) ---\n {2}ktstr_enqueue: p->pid=106\n$/);
@@ -92,10 +92,10 @@ test('a loader that exits before attaching: the summary, then at once what it pr
     exitDump: undefined, exitDumpMissing: 'the scheduler exited before sched_ext enabled it', schedulerExit: { phase: 'attach', reason: 'r', exitStatus: 1, kernelLog: [] },
     schedulerOutputTail: ["/bin/scx-ktstr: unrecognized option '--no-such-option'", 'Usage: scx-ktstr [options]'],
   })).split('\n');
-  assert.deepEqual(out.slice(0, 8), [
+  assert.deepEqual(out.slice(0, 6), [
     'BUG SUMMARY: scheduler scx-ktstr exited during attach: scheduler process exited with status 1 before sched_ext was enabled',
-    '--- kernel sched_ext exit dump ---', '(none: the scheduler exited before sched_ext enabled it)',
-    '--- kernel sched_ext lines ---', '(none)',
+    '--- kernel sched_ext exit dump: none (the scheduler exited before sched_ext enabled it) ---',
+    '--- kernel sched_ext lines: none ---',
     '--- scheduler output (the lines stating a problem, then the last lines) ---', "  /bin/scx-ktstr: unrecognized option '--no-such-option'", '  Usage: scx-ktstr [options]',
   ]);
 });

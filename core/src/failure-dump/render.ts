@@ -50,10 +50,11 @@ export function renderFailureDump(d: FailureDump, limits: RenderLimits = TERMINA
     out.push(head(`kernel sched_ext exit dump (${lines.length} lines${x.truncated ? ', cut by the kernel at the exit-dump length' : ''})`));
     out.push(...cut(lines, limits.exitDumpLines, 'lines'));
   } else if (d.kind !== 'verifier-rejection') {
-    out.push(head('kernel sched_ext exit dump'), `(none: ${d.exitDumpMissing ?? 'not found'})`);
+    // One line when there is nothing: what follows is what there is.
+    out.push(head(`kernel sched_ext exit dump: none (${d.exitDumpMissing ?? 'not found'})`));
   }
   if (d.schedulerExit) {
-    out.push(head('kernel sched_ext lines'), ...(d.schedulerExit.kernelLog.length ? d.schedulerExit.kernelLog : ['(none)']));
+    out.push(...(d.schedulerExit.kernelLog.length ? [head('kernel sched_ext lines'), ...d.schedulerExit.kernelLog] : [head('kernel sched_ext lines: none')]));
   }
   // With the exit it explains: a loader's refusal or last words often say more than the kernel.
   if (d.schedulerOutputTail.length) out.push(head('scheduler output (the lines stating a problem, then the last lines)'), ...d.schedulerOutputTail.map((l) => `  ${l}`));
