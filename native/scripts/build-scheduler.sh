@@ -88,6 +88,21 @@ fi
 command -v "$CC" >/dev/null || die "$CC not found"
 
 
+# The sched_ext headers (compat.h) must come from the target kernel's own source
+# package: a newer one's compat.h expects struct_ops members an older kernel
+# lacks (a 7.3 source against a 7.2 kernel does not compile). So, unless told
+# otherwise, ask the toolchain for linux-source-X.Y of the vmlinux's X.Y rather
+# than the newest one apt knows.
+if [ -z "${KTSTR_KSRC_PACKAGE:-}" ]; then
+	kernel_majmin="$(grep -a -m1 -o 'Linux version [0-9]\+\.[0-9]\+' "$vmlinux" | awk '{print $3}' || true)"
+	if [ -n "$kernel_majmin" ]; then
+		export KTSTR_KSRC_PACKAGE="linux-source-$kernel_majmin"
+		log "toolchain of the kernel's own version: $KTSTR_KSRC_PACKAGE"
+	else
+		log "no 'Linux version' string in $vmlinux: the toolchain picks its default source"
+	fi
+fi
+
 log "toolchain"
 tc="$("$script_dir/build-toolchain.sh")"
 # shellcheck source=/dev/null
