@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findPreset } from '@ktstr/presets';
-import { CellVm, archUnavailableReason, cgroup, hold, resolveKernel, topologyLabel, work, type ResolvedKernel, type Topology } from '@ktstr/core';
+import { CellVm, SCX_KTSTR, archUnavailableReason, cgroup, hold, resolveKernel, topologyLabel, work, type ResolvedKernel, type Topology } from '@ktstr/core';
 
 let skip: string | false = archUnavailableReason('aarch64') ?? false;
 let kernel: ResolvedKernel | undefined;
@@ -37,6 +37,30 @@ test('an EEVDF cell runs in an arm64 guest on tiny-2llc', { skip, timeout: 600_0
     assert.equal(r.workers.length, 4);
     for (const w of r.workers) assert.ok(w.iterations > 0, `worker ${w.cgroup}/${w.index} made progress`);
     process.stderr.write(`aarch64 EEVDF cell: boot ${vm.bootMs.toFixed(0)} ms (${vm.bootedHow}), ${r.metrics.totalIterations} iterations\n`);
+  } finally {
+    await vm.destroy();
+  }
+});
+
+// The fixture scheduler cross-built for arm64 (native/scripts/build-scheduler-aarch64.sh, a few
+// minutes the first time): it attaches in the arm64 guest and schedules a scenario without a stall.
+test('the scx-ktstr fixture, built for arm64, attaches and runs a cell on tiny-2llc', { skip, timeout: 900_000 }, async () => {
+  const topology = preset('tiny-2llc');
+  const probe = await CellVm.boot({ name: 'aarch64/scx-ktstr/attached', kernel: kernel!, topology, scheduler: SCX_KTSTR, durationMs: 1000 });
+  const seen = await probe.runCommand({ exec: 'uname -m; cat /sys/kernel/sched_ext/state /sys/kernel/sched_ext/root/ops' });
+  assert.equal(seen.status, 0, seen.stderr);
+  await probe.destroy();
+  assert.deepEqual(seen.stdout.trim().split('\n'), ['aarch64', 'enabled', 'ktstr']);
+  const vm = await CellVm.boot({ name: 'aarch64/scx-ktstr/tiny-2llc', kernel: kernel!, topology, scheduler: SCX_KTSTR, durationMs: 2000 });
+  try {
+    const r = await vm.run([
+      cgroup('spin', { workers: 2, work: work.spinWait() }),
+      cgroup('pipe', { workers: 2, work: work.pipeIo({ burstUs: 200 }) }),
+    ], hold.fraction(1));
+    assert.equal(r.schedulerExit, null, 'the scheduler stayed attached');
+    r.expect.noStall();
+    for (const w of r.workers) assert.ok(w.iterations > 0, `worker ${w.cgroup}/${w.index} made progress`);
+    process.stderr.write(`aarch64 scx-ktstr cell: boot ${vm.bootMs.toFixed(0)} ms (${vm.bootedHow}), ${r.metrics.totalIterations} iterations\n`);
   } finally {
     await vm.destroy();
   }

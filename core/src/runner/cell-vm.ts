@@ -31,7 +31,9 @@ import type { DoneMessage, ExecExitMessage, GuestMessage, HelloMessage, SchedExi
 import { CellResult, type SchedulerExit, schedulerExitFrom } from '../result/cell-result.js';
 import { analyzeMessages } from '../result/scenario-analysis.js';
 import { type StepCpusets, stepCpusets } from '../result/step-cpusets.js';
-import { fixtureDir } from '../fixture.js';
+import { fixtureDir, SCX_KTSTR } from '../fixture.js';
+import { aarch64FixtureScheduler } from '../setup/fixture-build-aarch64.js';
+import { dirname, join } from 'node:path';
 import { ensureFixtureScheduler } from '../setup/fixture-build.js';
 import { checkConfigPairing, configArgs, configContent } from '../api/config-pairing.js';
 import { saveCollectedFiles, schedulerBinaryForRun, withCoverageDirectives } from '../coverage/guest-coverage.js';
@@ -147,7 +149,10 @@ export class CellVm {
     checkConfigPairing(plan.scheduler, plan.config, plan.name);
     const arch = plan.kernel.arch ?? 'x86_64';
     if (arch === 'x86_64') ensureFixtureScheduler(plan.scheduler?.binary, plan.kernel.vmlinuz);
-    const schedulerHost = plan.scheduler ? schedulerBinaryForRun(plan.scheduler, resolveSchedulerBinary(plan.scheduler, [fixtureDir()])) : undefined;
+    // On aarch64 the fixture is its arm64 build, made against this kernel's BTF (setup/fixture-build-aarch64.ts).
+    const schedulerHost = !plan.scheduler ? undefined : arch === 'aarch64' && plan.scheduler.binary === SCX_KTSTR.binary
+      ? aarch64FixtureScheduler(plan.kernel.vmlinux ?? join(dirname(plan.kernel.vmlinuz), 'vmlinux'), plan.log)
+      : schedulerBinaryForRun(plan.scheduler, resolveSchedulerBinary(plan.scheduler, [fixtureDir()]));
     const payload = cellPayload({ scheduler: schedulerHost, includeFiles: plan.includeFiles ?? [] });
     // Before this cell's guest: a first run of a kernel boots one of its own to capture symbols.
     // The monitor walks x86_64 page tables and reads x86_64 layouts; on aarch64 it is off, with why.
