@@ -9,7 +9,7 @@ import { BUILTIN_MODULE, BUILTIN_SCHEDULERS, GATE_FIELDS, work } from '@ktstr/co
 import { PRESETS } from '@ktstr/presets';
 import type { SchedulerSummary } from '../analysis/types.js';
 
-const TEST_OPTIONS = ['scheduler', 'topology', 'durationMs', 'timeoutMs', 'memoryMiB', 'extraSchedArgs', 'performanceMode', 'noPerfMode', 'config', 'monitor', 'monitorIntervalMs', 'numSnapshots', 'freshAttach', 'thresholds', 'autoRepro', ...GATE_FIELDS];
+const TEST_OPTIONS = ['scheduler', 'topology', 'arch', 'durationMs', 'timeoutMs', 'memoryMiB', 'extraSchedArgs', 'performanceMode', 'noPerfMode', 'config', 'monitor', 'monitorIntervalMs', 'numSnapshots', 'freshAttach', 'thresholds', 'autoRepro', ...GATE_FIELDS];
 
 export interface CompletionContext {
   lineText: string;
