@@ -83,10 +83,15 @@ for (const name of ['tiny-2llc', 'odd-3llc', 'numa2-4llc']) {
       }
       // Read the raw sysfs the kernel exposes, for the record and for cluster_id itself.
       const r = await vm.runCommand({
-        exec: 'for c in /sys/devices/system/cpu/cpu[0-9]*; do echo "$(basename $c) $(cat $c/topology/cluster_id) $(cat $c/topology/core_id) $(cat $c/topology/cluster_cpus_list)"; done',
+        exec: 'for c in /sys/devices/system/cpu/cpu[0-9]*; do echo "$(basename $c) $(cat $c/topology/cluster_id) $(cat $c/topology/core_id) $(cat $c/topology/cluster_cpus_list)"; done; '
+          + 'for n in /sys/devices/system/node/node[0-9]*; do echo "$(basename $n) $(cat $n/distance)"; done',
       });
       assert.equal(r.status, 0, r.stderr);
-      const rows = r.stdout.trim().split('\n').map((l) => l.split(' '));
+      const lines = r.stdout.trim().split('\n');
+      // SLIT distances reach the guest through the device tree's distance-map: 10 local, 20 remote.
+      const distances = lines.filter((l) => l.startsWith('node')).map((l) => l.split(' ').slice(1).map(Number));
+      assert.deepEqual(distances, Array.from({ length: topology.numaNodes }, (_, a) => Array.from({ length: topology.numaNodes }, (_, b) => (a === b ? 10 : 20))));
+      const rows = lines.filter((l) => l.startsWith('cpu')).map((l) => l.split(' '));
       assert.equal(rows.length, cpus.length);
       const clustersPerNode = topology.llcs / topology.numaNodes;
       for (const [cpuName, clusterId, coreId] of rows) {
