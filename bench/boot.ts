@@ -11,6 +11,9 @@
  *  - the first restore in a new process (each node:test file's first cell): a child process's
  *    CellVm.boot(), starting QEMU itself and taking a spare from the spare keeper; target <= 0.35 s.
  * Also: the warm base-initramfs build (cache hit), target < 50 ms.
+ * aarch64 rows (docs/aarch64.md), where qemu-system-aarch64 and an arm64 kernel are here: the
+ * same shape's aarch64 cell cold and restored, and its cold boot against the x86_64 one.
+ * (bench/boot-aarch64.ts measures only those, faster.)
  *
  *   npm run bench            (KTSTR_BENCH_ROUNDS=N for more rounds)
  *   node --import tsx bench/boot.ts first-restore     (only the first restore in a new process)
@@ -21,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { baseImage, CellVm, chooseAccel, defaultMemoryMiB, discardSpare, QEMU_BINARY, resolveKernel, spareCounters, spareSettled, type Topology } from '@ktstr/core';
+import { archUnavailableReason, baseImage, CellVm, chooseAccel, defaultMemoryMiB, discardSpare, QEMU_BINARY, resolveKernel, spareCounters, spareSettled, type ResolvedKernel, type Topology } from '@ktstr/core';
 import { CpioWriter } from '../core/src/initramfs/cpio.js';
 import { qemuArgs } from '../core/src/vm/qemu-args.js';
 
@@ -29,6 +32,12 @@ import { qemuArgs } from '../core/src/vm/qemu-args.js';
 const topology: Topology = { numaNodes: 1, llcs: 2, coresPerLlc: 2, threadsPerCore: 1 };
 const rounds = Number(process.env.KTSTR_BENCH_ROUNDS ?? 3);
 const kernel = await resolveKernel(process.env.KTSTR_KERNEL);
+// The aarch64 rows run when they can; otherwise the result says why not.
+let armSkipped = archUnavailableReason('aarch64');
+const armKernel = armSkipped ? undefined : await resolveKernel(undefined, () => {}, 'aarch64').catch((e: Error) => {
+  armSkipped = `no arm64 kernel: ${e.message.split('\n')[0]}`;
+  return undefined;
+});
 const memoryMiB = defaultMemoryMiB(topology);
 const MARKER = 'KTSTR-BENCH-BASELINE-READY';
 
@@ -72,7 +81,7 @@ async function baselineBoot(initrd: string, dir: string): Promise<number> {
  * One CellVm.boot(): cold, restored with QEMU started on demand, or restored into the spare QEMU
  * the previous restore prepared (runner/spare-vm.ts), which is what later cells of a file get.
  */
-async function ktstrBoot(how: 'cold' | 'restored' | 'restored-into-spare'): Promise<number> {
+async function ktstrBoot(how: 'cold' | 'restored' | 'restored-into-spare', k: ResolvedKernel = kernel): Promise<number> {
   if (how === 'cold') process.env.KTSTR_COLD_BOOT = '1';
   else delete process.env.KTSTR_COLD_BOOT;
   if (how === 'restored') await discardSpare();
@@ -81,13 +90,13 @@ async function ktstrBoot(how: 'cold' | 'restored' | 'restored-into-spare'): Prom
   const takenBefore = spareCounters.taken;
   const spareWasUsed = () => spareCounters.taken > takenBefore;
   const t0 = performance.now();
-  const vm = await CellVm.boot({ name: 'bench/boot', kernel, topology, durationMs: 1000 });
+  const vm = await CellVm.boot({ name: 'bench/boot', kernel: k, topology, durationMs: 1000 });
   const ms = performance.now() - t0;
   await vm.destroy();
-  if (how !== 'cold' && vm.bootedHow !== 'restored') return ktstrBoot(how); // the first one made the snapshot
+  if (how !== 'cold' && vm.bootedHow !== 'restored') return ktstrBoot(how, k); // the first one made the snapshot
   if (how === 'restored-into-spare' && !spareWasUsed()) {
     // The first restore of the run had no spare yet; it prepared one for the next.
-    return ktstrBoot(how);
+    return ktstrBoot(how, k);
   }
   return ms;
 }
@@ -118,6 +127,8 @@ try {
   const plain: number[] = [];
   const newProcess: number[] = [];
   const newProcessKeeper: number[] = [];
+  const armCold: number[] = [];
+  const armRestored: number[] = [];
   firstRestoreInNewProcess(true); // starts the keeper, which prepares a spare for the next process
   for (let i = 0; i < rounds; i++) {
     newProcess.push(firstRestoreInNewProcess(false).ms);
@@ -139,6 +150,11 @@ try {
     intoSpare.push(await ktstrBoot('restored-into-spare'));
     process.stderr.write(`round ${i + 1}/${rounds}: baseline ${plain.at(-1)!.toFixed(0)} ms, cold ${cold.at(-1)!.toFixed(0)} ms, `
       + `restored ${restored.at(-1)!.toFixed(0)} ms, restored into the spare QEMU ${intoSpare.at(-1)!.toFixed(0)} ms\n`);
+    if (armKernel) {
+      armCold.push(await ktstrBoot('cold', armKernel));
+      armRestored.push(await ktstrBoot('restored', armKernel));
+      process.stderr.write(`round ${i + 1}/${rounds}: aarch64 cold ${armCold.at(-1)!.toFixed(0)} ms, restored ${armRestored.at(-1)!.toFixed(0)} ms\n`);
+    }
   }
   const result = {
     accel: chooseAccel(QEMU_BINARY),
@@ -159,12 +175,24 @@ try {
     firstRestoreNewProcessTargetMs: 350,
     warmBaseInitramfsMedianMs: Number(median(warm).toFixed(2)),
     warmBaseTargetMs: 50,
+    aarch64: armKernel
+      ? {
+        kernel: armKernel.label,
+        coldToAgentReadyMedianMs: Math.round(median(armCold)),
+        restoredToAgentReadyMedianMs: Math.round(median(armRestored)),
+        coldVsX86Cold: Number((median(armCold) / median(cold)).toFixed(2)),
+        coldVsRestored: Number((median(armCold) / median(armRestored)).toFixed(1)),
+      }
+      : { skipped: armSkipped },
   };
   console.log(JSON.stringify(result, null, 2));
   console.log(`cold/baseline = ${result.coldVsBaseline} (target <= 1.10); restored ${result.restoredToAgentReadyMedianMs} ms with QEMU started on demand, `
     + `${result.restoredIntoSpareToAgentReadyMedianMs} ms into the spare QEMU (target <= 350); `
     + `${result.coldVsRestored}x / ${result.coldVsRestoredIntoSpare}x faster than cold (target >= 10); warm base initramfs ${result.warmBaseInitramfsMedianMs} ms (target < 50); `
     + `first restore in a new process ${result.firstRestoreNewProcessMedianMs} ms starting QEMU, ${result.firstRestoreNewProcessFromKeeperMedianMs} ms from the spare keeper (target <= 350)`);
+  const a = result.aarch64;
+  console.log('skipped' in a ? `aarch64: skipped (${a.skipped})`
+    : `aarch64: cold ${a.coldToAgentReadyMedianMs} ms (${a.coldVsX86Cold}x the x86_64 cold boot), restored ${a.restoredToAgentReadyMedianMs} ms (${a.coldVsRestored}x faster than its cold boot)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
