@@ -20,9 +20,11 @@ import { encodeAttachRequest } from '../scenario/encode.js';
 import type { PayloadEntry } from '../initramfs/cell-payload.js';
 import { attachSnapshotKey } from '../snapshot/attach-key.js';
 import { commitSnapshot, discardSnapshot, loadSnapshot, stagingDir } from '../snapshot/snapshot-store.js';
+import { isHostShortage } from '../vm/ram-space.js';
+import { vmEndReason } from './vm-end-reason.js';
 import { topologyLabel } from '../topology/topology.js';
 import { coverageDir } from '../coverage/guest-coverage.js';
-import { boundStoreAfter, type GuestStartOptions, pingGuest, postBootKey, sayOnce, snapshotsDisabledReason, startGuest, type StartedGuest } from './guest-start.js';
+import { boundStoreAfter, type GuestStartOptions, pingOrDestroy, postBootKey, sayOnce, snapshotsDisabledReason, startGuest, type StartedGuest } from './guest-start.js';
 import { prepareSpare, takeSpare } from './spare-vm.js';
 
 export const ATTACH_SNAPSHOT_ENV = 'KTSTR_ATTACH_SNAPSHOT';
@@ -69,15 +71,12 @@ export async function startAttached(o: AttachStartOptions): Promise<AttachStarte
     try {
       const prepared = (await takeSpare(key, o.request, snap.saved)) ?? (await QemuVm.prepareRestore(o.request, snap.saved));
       const vm = await prepared.restore();
-      try {
-        await pingGuest(vm, 15_000);
-      } catch (e) {
-        await vm.destroy();
-        throw e;
-      }
+      await pingOrDestroy(vm);
       prepareSpare(key, o.request, snap.saved);
       return { vm, hello: snap.meta.hello, attached: snap.meta.attached, bootMs: performance.now() - t0, how: 'restored, scheduler attached', attachKey: key };
     } catch (e) {
+      // Out of RAM space on the host: the snapshot is fine, and attaching for real would fail the same way.
+      if (isHostShortage(e)) throw e;
       discardSnapshot(key);
       sayOnce(`post-attach snapshot ${key} did not restore (${(e as Error).message.split('\n')[0]}); discarded, the scheduler attaches for real`);
     }
@@ -97,7 +96,10 @@ export async function startAttached(o: AttachStartOptions): Promise<AttachStarte
     await saveAttached(vm, key, baseKey, o, started, first);
     return { ...started, attached: first, bootMs: performance.now() - t0, attachKey: key };
   } catch (e) {
-    await vm.destroy();
+    // What ended the VM, if it ended (e.g. "the guest kernel panicked: Attempted to kill init").
+    const ended = vm.channel.isClosed ? await vm.waitForExit(500) : undefined;
+    const log = await vm.destroy();
+    if (e instanceof Error) e.message += vmEndReason(ended, log);
     throw e;
   }
 }

@@ -17,6 +17,8 @@ import { snapshotKey } from '../snapshot/snapshot-key.js';
 import { commitSnapshot, discardSnapshot, loadSnapshot, stagingDir } from '../snapshot/snapshot-store.js';
 import { withLock } from '../locks/index.js';
 import { appendCellEvent } from '../stats/run-results.js';
+import { isHostShortage } from '../vm/ram-space.js';
+import { vmEndReason } from './vm-end-reason.js';
 import { locksDir } from '../paths.js';
 import { topologyLabel } from '../topology/topology.js';
 import { prepareSpare as prepareSpareVm, takeSpare } from './spare-vm.js';
@@ -113,10 +115,12 @@ export async function startGuest(o: GuestStartOptions): Promise<StartedGuest> {
       const saved = found.snapshot.saved;
       const prepared = (await takeSpare(key, o.request, saved)) ?? (await QemuVm.prepareRestore(o.request, saved));
       const vm = await prepared.restore();
-      await pingGuest(vm, 15_000);
+      await pingOrDestroy(vm);
       prepareSpare(key, o.request, saved);
       return { vm, hello: found.snapshot.meta.hello, bootMs: performance.now() - t0, how: 'restored' };
     } catch (e) {
+      // Out of RAM space on the host: the snapshot is fine, and a cold boot would fail the same way.
+      if (isHostShortage(e)) throw e;
       discardSnapshot(key);
       sayOnce(`snapshot ${key} did not restore (${(e as Error).message.split('\n')[0]}); discarded, cold-booting`);
       return { ...(await o.coldBoot(o.request)), bootMs: performance.now() - t0, how: 'cold' };
@@ -127,7 +131,7 @@ export async function startGuest(o: GuestStartOptions): Promise<StartedGuest> {
     const again = loadSnapshot(key).snapshot;
     if (again) {
       const vm = await QemuVm.start(o.request, again.saved);
-      await pingGuest(vm, 15_000);
+      await pingOrDestroy(vm);
       prepareSpare(key, o.request, again.saved);
       return { vm, hello: again.meta.hello, bootMs: performance.now() - t0, how: 'restored' as const };
     }
@@ -154,6 +158,21 @@ export async function startGuest(o: GuestStartOptions): Promise<StartedGuest> {
     if (committed) prepareSpare(key, o.request, committed.saved);
     return { vm: cold.vm, hello: cold.hello, bootMs: coldBootMs, how: 'cold, snapshot saved' as const };
   });
+}
+
+/**
+ * The ping of a restore; a guest that does not answer is torn down here (it would otherwise run
+ * until the process exits), and the error says what ended it (QEMU's signal, a guest panic).
+ */
+export async function pingOrDestroy(vm: QemuVm): Promise<void> {
+  try {
+    await pingGuest(vm, 15_000);
+  } catch (e) {
+    const ended = vm.channel.isClosed ? await vm.waitForExit(500) : undefined;
+    const log = await vm.destroy();
+    if (e instanceof Error) e.message += vmEndReason(ended, log);
+    throw e;
+  }
 }
 
 /** The restored agent answers a ping: proof it runs and reads its channel. */

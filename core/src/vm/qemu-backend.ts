@@ -17,6 +17,7 @@ import { RAM_FILE_PREFIX, reapStaleVmFiles, registerTeardown, SHM_DIR, VM_DIR_PR
 import { type AccelChoice, chooseAccel } from './accel.js';
 import { KtstrError } from '../errors.js';
 import { qemuSaid } from './qemu-stderr.js';
+import { checkRamSpace } from './ram-space.js';
 import { accelFor, qemuBinaryFor } from './guest-arch.js';
 import { vmCpus } from '../host/process-pinning.js';
 import { formatCpulist } from '../topology/cpulist.js';
@@ -361,6 +362,7 @@ async function launch(request: VmRequest, restore: SavedVm | undefined): Promise
   if (!existsSync(request.kernel)) {
     throw new KtstrError('kernel', request.kernel, 'does not exist', 'Run `ktstr kernel fetch` or pass --kernel with a valid path.');
   }
+  checkRamSpace(SHM_DIR, nodeMemoryMiB(request) * request.topology.numaNodes * 2 ** 20);
   const accel = accelFor(request.arch);
   // Named with our pid, so the files of a SIGKILLed run can be told from live ones and reaped.
   const workDir = mkdtempSync(join(tmpdir(), `${VM_DIR_PREFIX}${process.pid}-`));
