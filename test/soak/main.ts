@@ -15,7 +15,7 @@ const { values } = parseArgs({
     seed: { type: 'string' },
     kinds: { type: 'string' },
     'hold-ms': { type: 'string', default: '1000' },
-    'shm-mib': { type: 'string', default: '1536' },
+    'shm-mib': { type: 'string', default: '2048' },
     json: { type: 'boolean', default: false },
     list: { type: 'boolean', default: false },
   },

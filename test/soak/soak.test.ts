@@ -19,7 +19,7 @@ test('10 seeded faults: each ends as expected and leaves nothing behind', { skip
     seed,
     kinds: FAULTS.map((f) => f.kind).filter((k) => !SLOW.includes(k)),
     holdMs: 500,
-    shmMiB: 1536,
+    shmMiB: 2048,
     log: (line) => process.stderr.write(`${line}\n`),
   });
   process.stderr.write(`${renderTable(report)}\n`);
