@@ -22,7 +22,7 @@ import { doesNotFit, doesNotFitSummary } from '../not-fit-summary.js';
 import { runScenarioCommand } from './test-scenario.js';
 import { DEFAULT_TEST_DIRS, testFilesUnder } from '../test-files.js';
 import { loadFailureHint } from '../load-failure.js';
-import { ensureFixtureForRun } from '@ktstr/core/setup';
+import { aarch64FixtureScheduler, ensureFixtureForRun } from '@ktstr/core/setup';
 
 export interface TestFlags {
   kernel?: string | string[];
@@ -249,8 +249,11 @@ export async function prepareRun(paths: readonly string[], opts: TestFlags): Pro
   const accel = accelFor(arch);
   progress(`acceleration ${accel.accel} (${accel.reason})`);
   const run = planFromFlags(paths, opts, kernels.map((k) => k.label));
-  // The fixture is built for x86_64; an aarch64 cell with it is refused by name (runner/arch-check.ts).
-  if (arch === 'x86_64') ensureFixtureForRun(run.plan.entries.filter((e) => e.status === 'run').map((e) => e.scheduler), kernels[0]!.vmlinuz, progress);
+  const schedulers = run.plan.entries.filter((e) => e.status === 'run').map((e) => e.scheduler);
+  if (arch === 'x86_64') ensureFixtureForRun(schedulers, kernels[0]!.vmlinuz, progress);
+  // On aarch64 the fixture is cross-built here, with its progress shown, rather than inside the
+  // first cell's time limit (minutes the first time: setup/fixture-build-aarch64.ts).
+  else if (schedulers.includes('scx-ktstr')) for (const k of kernels) aarch64FixtureScheduler(k.vmlinux ?? join(dirname(k.vmlinuz), 'vmlinux'), progress);
   const cpuCap = resolveCpuCap(readHostTopology('/sys', getAffinity(0)), opts['cpu-cap']);
   return { run, kernels, jobs, cpuCap };
 }
