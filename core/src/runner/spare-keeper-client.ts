@@ -16,6 +16,8 @@ import type { SavedVm, SpareHandover, VmRequest } from '../vm/qemu-backend.js';
 import type { KeeperRequest } from './spare-keeper.js';
 
 export const SPARE_KEEPER_ENV = 'KTSTR_SPARE_KEEPER';
+/** Longer than a QEMU launch on a loaded host, which `take` and `settle` may wait for. */
+const CALL_TIMEOUT_MS = 30_000;
 
 export function keeperSocketPath(runnerPid: number): string {
   return join(tmpdir(), `ktstr-spares-${process.getuid?.() ?? 0}-${runnerPid}.sock`);
@@ -62,7 +64,16 @@ export class KeeperClient {
     if (this.socket.destroyed) return Promise.resolve({ error: 'the spare keeper went away' });
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
+      // A keeper that does not answer costs a cell at most this long: it then starts QEMU itself.
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve({ error: `the spare keeper did not answer ${r.op} within ${CALL_TIMEOUT_MS / 1000} s` });
+      }, CALL_TIMEOUT_MS);
+      timer.unref();
+      this.waiting.set(id, (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
       // Referenced while a reply is due, so the process waits for it.
       this.socket.ref();
       this.socket.write(`${JSON.stringify({ id, ...r })}\n`);
