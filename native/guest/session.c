@@ -115,6 +115,14 @@ static enum watch_event handle_frame(struct session *s, struct frame *f, bool ac
 	return ev;
 }
 
+/* Keeps the scheduler's maps alive for the host's failure dump (bpf_maps.h);
+ * a --run-cell run has no host to read them, and a machine of its own has
+ * maps that are none of ours. Returns how many are held. */
+static int hold_maps(const struct session *s)
+{
+	return s->cell_path ? 0 : bpf_maps_hold();
+}
+
 /* Wait up to ms for host frames, checking every WATCH_TICK_MS that an
  * attached scheduler is still enabled and, while a command runs, forwarding
  * its output as it comes and noticing its exit. Also reaps orphans. */
@@ -134,7 +142,7 @@ static enum watch_event watch(struct session *s, long ms, bool accept_go)
 		    (!scheduler_is_enabled() || scheduler_process_exited(&s->sched))) {
 			/* Maps the scheduler made since it attached, before its
 			 * loader frees them (see bpf_maps.h). */
-			bpf_maps_hold();
+			hold_maps(s);
 			return WATCH_SCHED_EXIT;
 		}
 		if (s->command_running && command_exited(&s->command))
@@ -173,7 +181,7 @@ static void finish(struct session *s, bool ok)
 		s->workers = NULL;
 	}
 	if (s->sched_attached)
-		bpf_maps_hold(); /* the scheduler's maps as it leaves them, for the host */
+		hold_maps(s); /* the scheduler's maps as it leaves them, for the host */
 	scheduler_stop(&s->sched, s->cell.has_collect ? SCHED_STOP_GRACE_COLLECT_MS : SCHED_STOP_GRACE_MS);
 	/* After the stop, so a program that writes its files on exit has. */
 	if (s->cell.has_collect && collect_send_files(s->cell.collect) < 0)
@@ -385,7 +393,7 @@ static bool attach_scheduler(struct session *s, const struct cell *c, bool *ok, 
 	}
 	*attach_ms = clock_ms_since(s->sched.spawn_ns);
 	s->sched_attached = true;
-	err = bpf_maps_hold();
+	err = hold_maps(s);
 	agent_log("sched_ext enabled after %llu ms; holding %d BPF map(s) for the host",
 		  (unsigned long long)*attach_ms, err);
 	return true;
