@@ -55,6 +55,8 @@ export async function faultDuringCell(ctx: FaultContext, o: {
   /** Wait for the guest before injecting (default); false injects at a point after planning. */
   afterGuestUp?: boolean;
   delayMs?: [number, number];
+  /** A next-cell failure with this reason is the fault still in force ("passes when it can"). */
+  nextMayFail?: RegExp;
 }): Promise<FaultOutcome> {
   const run = startRun(ctx.env, { extraEnv: o.extraEnv });
   const { waitUntil, inFirstCell } = await import('./soak-run.js');
@@ -82,7 +84,7 @@ export async function faultDuringCell(ctx: FaultContext, o: {
   return judge(end, o, at, recoveryMs);
 }
 
-function judge(end: RunEnd, o: { names: RegExp; endsTestProcess?: boolean; endsRunner?: boolean }, at: string, recoveryMs: number): FaultOutcome {
+function judge(end: RunEnd, o: { names: RegExp; endsTestProcess?: boolean; endsRunner?: boolean; nextMayFail?: RegExp }, at: string, recoveryMs: number): FaultOutcome {
   if (end.hung) return { verdict: 'hung', reason: `the run did not end within its deadline`, ok: false, next: 'not run', recoveryMs, at };
   const next = verdictOf(end, NEXT_CELL)?.status ?? 'not run';
   if (!end.cells) {
@@ -94,6 +96,7 @@ function judge(end: RunEnd, o: { names: RegExp; endsTestProcess?: boolean; endsR
   const verdict = v?.status ?? 'missing';
   const reason = v ? v.reason ?? `${verdict}, no reason given` : `no verdict for ${FAULTED_CELL} in the results (exit ${end.code ?? end.signal})`;
   const failedClearly = (verdict === 'failed' || verdict === 'skipped') && o.names.test(reason);
-  const nextOk = o.endsTestProcess ? true : next === 'passed';
+  const nextReason = verdictOf(end, NEXT_CELL)?.reason ?? '';
+  const nextOk = o.endsTestProcess || next === 'passed' || (o.nextMayFail !== undefined && o.nextMayFail.test(nextReason));
   return { verdict, reason, ok: failedClearly && nextOk, next, recoveryMs, at };
 }

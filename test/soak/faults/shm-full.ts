@@ -3,10 +3,11 @@
 // the lack of space, the snapshot must survive (the host's shortage is not the snapshot's
 // fault), and once space is back the next cell passes.
 import { spawnSync } from 'node:child_process';
-import { rmSync, statfsSync } from 'node:fs';
+import { readFileSync, rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Fault, faultDuringCell } from '../fault.js';
 import { snapshotEntries } from './between-runs.js';
+import { FAULTED_CELL } from '../soak-env.js';
 
 const FREE_MIB = 4;
 
@@ -18,8 +19,14 @@ export const shmFull: Fault = {
     const filler = join(ctx.env.shm, 'soak-filler');
     const before = snapshotEntries(ctx.env.cache);
     try {
+      // The run's events, to free the space the moment the faulted cell ends (the next cell of
+      // the same process starts right after it; the runner's progress line comes too late).
+      const events = join(ctx.env.scratch, `events-${Date.now()}.jsonl`);
       const out = await faultDuringCell(ctx, {
         names: /space|ENOSPC|SIGBUS|Bus error|memory/i,
+        // If it started before the space came back, the next cell meets the same full tmpfs.
+        nextMayFail: /KTSTR_SHM_DIR: has \d+ MiB free/,
+        extraEnv: { KTSTR_EVENTS: events },
         afterGuestUp: false,
         delayMs: [0, 1500],
         inject: (run) => {
@@ -28,11 +35,17 @@ export const shmFull: Fault = {
           spawnSync('fallocate', ['-l', `${Math.max(0, freeMiB - FREE_MIB)}M`, filler]);
           // Space comes back once the first cell has ended, for the next one.
           const poll = setInterval(() => {
-            if (/\[1\/\d+\]/.test(run.stderr())) {
+            let ended = false;
+            try {
+              ended = readFileSync(events, 'utf8').includes(`"event":"end","name":"${FAULTED_CELL}/`);
+            } catch {
+              // not written yet
+            }
+            if (ended || /\[1\/\d+\]/.test(run.stderr())) {
               clearInterval(poll);
               rmSync(filler, { force: true });
             }
-          }, 50);
+          }, 10);
           void run.ended.then(() => clearInterval(poll));
           return `filled to ${FREE_MIB} MiB free (from ${freeMiB} MiB)`;
         },
