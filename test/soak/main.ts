@@ -49,11 +49,17 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.stderr.write(`soak: ${sig}: stopping after the fault under way (again to quit at once, leaving its scratch directory)\n`);
   });
 }
+const kinds = values.kinds?.split(',').map((k) => k.trim()).filter(Boolean);
+const unknown = (kinds ?? []).filter((k) => !FAULTS.some((f) => f.kind === k));
+if (unknown.length) {
+  process.stderr.write(`soak: --kinds: unknown fault kind(s) ${unknown.join(', ')}; see \`npm run soak -- --list\`\n`);
+  process.exit(2);
+}
 const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positive('seed', values.seed);
 const report = await soak({
   faults: positive('faults', values.faults),
   seed,
-  kinds: values.kinds?.split(',').map((k) => k.trim()).filter(Boolean),
+  kinds,
   holdMs: positive('hold-ms', values['hold-ms']),
   shmMiB: positive('shm-mib', values['shm-mib']),
   log: (line) => process.stderr.write(`${line}\n`),
