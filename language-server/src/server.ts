@@ -11,7 +11,7 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { listCachedKernels } from '@ktstr/core';
+import { findCachedKernel, type GuestArch } from '@ktstr/core';
 import { Workspace } from './analysis/workspace.js';
 import type { AnalysisSettings } from './analysis/types.js';
 import { diagnosticsOf } from './handlers/diagnostics.js';
@@ -29,9 +29,15 @@ interface InitOptions {
 }
 
 /** Without configured kernels, the cached ones, as `ktstr test` would pick among them. */
-function defaultKernels(): string[] {
-  const cached = listCachedKernels().map((k) => k.release);
-  return cached.length > 0 ? cached.slice(0, 1) : ['default'];
+/**
+ * The kernel `ktstr test` would run without --kernel, so cell names here are the ones the CLI
+ * reports: the same choice as core's (findCachedKernel skips secondary-suite, built and other
+ * architectures' kernels unless named), honouring KTSTR_KERNEL when it names a cached kernel.
+ */
+function defaultKernels(arch: GuestArch = 'x86_64'): string[] {
+  const named = process.env.KTSTR_KERNEL && !process.env.KTSTR_KERNEL.includes('/') ? process.env.KTSTR_KERNEL : undefined;
+  const k = (named ? findCachedKernel(named, arch) : undefined) ?? findCachedKernel(undefined, arch);
+  return k ? [k.release] : ['default'];
 }
 
 const connection = createConnection(ProposedFeatures.all);
@@ -52,7 +58,7 @@ function publish(paths: readonly string[]): void {
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   const init = (params.initializationOptions ?? {}) as InitOptions;
-  settings = { kernels: init.kernels?.length ? init.kernels : defaultKernels(), arch: init.arch ?? 'x86_64' };
+  settings = { kernels: init.kernels?.length ? init.kernels : defaultKernels(init.arch ?? 'x86_64'), arch: init.arch ?? 'x86_64' };
   workspace = new Workspace(settings);
   roots = (params.workspaceFolders ?? []).map((f) => toPath(f.uri)).filter((p): p is string => p !== undefined);
   if (roots.length === 0 && params.rootUri) roots = [toPath(params.rootUri)].filter((p): p is string => p !== undefined);

@@ -293,9 +293,11 @@ test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen
     const box = (await failedOutput.first().boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     const failedTop = page.locator('.xterm-rows:has-text("✘ bad option")');
-    for (let i = 0; i < 10 && await failedTop.count() === 0; i++) {
-      await page.mouse.wheel(0, -2000);
-      await sleep(300);
+    // The cell's failure dump sits between the status line and its last line: scroll up in
+    // steps until the status line is in view (the dump's length varies with the scheduler's output).
+    for (let i = 0; i < 60 && await failedTop.count() === 0; i++) {
+      await page.mouse.wheel(0, -600);
+      await sleep(150);
     }
     await failedTop.first().waitFor({ timeout: 10_000 });
     await shot('9-failed-cell-output');
