@@ -13,7 +13,7 @@
  * one is configured (remote-cache/).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { arch } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -191,6 +191,7 @@ export function installBuiltKernel(source: Pick<BuildSource, 'buildTree' | 'id'>
     writeFileSync(join(tmp, 'meta.json'), `${JSON.stringify({
       release: name, version: release, arch: 'x86_64', origin: `build:${source.id}`, fetchedAt: new Date().toISOString(), build: meta,
     }, null, 2)}\n`);
+    chmodSync(tmp, 0o755); // mkdtemp made it private; cache entries are readable like fetched ones
     const final = join(root, name);
     rmSync(final, { recursive: true, force: true });
     renameSync(tmp, final);
