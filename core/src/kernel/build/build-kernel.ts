@@ -27,7 +27,8 @@ import { describeMissing, missingKernelConfig } from '../config-check.js';
 import { hasBtfSection } from '../extract-vmlinux.js';
 import { type CachedKernel, listCachedKernels } from '../kernel-cache.js';
 import { type BuildSource, classifySourceArgument, prepareBuildSource } from './build-source.js';
-import { checkPahole, ensureBuildPackages } from './build-tools.js';
+import { checkPahole, ensureBuildPackages, paholeNeeds } from './build-tools.js';
+import { sidPahole } from './pahole-provider.js';
 import { type BuildCpuset, type CpusetKind, createBuildCpuset } from './build-cpuset.js';
 import { buildKey, builtEntryName, configHash } from './build-key.js';
 import { applyFragment, type ConfigBase, describeUnmet, ktstrFragmentText, mergeFragments, parseConfigFragment, unmetOptions } from './config-fragment.js';
@@ -75,12 +76,14 @@ export interface BuildMeta {
   cpuset: CpusetKind;
   compiled: number;
   makeSeconds: number;
+  /** The pahole that encoded the BTF (`v1.27` or newer for 7.x sched_ext kfuncs). */
+  pahole?: string;
 }
 
 const secondsSince = (t0: number): number => Math.round((Date.now() - t0) / 100) / 10;
 
-function run(argv: readonly string[], logFile: string, what: string): void {
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 28 });
+function run(argv: readonly string[], logFile: string, what: string, env: NodeJS.ProcessEnv): void {
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 28, env });
   writeFileSync(logFile, `$ ${argv.join(' ')}\n${r.stdout ?? ''}${r.stderr ?? ''}`, { flag: 'a' });
   if (r.status !== 0) {
     const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
@@ -89,11 +92,11 @@ function run(argv: readonly string[], logFile: string, what: string): void {
 }
 
 /** Runs make, streaming its output to the log and the progress reporter. */
-function runMake(argv: readonly string[], logFile: string, progress: MakeProgress): Promise<void> {
+function runMake(argv: readonly string[], logFile: string, progress: MakeProgress, env: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
     const out = createWriteStream(logFile, { flags: 'a' });
     out.write(`$ ${argv.join(' ')}\n`);
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
     const tail: string[] = [];
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => {
@@ -131,18 +134,18 @@ export function hasSymtab(elf: Buffer, file: string): boolean {
  * then checks that every option ktstr asked for survived and that the config check passes.
  * Returns the final .config text; user options Kconfig refused are logged.
  */
-function configure(source: BuildSource, base: ConfigBase, userFragment: { source: string; text: string } | undefined, logFile: string, wrap: (argv: string[]) => string[], log: (l: string) => void): string {
+function configure(source: BuildSource, base: ConfigBase, userFragment: { source: string; text: string } | undefined, logFile: string, wrap: (argv: string[]) => string[], env: NodeJS.ProcessEnv, log: (l: string) => void): string {
   const bt = source.buildTree;
   const ktstr = { source: 'ktstr', options: parseConfigFragment(ktstrFragmentText(arch() === 'x64' ? 'x86_64' : arch()), 'ktstr fragment') };
   const user = userFragment ? { source: userFragment.source, options: parseConfigFragment(userFragment.text, userFragment.source) } : undefined;
   const merged = mergeFragments(user ? [ktstr, user] : [ktstr]);
   for (const o of merged.overridden) log(`config: ${o.by} sets ${o.option}=${o.to} (ktstr's fragment has ${o.from})`);
   log(`config: make ${base}, then ${merged.options.size} options of ktstr${user ? ` and ${user.source}` : ''}`);
-  run(wrap(['make', '-C', source.tree, `O=${bt}`, base]), logFile, `make ${base}`);
+  run(wrap(['make', '-C', source.tree, `O=${bt}`, base]), logFile, `make ${base}`, env);
   const configPath = join(bt, '.config');
   writeFileSync(join(bt, 'ktstr.fragment'), [...merged.options].map(([o, v]) => (v === 'n' ? `# ${o} is not set` : `${o}=${v}`)).join('\n') + '\n');
   writeFileSync(configPath, applyFragment(readFileSync(configPath, 'utf8'), merged.options));
-  run(wrap(['make', '-C', source.tree, `O=${bt}`, 'olddefconfig']), logFile, 'make olddefconfig');
+  run(wrap(['make', '-C', source.tree, `O=${bt}`, 'olddefconfig']), logFile, 'make olddefconfig', env);
   const final = readFileSync(configPath, 'utf8');
   const userOptions = user?.options ?? new Map<string, string>();
   const ours = new Map([...merged.options].filter(([o]) => !userOptions.has(o)));
@@ -161,8 +164,8 @@ function configure(source: BuildSource, base: ConfigBase, userFragment: { source
 }
 
 /** `make kernelrelease`: known right after configuring, before anything is compiled (7.2.13, 7.3.0-rc7+). */
-function kernelRelease(source: BuildSource): string {
-  const r = spawnSync('make', ['-s', '--no-print-directory', '-C', source.tree, `O=${source.buildTree}`, 'kernelrelease'], { encoding: 'utf8' });
+function kernelRelease(source: BuildSource, env: NodeJS.ProcessEnv): string {
+  const r = spawnSync('make', ['-s', '--no-print-directory', '-C', source.tree, `O=${source.buildTree}`, 'kernelrelease'], { encoding: 'utf8', env });
   const release = (r.stdout ?? '').split('\n').map((l) => l.trim()).filter((l) => /^[0-9]+\.[0-9]+/.test(l)).pop();
   if (r.status !== 0 || !release) throw new KtstrError('kernel build', 'make kernelrelease', `printed no release (${r.stderr.trim() || `exit ${r.status}`})`, 'Check that the tree configures (see the build log).');
   return release;
@@ -221,7 +224,20 @@ export async function buildKernel(options: KernelBuildOptions = {}): Promise<Ker
   const cap = resolveCpuCap(host, options.cpuCap);
   ensureBuildPackages(log);
   const source = await prepareBuildSource(options.source, log);
-  const pahole = checkPahole(source.tree);
+  // A host pahole too old for the tree (bookworm's 1.24 for 7.x sched_ext) is replaced, for this
+  // build only, by sid's unpacked into the cache (pahole-provider.ts), first on make's PATH.
+  let env: NodeJS.ProcessEnv = process.env;
+  let pahole: { have: number; need: number | undefined };
+  try {
+    pahole = checkPahole(source.tree);
+  } catch (e) {
+    const need = paholeNeeds(source.tree).need;
+    if (!(e instanceof KtstrError) || e.field !== 'pahole' || need === undefined) throw e;
+    log(`tools: ${e.message.replace(/ \(got .*$/s, '')}`);
+    const bin = await sidPahole(need, log);
+    env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+    pahole = checkPahole(source.tree, join(bin, 'pahole'));
+  }
   log(`tools: pahole v${Math.floor(pahole.have / 100)}.${pahole.have % 100}${pahole.need ? ` (this tree needs ${Math.floor(pahole.need / 100)}.${pahole.need % 100} or newer)` : ''}`);
   log(`source: ${source.describe}; build tree ${source.buildTree}`);
   mkdirSync(source.buildTree, { recursive: true });
@@ -239,11 +255,11 @@ export async function buildKernel(options: KernelBuildOptions = {}): Promise<Ker
       writeFileSync(logFile, `# ktstr kernel build of ${source.describe}, ${new Date().toISOString()}\n`);
       log(`build log: ${logFile}`);
       const tc = Date.now();
-      const config = configure(source, base, userFragment, logFile, wrap, log);
+      const config = configure(source, base, userFragment, logFile, wrap, env, log);
       const configureSeconds = secondsSince(tc);
       const hash = configHash(config);
       const key = buildKey(source.id, hash);
-      const release = kernelRelease(source);
+      const release = kernelRelease(source, env);
       const name = builtEntryName(release, key);
       const existing = listCachedKernels().find((k) => k.release === name);
       const result = (kernel: CachedKernel, cached: boolean, compiled: number, makeSeconds: number): KernelBuildResult => ({
@@ -262,13 +278,14 @@ export async function buildKernel(options: KernelBuildOptions = {}): Promise<Ker
       const jobs = reservation.plan.cpus.length;
       log(`make: -j${jobs} on CPU(s) ${reservation.plan.cpus.join(',')} (${cpuset.kind}), nice ${nice}`);
       const tm = Date.now();
-      await runMake(wrap(['make', '-C', source.tree, `O=${source.buildTree}`, `-j${jobs}`, 'bzImage']), logFile, progress);
+      await runMake(wrap(['make', '-C', source.tree, `O=${source.buildTree}`, `-j${jobs}`, 'bzImage']), logFile, progress, env);
       const makeSeconds = secondsSince(tm);
       log(`make: done in ${makeSeconds} s, ${progress.compiled} files compiled`);
       if (progress.compiled > (last?.compiled ?? 0) / 2) writeFileSync(stamp, `${JSON.stringify({ compiled: progress.compiled })}\n`);
       const meta: BuildMeta = {
         source: source.id, configHash: hash, key, base, ...(userFragment ? { fragment: userFragment.source } : {}),
         cpus: reservation.plan.cpus, cpuset: cpuset.kind, compiled: progress.compiled, makeSeconds,
+        pahole: `v${Math.floor(pahole.have / 100)}.${pahole.have % 100}`,
       };
       const kernel = installBuiltKernel(source, name, release, meta, logFile, log);
       log(`cached: ${kernel.release} in ${kernel.dir}`);

@@ -4,6 +4,7 @@
  * and a pahole new enough for the tree's BTF. pahole is the one that bites: without it, or with
  * one older than the tree asks for, Kconfig quietly drops DEBUG_INFO_BTF, and with it sched_ext;
  * and one that Kconfig accepts can still be too old for sched_ext's kfuncs (requiredPaholeForKfuncs).
+ * pahole-provider.ts fetches a newer one when the host's is too old.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -66,15 +67,21 @@ export function hasKfuncDeclTags(btfSection: Buffer): boolean {
 
 const asVersion = (n: number): string => `${Math.floor(n / 100)}.${n % 100}`;
 
-/** Throws, naming the package and the version needed, when pahole cannot make this tree's BTF. */
-export function checkPahole(tree: string): { have: number; need: number | undefined } {
-  const r = spawnSync('pahole', ['--version'], { encoding: 'utf8' });
-  const have = r.status === 0 ? paholeVersionNumber(r.stdout) : undefined;
+/** The pahole versions a tree needs: for its Kconfig (BTF at all) and for its sched_ext kfuncs. */
+export function paholeNeeds(tree: string): { kconfigNeed?: number; kfuncNeed?: number; need?: number } {
   const kconfig = join(tree, 'lib', 'Kconfig.debug');
   const kconfigNeed = existsSync(kconfig) ? requiredPaholeVersion(readFileSync(kconfig, 'utf8')) : undefined;
   const resolveBtfids = join(tree, 'tools', 'bpf', 'resolve_btfids', 'main.c');
   const kfuncNeed = existsSync(resolveBtfids) ? requiredPaholeForKfuncs(readFileSync(resolveBtfids, 'utf8')) : undefined;
   const need = Math.max(kconfigNeed ?? 0, kfuncNeed ?? 0) || undefined;
+  return { ...(kconfigNeed ? { kconfigNeed } : {}), ...(kfuncNeed ? { kfuncNeed } : {}), ...(need ? { need } : {}) };
+}
+
+/** Throws, naming the package and the version needed, when `pahole` cannot make this tree's BTF. */
+export function checkPahole(tree: string, pahole = 'pahole'): { have: number; need: number | undefined } {
+  const r = spawnSync(pahole, ['--version'], { encoding: 'utf8' });
+  const have = r.status === 0 ? paholeVersionNumber(r.stdout) : undefined;
+  const { kconfigNeed, kfuncNeed, need } = paholeNeeds(tree);
   if (have === undefined) {
     throw new KtstrError('pahole', r.error?.message ?? r.stderr, 'is not installed, and the kernel needs it for BTF (and sched_ext needs BTF)', 'Install Debian\'s dwarves package.');
   }
