@@ -273,7 +273,13 @@ export async function buildKernel(options: KernelBuildOptions = {}): Promise<Ker
         return result(existing, true, 0, 0);
       }
       const stamp = join(source.buildTree, '.ktstr-build.json');
-      const last = readJson<{ compiled?: number }>(stamp);
+      const last = readJson<{ compiled?: number; pahole?: number }>(stamp);
+      // kbuild does not relink vmlinux when only the pahole changed (no object depends on it), so
+      // the BTF would stay the old pahole's: drop the linked images and let make link them again.
+      if (last?.pahole !== undefined && last.pahole !== pahole.have) {
+        log(`make: the last build of this tree used pahole ${last.pahole}, this one ${pahole.have}: relinking vmlinux for its BTF`);
+        for (const f of ['vmlinux', 'vmlinux.unstripped']) rmSync(join(source.buildTree, f), { force: true });
+      }
       const progress = new MakeProgress((u) => log(u.line), last?.compiled);
       const jobs = reservation.plan.cpus.length;
       log(`make: -j${jobs} on CPU(s) ${reservation.plan.cpus.join(',')} (${cpuset.kind}), nice ${nice}`);
@@ -281,7 +287,8 @@ export async function buildKernel(options: KernelBuildOptions = {}): Promise<Ker
       await runMake(wrap(['make', '-C', source.tree, `O=${source.buildTree}`, `-j${jobs}`, 'bzImage']), logFile, progress, env);
       const makeSeconds = secondsSince(tm);
       log(`make: done in ${makeSeconds} s, ${progress.compiled} files compiled`);
-      if (progress.compiled > (last?.compiled ?? 0) / 2) writeFileSync(stamp, `${JSON.stringify({ compiled: progress.compiled })}\n`);
+      const compiledForTotal = progress.compiled > (last?.compiled ?? 0) / 2 ? progress.compiled : last?.compiled;
+      writeFileSync(stamp, `${JSON.stringify({ ...(compiledForTotal ? { compiled: compiledForTotal } : {}), pahole: pahole.have })}\n`);
       const meta: BuildMeta = {
         source: source.id, configHash: hash, key, base, ...(userFragment ? { fragment: userFragment.source } : {}),
         cpus: reservation.plan.cpus, cpuset: cpuset.kind, compiled: progress.compiled, makeSeconds,
