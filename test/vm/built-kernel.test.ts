@@ -17,7 +17,9 @@ import { hasKfuncDeclTags } from '../../core/src/kernel/build/build-tools.js';
 import { readElfSectionFile } from '../../core/src/initramfs/elf.js';
 import { skipReason as vmSkip } from './cell-env.js';
 
-const built = listCachedKernels().find((k) => k.origin.startsWith('build:'));
+// KTSTR_BUILT_KERNEL names one; else the newest built kernel in the cache (as bench/kernel-build.ts).
+const builtKernels = listCachedKernels().filter((k) => k.origin.startsWith('build:')).sort((a, b) => b.fetchedAt.localeCompare(a.fetchedAt));
+const built = process.env.KTSTR_BUILT_KERNEL ? builtKernels.find((k) => k.release === process.env.KTSTR_BUILT_KERNEL) : builtKernels[0];
 const noBuilt = built ? false : 'no built kernel in the cache; `ktstr kernel build 7.2 --cpu-cap 1` makes one (20-40 minutes on 1 CPU)';
 if (noBuilt) process.stderr.write(`skipping built-kernel tests: ${noBuilt}\n`);
 const skip = vmSkip || noBuilt;
