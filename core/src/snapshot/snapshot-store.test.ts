@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { commitSnapshot, listSnapshots, loadSnapshot, stagingDir } from './snapshot-store.js';
+import { commitSnapshot, listSnapshots, loadSnapshot, snapshotsDir, stagingDir } from './snapshot-store.js';
 import type { HelloMessage } from '../channel/messages.js';
 
 const hello: HelloMessage = { type: 'hello', t_ms: 1, agent: 'ktstr-guest 1', kernel: '7.2', cpus: [] };
@@ -80,4 +80,15 @@ test("a new save removes the staging directory of a dead process's save, not a l
   assert.equal(existsSync(orphan), false);
   assert.equal(existsSync(live), true);
   assert.match(mine, new RegExp(`/\\.new-${process.pid}-`));
+}));
+
+// Found by the fault soak (child-sigkill during a save): the next run only restored, and the
+// dead save's staging directory stayed until some later save.
+test("a snapshot lookup removes a dead process's staging directory too", () => withCache(() => {
+  makeSnapshot('k7');
+  const dead = spawnSync('true').pid!;
+  const orphan = join(snapshotsDir(), `.new-${dead}-xyz`);
+  mkdirSync(orphan);
+  assert.ok(loadSnapshot('k7').snapshot);
+  assert.equal(existsSync(orphan), false);
 }));

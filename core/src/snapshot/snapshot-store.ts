@@ -57,6 +57,9 @@ const allocated = (path: string) => statSync(path).blocks * 512;
 /** The snapshot for `key`, or undefined; a damaged one is removed and its reason returned. */
 export function loadSnapshot(key: string): { snapshot?: Snapshot; discarded?: string } {
   const dir = join(snapshotsDir(), key);
+  // Every lookup, not only the next save: a run that only restores would otherwise keep a
+  // SIGKILLed save's staging directory forever.
+  reapStaleStaging();
   if (!existsSync(dir)) return {};
   const problem = (() => {
     let meta: SnapshotMeta;
@@ -109,6 +112,7 @@ export function stagingDir(): string {
 
 /** Staging directories are named `.new-<pid>-...`: a save whose process was SIGKILLed left its own; remove those. */
 function reapStaleStaging(): void {
+  if (!existsSync(snapshotsDir())) return;
   for (const n of readdirSync(snapshotsDir())) {
     const pid = Number(/^\.new-(\d+)-/.exec(n)?.[1]);
     if (!Number.isInteger(pid) || pid <= 0) continue;
