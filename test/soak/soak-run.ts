@@ -94,13 +94,15 @@ export async function waitUntil(run: SoakRun, cond: () => boolean, timeoutMs = 1
  * Without ss, the QEMU using the most CPU (a spare is idle once launched).
  */
 export async function busyQemu(run: SoakRun): Promise<SoakProcess | undefined> {
-  const qemus = run.processes().filter((p) => p.role === 'qemu');
-  const cell = cellProcess(run);
-  if (cell) {
+  // The cell's process connects to its QEMU's sockets a moment after QEMU starts: look for up to 2 s.
+  for (const until = Date.now() + 2000; Date.now() < until; await sleep(50)) {
+    const cell = cellProcess(run);
+    if (!cell) continue;
     const peers = socketPeers(cell.pid);
-    const q = qemus.find((p) => peers.has(p.pid));
+    const q = run.processes().find((p) => p.role === 'qemu' && peers.has(p.pid));
     if (q) return q;
   }
+  const qemus = run.processes().filter((p) => p.role === 'qemu');
   if (qemus.length <= 1) return qemus[0];
   const before = new Map(qemus.map((q) => [q.pid, cpuTicks(q.pid)]));
   await sleep(300);
