@@ -27,6 +27,8 @@ export interface FaultOutcome {
   recoveryMs: number;
   /** Where the fault was injected (printed, so a seed's run can be read). */
   at: string;
+  /** The next cell's reason, when it failed. */
+  nextReason?: string;
 }
 
 export interface Fault {
@@ -98,5 +100,5 @@ function judge(end: RunEnd, o: { names: RegExp; endsTestProcess?: boolean; endsR
   const failedClearly = (verdict === 'failed' || verdict === 'skipped') && o.names.test(reason);
   const nextReason = verdictOf(end, NEXT_CELL)?.reason ?? '';
   const nextOk = o.endsTestProcess || next === 'passed' || (o.nextMayFail !== undefined && o.nextMayFail.test(nextReason));
-  return { verdict, reason, ok: failedClearly && nextOk, next, recoveryMs, at };
+  return { verdict, reason, ok: failedClearly && nextOk, next, recoveryMs, at, ...(nextReason ? { nextReason } : {}) };
 }

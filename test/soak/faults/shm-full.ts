@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Fault, faultDuringCell } from '../fault.js';
+import { type Fault, type FaultOutcome, faultDuringCell } from '../fault.js';
 import { snapshotEntries } from './between-runs.js';
 import { FAULTED_CELL } from '../soak-env.js';
 
@@ -22,7 +22,7 @@ export const shmFull: Fault = {
       // The run's events, to free the space the moment the faulted cell ends (the next cell of
       // the same process starts right after it; the runner's progress line comes too late).
       const events = join(ctx.env.scratch, `events-${Date.now()}.jsonl`);
-      const out = await faultDuringCell(ctx, {
+      const out: FaultOutcome = await faultDuringCell(ctx, {
         names: /space|ENOSPC|SIGBUS|Bus error|memory/i,
         // If it started before the space came back, the next cell meets the same full tmpfs.
         nextMayFail: /KTSTR_SHM_DIR: has \d+ MiB free/,
@@ -50,6 +50,14 @@ export const shmFull: Fault = {
           return `filled to ${FREE_MIB} MiB free (from ${freeMiB} MiB)`;
         },
       });
+      // Filled after the faulted cell's VM had its RAM: the fault lands on the next cell instead,
+      // which must then fail naming the space (the faulted cell rightly passed).
+      if (out.verdict === 'passed' && out.next === 'failed') {
+        const ok = out.nextReason !== undefined && /KTSTR_SHM_DIR: has \d+ MiB free/.test(out.nextReason);
+        out.verdict = 'passed, next cell hit';
+        out.reason = `the space ran out after the cell's VM started; the next cell: ${out.nextReason ?? 'no reason'}`;
+        out.ok = ok;
+      }
       const lost = before.filter((e) => !snapshotEntries(ctx.env.cache).includes(e));
       if (lost.length) {
         return { ...out, ok: false, reason: `${out.reason} — and ${lost.length} snapshot(s) were discarded for the host's lack of space` };
