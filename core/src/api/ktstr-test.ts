@@ -50,6 +50,7 @@ import { type GuestArch, parseGuestArch } from '../vm/guest-arch.js';
 import { checkConfigPairing } from './config-pairing.js';
 import { monitorSettings, type MonitorOptions } from '../monitor/sampler/options.js';
 import { autoReproForFailure, checkAutoRepro, summarize as summarizeAutoRepro } from '../repro/cell-auto-repro.js';
+import { type AssertThresholds, resolveAssertThresholds, validateThresholds } from './thresholds.js';
 
 export interface KtstrTestOptions extends TestGates, PerfModeOptions, MonitorOptions {
   /** Omit to run under the kernel's default scheduler (EEVDF). */
@@ -78,6 +79,11 @@ export interface KtstrTestOptions extends TestGates, PerfModeOptions, MonitorOpt
    * measures the load itself, or the scheduler's state right after it). docs/snapshots.md.
    */
   freshAttach?: boolean;
+  /**
+   * Bounds for this test's assertions, over its scheduler's own `thresholds` key by key: checked
+   * by `r.expect.withinThresholds()` or an assertion called without its bound.
+   */
+  thresholds?: AssertThresholds;
   /**
    * On a scheduler crash, rerun the cell with BPF probes on the crash's call chain and attach what
    * they saw to the failed result (docs/debugging.md, "Auto-repro"). On by default; false turns it off.
@@ -139,6 +145,7 @@ export function declareTest(name: string, options: KtstrTestOptions): DeclaredTe
   checkConfigPairing(options.scheduler, options.config, where);
   monitorSettings(options, where);
   checkAutoRepro(options.autoRepro, where);
+  if (options.thresholds !== undefined) validateThresholds(options.thresholds, where);
   const topology = options.topology ? validateTopology(options.topology, `${where}.topology`) : undefined;
   const scheduler = options.scheduler ? { name: options.scheduler.name, topology: options.scheduler.topology ?? DEFAULT_TOPOLOGY } : undefined;
   return {
@@ -263,7 +270,7 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
         monitor: monitorSettings(options, `ktstrTest(${JSON.stringify(entry.test)})`),
         // A first run of a kernel captures its symbols for the monitor: `ktstr test` shows the line and its cost.
         log,
-      });
+      }, resolveAssertThresholds(options.scheduler?.thresholds, options.thresholds));
       try {
         await body(vm);
       } catch (e) {
