@@ -10,6 +10,10 @@
  *   does (--cpu-cap 1: QEMU on the reserved CPU, this process on the others), and also samples
  *   some steps from the VM's own CPU, the arrangement before the budget was split, as the
  *   baseline that shows what the split buys;
+ * - the same slowdown as QEMU's host CPU time per wall second in each step (every thread's
+ *   schedstat): under TCG the guest runs exactly as fast as QEMU gets its CPU, and this reading
+ *   has nanosecond resolution where spin_wait rates of a 16-vCPU TCG guest move by tens of per
+ *   cent from one second to the next on their own;
  * - the capture round trip: QMP stop, one read of the stopped guest, QMP cont.
  *
  * Run: node --import tsx bench/monitor.ts (KTSTR_KERNEL picks the kernel).
@@ -29,9 +33,28 @@ import type { MonitorSampleData } from '../core/src/monitor/sampler/sample-reade
 import { observerCpus, pinToCpuBudget, vmCpus } from '../core/src/host/process-pinning.js';
 import { formatCpulist } from '../core/src/topology/cpulist.js';
 import { getAffinity, setAffinity } from '@ktstr/native';
+import { readdirSync, readFileSync } from 'node:fs';
 
-const topology = { numaNodes: 1, llcs: 2, coresPerLlc: 8, threadsPerCore: 1 };
-const cpus = 16;
+/**
+ * Host CPU time of every QEMU thread so far, ns (/proc/PID/task/TID/schedstat's first field).
+ * Under TCG the guest runs exactly as fast as QEMU gets the CPU, so QEMU's CPU time per wall
+ * second in a step is the guest's share of its host CPU: what a sampler on the same CPU takes
+ * away, with nanosecond resolution instead of the workload's own variation.
+ */
+function qemuCpuNs(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that just ended
+    }
+  }
+  return ns;
+}
+
+const cpus = Number(process.env.KTSTR_BENCH_CPUS ?? 16);
+const topology = { numaNodes: 1, llcs: 2, coresPerLlc: cpus / 2, threadsPerCore: 1 };
 const STEP_MS = Number(process.env.KTSTR_BENCH_STEP_MS ?? 1000);
 const PAIRS = Number(process.env.KTSTR_BENCH_BLOCKS ?? 4);
 const SAMPLE_EVERY_MS = 10;
@@ -109,8 +132,16 @@ async function measure(): Promise<void> {
 
 let measuring: Promise<void> | undefined;
 const sampled = (name: string) => name.startsWith('on') || name.startsWith('beside');
+const stepCpu = new Map<string, { wall0: number; cpu0: number; share?: number }>();
 vm.onGuestMessage((m) => {
   if (m.type !== 'step') return;
+  const now = performance.now();
+  const cpu = qemuCpuNs(vm.pid!);
+  if (m.phase === 'start') stepCpu.set(m.name, { wall0: now, cpu0: cpu });
+  else {
+    const st = stepCpu.get(m.name);
+    if (st) st.share = (cpu - st.cpu0) / ((now - st.wall0) * 1e6);
+  }
   if (m.phase === 'start' && m.name.startsWith('beside')) setAffinity(0, vmSide);
   if (m.phase === 'start' && sampled(m.name)) ticker = setInterval(() => timed(loopSamples), SAMPLE_EVERY_MS);
   if (m.phase === 'end' && sampled(m.name)) clearInterval(ticker);
@@ -135,6 +166,11 @@ const blocks = Array.from({ length: PAIRS }, (_, i) => {
 const slowdowns = blocks.map((b) => b.slowdown);
 const slowdown = median(slowdowns);
 const besideSlowdowns = blocks.map((b) => b.besideSlowdown);
+const share = (name: string) => stepCpu.get(name)?.share ?? NaN;
+const shareBlocks = Array.from({ length: PAIRS }, (_, i) => {
+  const off = (share(`off${i}a`) + share(`off${i}b`)) / 2;
+  return { off, on: 1 - (share(`on${i}a`) + share(`on${i}b`)) / 2 / off, beside: 1 - (share(`beside${i}a`) + share(`beside${i}b`)) / 2 / off };
+});
 const offSteps = r.steps.filter((s) => s.name.startsWith('off')).map((s) => rate(s.name));
 
 console.log(`kernel ${kernel.label}, ${cpus} vCPUs, ${vm.accel}; events ${first?.events ? Object.keys(first.events).length : 0} counters`);
@@ -147,5 +183,8 @@ console.log(`  baseline, sampling from the VM's own CPU: slowdown median ${(medi
 console.log(`  slowdown from 100 Hz sampling: median over ${blocks.length} blocks ${(slowdown * 100).toFixed(2)} % (blocks ${slowdowns.map((x) => `${(x * 100).toFixed(1)} %`).join(', ')}); `
   + `unsampled steps alone vary by ${(((Math.max(...offSteps) - Math.min(...offSteps)) / Math.max(...offSteps)) * 100).toFixed(1)} %`);
 console.log(`  ratio to the 1 % target: ${(slowdown / 0.01).toFixed(2)}`);
+console.log(`QEMU's host CPU per wall second, unsampled steps: median ${median(shareBlocks.map((b) => b.off)).toFixed(3)}`);
+console.log(`  its loss with the sampler off the VM's CPU: median ${(median(shareBlocks.map((b) => b.on)) * 100).toFixed(2)} % (blocks ${shareBlocks.map((b) => `${(b.on * 100).toFixed(2)} %`).join(', ')}); ratio to the 1 % target ${(median(shareBlocks.map((b) => b.on)) / 0.01).toFixed(2)}`);
+console.log(`  its loss with the sampler on the VM's CPU (baseline): median ${(median(shareBlocks.map((b) => b.beside)) * 100).toFixed(2)} % (blocks ${shareBlocks.map((b) => `${(b.beside * 100).toFixed(2)} %`).join(', ')})`);
 console.log(`capture round trip (stop, read, cont): median ${median(captures.map((c) => c.total)).toFixed(2)} ms `
   + `(stop ${median(captures.map((c) => c.stop)).toFixed(2)}, read ${median(captures.map((c) => c.read)).toFixed(3)}, cont ${median(captures.map((c) => c.cont)).toFixed(2)} ms), max ${Math.max(...captures.map((c) => c.total)).toFixed(2)} ms over ${captures.length}`);
