@@ -7,15 +7,15 @@
  *    the cache. It is the same package version as the host's busybox-static, so the host's
  *    `busybox --list` names the same applets (an arm64 binary cannot be run here to ask it).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isCheckout, nativeArtifacts, nativeRoot } from '@ktstr/native';
 import { KtstrError } from '../errors.js';
 import { cacheRoot, locksDir } from '../paths.js';
 import { withLock } from '../locks/index.js';
 import { ensureDebianArch } from '../kernel/foreign-arch.js';
-import { aptUpdate } from '../kernel/debian-archive.js';
+import { aptUpdate, downloadAndUnpack } from '../kernel/debian-archive.js';
 import { type BaseImage, baseImage } from './guest-image.js';
 
 type Log = (line: string) => void;
@@ -67,11 +67,7 @@ export async function aarch64Busybox(log: Log = () => {}): Promise<string> {
     const tmp = mkdtempSync(join(dirname(dir), '.fetch-'));
     try {
       log(`downloading busybox-static:arm64=${version}`);
-      const r = spawnSync('apt-get', ['download', '-q', `busybox-static:arm64=${version}`], { cwd: tmp, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`apt-get download busybox-static:arm64=${version} failed: ${r.stderr.trim()}`);
-      const deb = readdirSync(tmp).find((n) => n.endsWith('.deb'));
-      if (!deb) throw new Error('apt-get download left no .deb');
-      execFileSync('dpkg-deb', ['-x', join(tmp, deb), join(tmp, 'x')]);
+      downloadAndUnpack([`busybox-static:arm64=${version}`], tmp, join(tmp, 'x'));
       mkdirSync(join(tmp, 'entry'));
       copyFileSync(join(tmp, 'x', 'bin', 'busybox'), join(tmp, 'entry', 'busybox'));
       rmSync(dir, { recursive: true, force: true });

@@ -10,14 +10,13 @@
  * The config is checked against the aarch64 requirements (config-check.ts) before the entry exists.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { kernelsDir, locksDir } from '../paths.js';
 import { withLock } from '../locks/index.js';
 import { KtstrError } from '../errors.js';
 import { describeMissing, missingKernelConfig } from './config-check.js';
-import { aptUpdate, availableKernels, type DebianKernel, downloadPackages, ensureSidSource, matchKernel } from './debian-archive.js';
+import { aptUpdate, availableKernels, type DebianKernel, downloadAndUnpack, ensureSidSource, matchKernel } from './debian-archive.js';
 import { ensureDebianArch } from './foreign-arch.js';
 import { btfOnlyElf, findImageBtf, isArm64Image } from './arm64-image.js';
 import { type CachedKernel, findCachedKernel } from './kernel-cache.js';
@@ -75,12 +74,8 @@ export async function fetchArm64Kernel(wanted: string | undefined, log: Log = ()
     const tmp = mkdtempSync(join(root, '.fetch-'));
     try {
       log(`downloading ${target.imagePackage}:arm64 and ${target.basePackage}:arm64`);
-      downloadPackages([`${target.imagePackage}:arm64`, `${target.basePackage}:arm64`], tmp);
       const unpacked = join(tmp, 'x');
-      for (const deb of readdirSync(tmp).filter((n) => n.endsWith('.deb'))) {
-        const r = spawnSync('dpkg-deb', ['-x', join(tmp, deb), unpacked]);
-        if (r.status !== 0) throw new Error(`dpkg-deb -x ${deb} failed: ${r.stderr.toString().trim()}`);
-      }
+      downloadAndUnpack([`${target.imagePackage}:arm64`, `${target.basePackage}:arm64`], tmp, unpacked);
       const moduleDir = join(unpacked, 'usr/lib/modules', target.release);
       const entry = join(tmp, 'entry');
       mkdirSync(entry);

@@ -5,7 +5,8 @@
  * the machine upgrades from it. Packages are downloaded and unpacked, never installed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const SOURCES_DIR = '/etc/apt/sources.list.d';
 /** The sources entry ensureSidSource writes; its presence means kernels can be fetched without root. */
@@ -104,4 +105,20 @@ export function matchKernel(kernels: readonly DebianKernel[], wanted?: string): 
 export function downloadPackages(packages: readonly string[], intoDir: string): void {
   const r = spawnSync('apt-get', ['download', '-q', ...packages], { cwd: intoDir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`apt-get download ${packages.join(' ')} failed: ${r.stderr.trim()}`);
+}
+
+/**
+ * `apt-get download` of `packages` into `dir`, then each .deb unpacked (`dpkg-deb -x`) into
+ * `into` and removed: a package's files without installing it, for kernels, busybox and tools
+ * taken from other suites or architectures.
+ */
+export function downloadAndUnpack(packages: readonly string[], dir: string, into: string): void {
+  downloadPackages(packages, dir);
+  const debs = readdirSync(dir).filter((n) => n.endsWith('.deb'));
+  if (debs.length === 0) throw new Error(`apt-get download ${packages.join(' ')} left no .deb in ${dir}`);
+  for (const deb of debs) {
+    const r = spawnSync('dpkg-deb', ['-x', join(dir, deb), into], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`dpkg-deb -x ${deb} failed: ${r.stderr.trim()}`);
+    rmSync(join(dir, deb));
+  }
 }

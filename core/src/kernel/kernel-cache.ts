@@ -6,14 +6,13 @@
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { kernelsDir, locksDir } from '../paths.js';
 import { withLock } from '../locks/index.js';
 import { fetchStagingDir } from './fetch-staging.js';
 import { KtstrError } from '../errors.js';
 import { describeMissing, missingKernelConfig } from './config-check.js';
 import { extractVmlinux, hasBtfSection } from './extract-vmlinux.js';
-import { aptUpdate, availableKernels, type DebianKernel, downloadPackages, ensureSidSource } from './debian-archive.js';
+import { aptUpdate, availableKernels, type DebianKernel, downloadAndUnpack, ensureSidSource } from './debian-archive.js';
 import { PRIMARY_SUITE, SECONDARY_SUITES, ensureSecondarySources, isKernelSuite, pickKernel, suitesOf } from './kernel-suites.js';
 import { pullAndInstallLocked, pushEntry, remoteStoresFromEnv } from './remote-cache/remote-cache.js';
 import { archOfRelease, type GuestArch } from '../vm/guest-arch.js';
@@ -156,12 +155,8 @@ export async function fetchKernel(wanted: string | undefined, log: Log = () => {
     const tmp = fetchStagingDir(root);
     try {
       log(`downloading ${target.imagePackage} and ${target.basePackage}`);
-      downloadPackages([target.imagePackage, target.basePackage], tmp);
       const unpacked = join(tmp, 'x');
-      for (const deb of readdirSync(tmp).filter((n) => n.endsWith('.deb'))) {
-        const r = spawnSync('dpkg-deb', ['-x', join(tmp, deb), unpacked]);
-        if (r.status !== 0) throw new Error(`dpkg-deb -x ${deb} failed: ${r.stderr.toString().trim()}`);
-      }
+      downloadAndUnpack([target.imagePackage, target.basePackage], tmp, unpacked);
       const moduleDir = join(unpacked, 'usr/lib/modules', target.release);
       const entry = join(tmp, 'entry');
       mkdirSync(entry);

@@ -59,8 +59,11 @@ function install(): void {
 export const SHM_DIR = process.env.KTSTR_SHM_DIR || '/dev/shm';
 export const RAM_FILE_PREFIX = 'ktstr-ram-';
 
-/** RAM files are named `ktstr-ram-<pid>-...`; remove those whose owning process is gone. */
-export function reapStaleRamFiles(dir = SHM_DIR): string[] {
+/**
+ * Removes the entries of `dir` named `<prefix><pid>-...` whose process `pid` is gone, returning
+ * their names: the files a VM leaves outside the process carry their owner's pid for this.
+ */
+function reapByOwner(dir: string, prefix: string): string[] {
   const removed: string[] = [];
   let names: string[];
   try {
@@ -69,33 +72,25 @@ export function reapStaleRamFiles(dir = SHM_DIR): string[] {
     return removed;
   }
   for (const name of names) {
-    if (!name.startsWith(RAM_FILE_PREFIX)) continue;
-    const pid = Number(name.slice(RAM_FILE_PREFIX.length).split('-')[0]);
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
     if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
-    rmSync(join(dir, name), { force: true });
+    rmSync(join(dir, name), { recursive: true, force: true });
     removed.push(name);
   }
   return removed;
+}
+
+/** RAM files are named `ktstr-ram-<pid>-...`; remove those whose owning process is gone. */
+export function reapStaleRamFiles(dir = SHM_DIR): string[] {
+  return reapByOwner(dir, RAM_FILE_PREFIX);
 }
 
 /** VM directories (sockets, console log) are named `ktstr-vm-<pid>-...`; remove those of dead processes. */
 export const VM_DIR_PREFIX = 'ktstr-vm-';
 
 export function reapStaleVmDirs(dir = tmpdir()): string[] {
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
-    const pid = Number(/^ktstr-vm-(\d+)-/.exec(name)?.[1]);
-    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
-    rmSync(join(dir, name), { recursive: true, force: true });
-    removed.push(name);
-  }
-  return removed;
+  return reapByOwner(dir, VM_DIR_PREFIX);
 }
 
 /**

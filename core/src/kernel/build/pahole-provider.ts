@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { KtstrError } from '../../errors.js';
 import { locksDir } from '../../paths.js';
 import { withLock } from '../../locks/index.js';
-import { aptUpdate, ensureSidSource } from '../debian-archive.js';
+import { aptUpdate, downloadAndUnpack, ensureSidSource } from '../debian-archive.js';
 import { kernelBuildDir } from './build-source.js';
 import { paholeVersionNumber } from './build-tools.js';
 
@@ -68,15 +68,11 @@ export async function sidPahole(need: number, log: (line: string) => void): Prom
     const tmp = mkdtempSync(join(base, '.unpack-'));
     try {
       log(`pahole: the host's is too old; downloading sid's ${SID_PAHOLE_PACKAGES.join(', ')} (unpacked into the cache, not installed)`);
-      const dl = spawnSync('apt-get', ['download', '-q', ...SID_PAHOLE_PACKAGES.map((p) => `${p}/sid`)], { cwd: tmp, encoding: 'utf8' });
-      if (dl.status !== 0) {
-        throw new KtstrError('pahole', 'sid', `could not be downloaded (${dl.stderr.trim().split('\n').pop()})`, 'Install pahole 1.27 or newer yourself and put it first on PATH.');
-      }
       const root = join(tmp, 'root');
-      for (const deb of readdirSync(tmp).filter((n) => n.endsWith('.deb'))) {
-        const x = spawnSync('dpkg-deb', ['-x', join(tmp, deb), root], { encoding: 'utf8' });
-        if (x.status !== 0) throw new Error(`dpkg-deb -x ${deb} failed: ${x.stderr.trim()}`);
-        rmSync(join(tmp, deb));
+      try {
+        downloadAndUnpack(SID_PAHOLE_PACKAGES.map((p) => `${p}/sid`), tmp, root);
+      } catch (e) {
+        throw new KtstrError('pahole', 'sid', `could not be downloaded and unpacked (${(e as Error).message.trim().split('\n').pop()})`, 'Install pahole 1.27 or newer yourself and put it first on PATH.');
       }
       // sid's pahole does not run with bookworm's glibc: its version is asked through the wrapper.
       const probeBin = join(tmp, 'bin');
