@@ -40,6 +40,7 @@ try {
   }
 
   let flagged = 0;
+  let heldBack = 0;
   let comparisons = 0;
   const worstMove = new Map<string, number>();
   const worstSpread = new Map<string, number>();
@@ -49,6 +50,7 @@ try {
     const c = JSON.parse(r.stdout) as Comparison;
     comparisons++;
     flagged += c.regressions;
+    heldBack += c.withinNoise;
     const names: string[] = [];
     for (const p of c.pairs) {
       for (const m of p.metrics) {
@@ -63,12 +65,14 @@ try {
   }
 
   console.log(`A/A of ${paths.join(' ')} with --repeat ${repeat}: ${comparisons} comparisons of unchanged runs at the default thresholds`);
-  console.log(`  regressions flagged: ${flagged} (target 0)`);
+  console.log(`  regressions flagged: ${flagged} (target 0); changes past both thresholds held back by the noise gate (within the replicas' spread): ${heldBack}`);
   console.log('  per metric: largest move between runs / largest replica spread within a run');
   for (const [metric, move] of [...worstMove].sort((a, b) => b[1] - a[1])) {
     console.log(`    ${metric.padEnd(24)} ${move.toFixed(1).padStart(6)} % / ${(worstSpread.get(metric) ?? 0).toFixed(1).padStart(6)} %`);
   }
   console.log(`  load average at the end: ${load()}`);
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  // KTSTR_BENCH_KEEP=1 keeps the runs, to compare them again with other thresholds or policies.
+  if (process.env.KTSTR_BENCH_KEEP === '1') process.stderr.write(`runs kept in ${dir}\n`);
+  else rmSync(dir, { recursive: true, force: true });
 }

@@ -19,7 +19,7 @@ import { closest } from '@ktstr/core/suggest';
  * list to "examples" and plan the default paths. Named here, they are parsed as switches
  * (bin.ts hands them to sade) and never take the word after them.
  */
-export const SWITCHES = ['list', 'json', 'gauntlet', 'cold-boot', 'verbose', 'markdown', 'all', 'average', 'raw', 'force'];
+export const SWITCHES = ['list', 'json', 'gauntlet', 'cold-boot', 'verbose', 'markdown', 'all', 'average', 'noise-gate', 'raw', 'force'];
 
 /** A mistake in the command line itself; the CLI prints it and exits 2. */
 export class UsageError extends Error {

@@ -166,6 +166,7 @@ interface CompareFlags extends StoreFlags {
   threshold?: string | number;
   policy?: string;
   average?: boolean;
+  'noise-gate'?: boolean;
 }
 
 const opt = (v: unknown) => (v === undefined ? undefined : String(v));
@@ -181,7 +182,7 @@ function renderComparison(c: Comparison, sides: { a: string; b: string }): strin
     rows.push([`${p.label}  [${p.aCells} vs ${p.bCells} cell(s)]`, '', '', '', '', '']);
     for (const m of p.metrics) {
       const spread = (v: number | null, s: number) => `${fmt(v)}${s > 0 ? ` ±${fmt(s / 2)}` : ''}`;
-      const mark = m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'improved' ? 'improved' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? 'no thresholds' : '';
+      const mark = m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'improved' ? 'improved' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? 'no thresholds' : m.withinNoise ? 'within replica spread' : '';
       rows.push([`  ${m.metric}`, spread(m.a, m.aSpread), spread(m.b, m.bSpread), signed(m.delta), m.relativePercent === null ? '-' : `${m.relativePercent > 0 ? '+' : ''}${m.relativePercent.toFixed(1)}%`, mark]);
     }
   }
@@ -194,7 +195,7 @@ function renderComparison(c: Comparison, sides: { a: string; b: string }): strin
   const side = (s: Comparison['a']) => `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unpaired} unpaired`;
   const regressedPairs = c.pairs.filter((p) => p.regressed).length;
   out.push(`${c.pairs.length} pair(s): ${c.regressions} regression(s) in ${regressedPairs} pair(s), ${c.improvements} improvement(s), `
-    + `${c.coverageDifferences} coverage difference(s); A ${side(c.a)}; B ${side(c.b)}`
+    + `${c.coverageDifferences} coverage difference(s)${c.withinNoise ? `, ${c.withinNoise} change(s) within the replicas' spread` : ''}; A ${side(c.a)}; B ${side(c.b)}`
     + `${c.pairs.length === 0 ? '; nothing could be paired' : ''}\n`);
   return out.join('');
 }
@@ -213,6 +214,7 @@ function registerCompare(prog: Sade): void {
     .option('--threshold', 'Percent: replaces every metric\'s relative threshold')
     .option('--policy', 'A JSON file: {"defaultPercent": N, "perMetricPercent": {"metric": N}}')
     .option('--average', 'Average replicas of a cell (default); --no-average refuses them')
+    .option('--noise-gate', 'With replicas on both sides, no change within their spread is a regression (default); --no-noise-gate judges by the thresholds alone')
     .option('--runs-dir', 'Where the runs are (or KTSTR_RUNS_DIR; default .ktstr/runs)')
     .option('--json', 'The comparison as JSON')
     .example('stats compare 20261201T101500Z-1a2b3c latest')
@@ -233,7 +235,7 @@ function registerCompare(prog: Sade): void {
         if (!Number.isFinite(thresholdPercent)) throw new KtstrError('--threshold', opts.threshold, 'is not a number of percent', 'E.g. --threshold 20.');
       }
       const thresholds = resolveThresholds({ thresholdPercent, policy: opts.policy === undefined ? undefined : readPolicyFile(String(opts.policy)) });
-      const c = compareCells(a, b, thresholds, { average: opts.average !== false });
+      const c = compareCells(a, b, thresholds, { average: opts.average !== false, noiseGate: opts['noise-gate'] !== false });
       const describe = (side: 'a' | 'b') => {
         const picked = [opts[`${side}-kernel`] && `kernel ${opts[`${side}-kernel`]}`, opts[`${side}-scheduler`] && `scheduler ${opts[`${side}-scheduler`]}`].filter(Boolean);
         const from = runs.length === 2 ? runs[side === 'a' ? 0 : 1]!.id : runs.map((r) => r.id).join(', ');

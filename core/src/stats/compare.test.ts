@@ -110,3 +110,25 @@ test('one pool split by per-side kernel and scheduler filters, with shared filte
   const two = selectSides([{ id: 'r1', cells: [pool[0]!] }, { id: 'r2', cells: [pool[2]!] }], { shared: {}, a: {}, b: {} });
   assert.equal(two.a[0]!.kernel, '7.2.13+deb');
 });
+
+test('noise gate: with replicas on both sides, a change within their own spread is not a regression; beyond it, or without replicas, the dual gate decides', () => {
+  // Side A's gaps moved 10 → 1010 ms between its own replicas; B's mean is 690 ms worse than A's
+  // (past both thresholds, 500 ms and 50 %), but not past that spread.
+  const a = [cell({ metrics: { worstGapMs: 10 } }), cell({ replica: 2, metrics: { worstGapMs: 1010 } })];
+  const b = [cell({ commit: 'c2', metrics: { worstGapMs: 1100 } }), cell({ commit: 'c2', replica: 2, metrics: { worstGapMs: 1300 } })];
+  const c = compareCells(a, b, T);
+  const gap = c.pairs[0]!.metrics.find((m) => m.metric === 'worstGapMs')!;
+  assert.equal(gap.delta, 690);
+  assert.equal(gap.verdict, 'unchanged');
+  assert.equal(gap.withinNoise, true);
+  assert.equal(c.regressions, 0);
+  assert.equal(c.withinNoise, 1);
+  assert.equal(c.exitCode, 0);
+  // The same runs judged by the thresholds alone.
+  assert.equal(compareCells(a, b, T, { noiseGate: false }).regressions, 1);
+  // A change larger than either side's spread is a regression still.
+  const far = [cell({ commit: 'c2', metrics: { worstGapMs: 3000 } }), cell({ commit: 'c2', replica: 2, metrics: { worstGapMs: 3100 } })];
+  assert.equal(compareCells(a, far, T).regressions, 1);
+  // One replica on a side: no spread to judge by.
+  assert.equal(compareCells([a[0]!], [b[0]!], T).regressions, 1);
+});

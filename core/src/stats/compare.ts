@@ -27,6 +27,11 @@ export interface MetricComparison {
   relativePercent: number | null;
   /** 'unjudged': a metric without thresholds (not in metric-defaults.ts); shown, never a regression. */
   verdict: Verdict | 'unjudged';
+  /**
+   * The change crossed both gates but stayed within the replicas' own spread (the noise gate):
+   * judged 'unchanged', and marked so a reader sees what was held back.
+   */
+  withinNoise?: true;
 }
 
 export interface ComparedPair {
@@ -60,6 +65,8 @@ export interface Comparison {
   regressions: number;
   improvements: number;
   coverageDifferences: number;
+  /** Changes that crossed both gates but not the replicas' spread (noise gate), either way. */
+  withinNoise: number;
   /** 0 no regression, 1 a regression, 2 nothing could be paired. */
   exitCode: 0 | 1 | 2;
 }
@@ -134,8 +141,16 @@ function counts(cells: readonly StoredCell[]): SideCounts {
   return { passed: n('passed'), failed: n('failed'), skipped: n('skipped'), unpaired: 0 };
 }
 
-export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[], thresholds: ThresholdTable, opts: { average?: boolean } = {}): Comparison {
+/**
+ * `noiseGate` (default on): with replicas on both sides, a change that crosses both thresholds
+ * is still not a regression (nor an improvement) when it is no larger than the spread (max − min)
+ * the metric shows among one side's own replicas: the run has just shown that it moves that much
+ * with nothing changed. Without replicas on a side there is no spread to judge by, and the dual
+ * gate alone decides.
+ */
+export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[], thresholds: ThresholdTable, opts: { average?: boolean; noiseGate?: boolean } = {}): Comparison {
   const average = opts.average ?? true;
+  const noiseGate = opts.noiseGate ?? true;
   const differing = differingDimensions(a, b);
   const kept = CELL_DIMENSIONS.filter((d) => !differing.includes(d));
   const ga = groupPassed(a, kept, 'A', average);
@@ -149,6 +164,7 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
   let regressions = 0;
   let improvements = 0;
   let coverageDifferences = 0;
+  let withinNoise = 0;
   for (const [key, x] of ga) {
     const y = gb.get(key);
     if (!y) continue;
@@ -159,11 +175,17 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
       const sb = meanAndSpread(y.cells, m);
       const t = judged[i];
       const g = dualGate(sa.mean, sb.mean, t ?? UNJUDGED);
-      const verdict = t || g.verdict === 'coverage' ? g.verdict : 'unjudged';
+      let verdict: MetricComparison['verdict'] = t || g.verdict === 'coverage' ? g.verdict : 'unjudged';
+      const noisy = noiseGate && (verdict === 'regressed' || verdict === 'improved') && x.cells.length > 1 && y.cells.length > 1
+        && Math.abs(g.delta!) <= Math.max(sa.spread, sb.spread);
+      if (noisy) {
+        verdict = 'unchanged';
+        withinNoise++;
+      }
       if (verdict === 'regressed') regressions++;
       else if (verdict === 'improved') improvements++;
       else if (verdict === 'coverage') coverageDifferences++;
-      row.push({ metric: m, a: sa.mean, b: sb.mean, aSpread: sa.spread, bSpread: sb.spread, delta: g.delta, relativePercent: g.relativePercent, verdict });
+      row.push({ metric: m, a: sa.mean, b: sb.mean, aSpread: sa.spread, bSpread: sb.spread, delta: g.delta, relativePercent: g.relativePercent, verdict, ...(noisy ? { withinNoise: true as const } : {}) });
     }
     pairs.push({
       key: Object.fromEntries(kept.map((d) => [d, x.first[d] ?? null])),
@@ -180,7 +202,7 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
   const ca = { ...counts(a), unpaired: onlyA.length };
   const cb = { ...counts(b), unpaired: onlyB.length };
   return {
-    differing, pairs, a: ca, b: cb, onlyA, onlyB, regressions, improvements, coverageDifferences,
+    differing, pairs, a: ca, b: cb, onlyA, onlyB, regressions, improvements, coverageDifferences, withinNoise,
     exitCode: pairs.length === 0 ? 2 : regressions > 0 ? 1 : 0,
   };
 }
