@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { QmpClient } from './qmp.js';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { qemuSaid } from './qemu-stderr.js';
 import { checkRamSpace } from './ram-space.js';
 import { accelFor, qemuBinaryFor } from './guest-arch.js';
 import { vmCpus } from '../host/process-pinning.js';
+import { setAffinity } from '@ktstr/native';
 import { formatCpulist } from '../topology/cpulist.js';
 
 export const QEMU_BINARY = process.env.KTSTR_QEMU ?? 'qemu-system-x86_64';
@@ -94,6 +95,10 @@ export class QemuVm {
    * keeper's child; this process kills it by pid and removes its files when done.
    */
   static async adoptPrepared(h: SpareHandover, saved: SavedVm): Promise<PreparedRestore> {
+    // The keeper started this QEMU outside any run's CPU budget: it moves onto the adopter's
+    // now, before it runs a guest instruction (host/process-pinning.ts).
+    const pin = vmCpus();
+    if (pin) pinProcessThreads(h.pid, pin);
     return QemuVm.preparedFrom(await adoptHandover(h), saved);
   }
 
@@ -439,6 +444,17 @@ async function launch(request: VmRequest, restore: SavedVm | undefined): Promise
   }
   void exited.then(() => channel.close('QEMU exited'));
   return { child: qemu, spec, workDir, channel, exited, accel, dispose, startedAt, stderr: () => stderr, alive: () => alive };
+}
+
+/** Every thread of process `pid` onto `cpus` (a thread that ends meanwhile is skipped). */
+function pinProcessThreads(pid: number, cpus: readonly number[]): void {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      setAffinity(Number(tid), [...cpus]);
+    } catch {
+      // the thread is gone
+    }
+  }
 }
 
 /** A copy that keeps holes holes: guest RAM is mostly untouched, so this is fast and small. */
