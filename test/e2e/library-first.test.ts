@@ -110,7 +110,7 @@ test('a project outside the repository installs ktstr as dev-dependencies and ru
   // Doctor: a report, never a change; whatever is missing is named with what setup would do.
   const before = ktstr(project, 'doctor', '--json');
   const report = JSON.parse(before.stdout) as { ready: boolean; missing: string[]; items: { id: string; ok: boolean; action?: string; remedy?: string }[] };
-  assert.deepEqual(report.items.map((i) => i.id), ['apt', 'apt-source', 'kernel', 'toolchain', 'addon', 'agent', 'fixture', 'fixture-coverage', 'probe-loader', 'accel']);
+  assert.deepEqual(report.items.map((i) => i.id), ['apt', 'apt-source', 'arm64-packages', 'kernel', 'second-kernel', 'toolchain', 'addon', 'agent', 'agent-aarch64', 'fixture', 'fixture-coverage', 'probe-loader', 'accel']);
   assert.equal(before.status, report.ready ? 0 : 1);
   for (const i of report.items.filter((x) => !x.ok)) assert.ok(i.action || i.remedy, `${i.id} is missing but doctor does not say what to do`);
   const agent = report.items.find((i) => i.id === 'agent')!;
