@@ -3,22 +3,11 @@
  * named `.fetch-<pid>-...`, so one left by a fetch that was SIGKILLed (no `finally` ran) can be
  * told from one a live fetch is still filling, and removed by the next fetch.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { reapByOwner } from '../host/owner-pid.js';
 import { join } from 'node:path';
 
 export function fetchStagingDir(root: string): string {
-  for (const n of readdirSync(root)) {
-    const pid = Number(/^\.fetch-(\d+)-/.exec(n)?.[1]);
-    if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) rmSync(join(root, n), { recursive: true, force: true });
-  }
+  reapByOwner(root, '.fetch-');
   return mkdtempSync(join(root, `.fetch-${process.pid}-`));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -7,8 +7,8 @@
  * A SIGKILLed host process cannot run any of this; for that case QEMU is started with a
  * parent-death signal (see qemu-backend.ts) and stale RAM files are reaped by `reapStaleRamFiles`.
  */
-import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { reapByOwner } from '../host/owner-pid.js';
 import { join } from 'node:path';
 
 type Teardown = () => void;
@@ -59,28 +59,6 @@ function install(): void {
 export const SHM_DIR = process.env.KTSTR_SHM_DIR || '/dev/shm';
 export const RAM_FILE_PREFIX = 'ktstr-ram-';
 
-/**
- * Removes the entries of `dir` named `<prefix><pid>-...` whose process `pid` is gone, returning
- * their names: the files a VM leaves outside the process carry their owner's pid for this.
- */
-function reapByOwner(dir: string, prefix: string): string[] {
-  const removed: string[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return removed;
-  }
-  for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
-    rmSync(join(dir, name), { recursive: true, force: true });
-    removed.push(name);
-  }
-  return removed;
-}
-
 /** RAM files are named `ktstr-ram-<pid>-...`; remove those whose owning process is gone. */
 export function reapStaleRamFiles(dir = SHM_DIR): string[] {
   return reapByOwner(dir, RAM_FILE_PREFIX);
@@ -101,11 +79,3 @@ export function reapStaleVmFiles(): string[] {
   return [...reapStaleRamFiles(), ...reapStaleVmDirs()];
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
