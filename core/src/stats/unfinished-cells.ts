@@ -7,14 +7,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { CellEvent, CellRecord } from './run-results.js';
 
-export interface PlannedCell {
-  name: string;
-  test: string;
-  preset: string;
-  kernel: string;
-  scheduler: string;
-  topology: string;
-}
+/** What the plan knew of a cell: its record's identifying fields. */
+export type PlannedCell = Pick<CellRecord, 'name' | 'test' | 'preset' | 'kernel' | 'scheduler' | 'topology'>;
 
 export function unfinishedCells(events: readonly CellEvent[], planned: readonly PlannedCell[], how: string): CellRecord[] {
   const ended = new Set(events.flatMap((e) => (e.event === 'end' ? [e.name] : [])));
