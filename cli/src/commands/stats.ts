@@ -182,7 +182,7 @@ function renderComparison(c: Comparison, sides: { a: string; b: string }): strin
     rows.push([`${p.label}  [${p.aCells} vs ${p.bCells} cell(s)]`, '', '', '', '', '']);
     for (const m of p.metrics) {
       const spread = (v: number | null, s: number) => `${fmt(v)}${s > 0 ? ` ±${fmt(s / 2)}` : ''}`;
-      const mark = m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'improved' ? 'improved' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? 'no thresholds' : m.withinNoise ? 'within replica spread' : '';
+      const mark = m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'improved' ? 'improved' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? 'no thresholds' : m.withinNoise ? 'replicas do not cross' : '';
       rows.push([`  ${m.metric}`, spread(m.a, m.aSpread), spread(m.b, m.bSpread), signed(m.delta), m.relativePercent === null ? '-' : `${m.relativePercent > 0 ? '+' : ''}${m.relativePercent.toFixed(1)}%`, mark]);
     }
   }
@@ -195,7 +195,7 @@ function renderComparison(c: Comparison, sides: { a: string; b: string }): strin
   const side = (s: Comparison['a']) => `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unpaired} unpaired`;
   const regressedPairs = c.pairs.filter((p) => p.regressed).length;
   out.push(`${c.pairs.length} pair(s): ${c.regressions} regression(s) in ${regressedPairs} pair(s), ${c.improvements} improvement(s), `
-    + `${c.coverageDifferences} coverage difference(s)${c.withinNoise ? `, ${c.withinNoise} change(s) within the replicas' spread` : ''}; A ${side(c.a)}; B ${side(c.b)}`
+    + `${c.coverageDifferences} coverage difference(s)${c.withinNoise ? `, ${c.withinNoise} change(s) held back as their replicas do not cross` : ''}; A ${side(c.a)}; B ${side(c.b)}`
     + `${c.pairs.length === 0 ? '; nothing could be paired' : ''}\n`);
   return out.join('');
 }
@@ -214,7 +214,7 @@ function registerCompare(prog: Sade): void {
     .option('--threshold', 'Percent: replaces every metric\'s relative threshold')
     .option('--policy', 'A JSON file: {"defaultPercent": N, "perMetricPercent": {"metric": N}}')
     .option('--average', 'Average replicas of a cell (default); --no-average refuses them')
-    .option('--noise-gate', 'With replicas on both sides, no change within their spread is a regression (default); --no-noise-gate judges by the thresholds alone')
+    .option('--noise-gate', 'With replicas on both sides, a change is a regression only when every B replica is past every A replica by both thresholds (default); --no-noise-gate judges the means alone')
     .option('--runs-dir', 'Where the runs are (or KTSTR_RUNS_DIR; default .ktstr/runs)')
     .option('--json', 'The comparison as JSON')
     .example('stats compare 20261201T101500Z-1a2b3c latest')

@@ -132,3 +132,21 @@ test('noise gate: with replicas on both sides, a change within their own spread 
   // One replica on a side: no spread to judge by.
   assert.equal(compareCells([a[0]!], [b[0]!], T).regressions, 1);
 });
+
+test('noise gate judges the replicas nearest each other: a change past the spread still needs every B replica past every A replica', () => {
+  const side = (commit: string, gaps: number[]) => gaps.map((g, i) => cell({ commit, replica: i + 1, metrics: { worstGapMs: g } }));
+  // Means 200 → 1310 ms (past both thresholds, and past either side's spread), but B's lowest
+  // replica (550 ms) sits below A's highest (600 ms): held back.
+  const overlapping = compareCells(side('c1', [100, 100, 100, 100, 600]), side('c2', [550, 1500, 1500, 1500, 1500]), T);
+  const m = overlapping.pairs[0]!.metrics.find((x) => x.metric === 'worstGapMs')!;
+  assert.deepEqual([m.verdict, m.withinNoise, m.aRange, m.bRange], ['unchanged', true, [100, 600], [550, 1500]]);
+  // B spreads more than the means moved, but even its best replica is 590 ms (+58 %) worse than
+  // A's worst: past both thresholds, a regression.
+  const separated = compareCells(side('c1', [10, 1010]), side('c2', [1600, 4000]), T);
+  assert.equal(separated.regressions, 1);
+  // Improvements are held to the same rule, mirrored: A's lowest against B's highest.
+  assert.equal(compareCells(side('c1', [3000, 3100]), side('c2', [100, 2800]), T).improvements, 0);
+  assert.equal(compareCells(side('c1', [3000, 3100]), side('c2', [100, 1200]), T).improvements, 1);
+  // A side whose replicas are all 0 gives no relative change to cross: never a regression.
+  assert.equal(compareCells(side('c1', [0, 0]), side('c2', [5000, 6000]), T).regressions, 0);
+});

@@ -11,7 +11,7 @@
  * or skipped cell has no trustworthy numbers; they are counted per side.
  */
 import { KtstrError } from '../errors.js';
-import { dualGate, type Verdict } from './dual-gate.js';
+import { dualGate, type Thresholds, type Verdict } from './dual-gate.js';
 import type { ThresholdTable } from './compare-policy.js';
 import { CELL_DIMENSIONS, type CellDimension, type StoredCell } from './stored-cell.js';
 
@@ -23,13 +23,17 @@ export interface MetricComparison {
   /** max − min over the side's replicas (0 with one). */
   aSpread: number;
   bSpread: number;
+  /** [min, max] over the side's replicas; null when none has the value. */
+  aRange: [number, number] | null;
+  bRange: [number, number] | null;
   delta: number | null;
   relativePercent: number | null;
   /** 'unjudged': a metric without thresholds (not in metric-defaults.ts); shown, never a regression. */
   verdict: Verdict | 'unjudged';
   /**
-   * The change crossed both gates but stayed within the replicas' own spread (the noise gate):
-   * judged 'unchanged', and marked so a reader sees what was held back.
+   * The means crossed both gates, but the replicas of the two sides overlap or come closer than
+   * the thresholds (the noise gate): judged 'unchanged', and marked so a reader sees what was
+   * held back.
    */
   withinNoise?: true;
 }
@@ -65,7 +69,7 @@ export interface Comparison {
   regressions: number;
   improvements: number;
   coverageDifferences: number;
-  /** Changes that crossed both gates but not the replicas' spread (noise gate), either way. */
+  /** Changes whose means crossed both gates but whose replicas did not (noise gate), either way. */
   withinNoise: number;
   /** 0 no regression, 1 a regression, 2 nothing could be paired. */
   exitCode: 0 | 1 | 2;
@@ -120,7 +124,13 @@ function groupPassed(cells: readonly StoredCell[], kept: readonly CellDimension[
   return groups;
 }
 
-function meanAndSpread(cells: readonly StoredCell[], metric: string): { mean: number | null; spread: number } {
+interface SideValues {
+  mean: number | null;
+  spread: number;
+  range: [number, number] | null;
+}
+
+function meanAndSpread(cells: readonly StoredCell[], metric: string): SideValues {
   let sum = 0;
   let n = 0;
   let min = Infinity;
@@ -133,7 +143,22 @@ function meanAndSpread(cells: readonly StoredCell[], metric: string): { mean: nu
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  return n === 0 ? { mean: null, spread: 0 } : { mean: sum / n, spread: max - min };
+  return n === 0 ? { mean: null, spread: 0, range: null } : { mean: sum / n, spread: max - min, range: [min, max] };
+}
+
+/**
+ * The noise gate's question: do the replicas themselves cross both thresholds, the way the means
+ * did? It judges the two values of the sides that are nearest each other in the direction the
+ * means moved: A's highest against B's lowest when B's mean is higher, A's lowest against B's
+ * highest when it is lower. Only when every replica of B differs from every replica of A by both
+ * thresholds does the change stand. Overlapping replicas, or a gap between them smaller than a
+ * threshold, mean the run produced such a difference among values it had no reason to differ:
+ * what the means show could be that noise.
+ */
+function replicasCross(sa: SideValues, sb: SideValues, t: Thresholds, verdict: Verdict): boolean {
+  if (!sa.range || !sb.range || sa.mean === null || sb.mean === null) return true;
+  const [aNear, bNear] = sb.mean > sa.mean ? [sa.range[1], sb.range[0]] : [sa.range[0], sb.range[1]];
+  return dualGate(aNear, bNear, t).verdict === verdict;
 }
 
 function counts(cells: readonly StoredCell[]): SideCounts {
@@ -142,11 +167,12 @@ function counts(cells: readonly StoredCell[]): SideCounts {
 }
 
 /**
- * `noiseGate` (default on): with replicas on both sides, a change that crosses both thresholds
- * is still not a regression (nor an improvement) when it is no larger than the spread (max − min)
- * the metric shows among one side's own replicas: the run has just shown that it moves that much
- * with nothing changed. Without replicas on a side there is no spread to judge by, and the dual
- * gate alone decides.
+ * `noiseGate` (default on): with replicas on both sides, a change whose means cross both
+ * thresholds is still not a regression (nor an improvement) unless the replicas nearest each
+ * other cross them too (`replicasCross`). Averages of three hide how far a single replica can
+ * wander under TCG; requiring the whole of B to sit past the whole of A asks the run to show the
+ * change in every replica it made. Without replicas on a side there is nothing to judge by, and
+ * the dual gate on the means alone decides.
  */
 export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[], thresholds: ThresholdTable, opts: { average?: boolean; noiseGate?: boolean } = {}): Comparison {
   const average = opts.average ?? true;
@@ -177,7 +203,7 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
       const g = dualGate(sa.mean, sb.mean, t ?? UNJUDGED);
       let verdict: MetricComparison['verdict'] = t || g.verdict === 'coverage' ? g.verdict : 'unjudged';
       const noisy = noiseGate && (verdict === 'regressed' || verdict === 'improved') && x.cells.length > 1 && y.cells.length > 1
-        && Math.abs(g.delta!) <= Math.max(sa.spread, sb.spread);
+        && !replicasCross(sa, sb, t!, verdict);
       if (noisy) {
         verdict = 'unchanged';
         withinNoise++;
@@ -185,7 +211,7 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
       if (verdict === 'regressed') regressions++;
       else if (verdict === 'improved') improvements++;
       else if (verdict === 'coverage') coverageDifferences++;
-      row.push({ metric: m, a: sa.mean, b: sb.mean, aSpread: sa.spread, bSpread: sb.spread, delta: g.delta, relativePercent: g.relativePercent, verdict, ...(noisy ? { withinNoise: true as const } : {}) });
+      row.push({ metric: m, a: sa.mean, b: sb.mean, aSpread: sa.spread, bSpread: sb.spread, aRange: sa.range, bRange: sb.range, delta: g.delta, relativePercent: g.relativePercent, verdict, ...(noisy ? { withinNoise: true as const } : {}) });
     }
     pairs.push({
       key: Object.fromEntries(kept.map((d) => [d, x.first[d] ?? null])),
