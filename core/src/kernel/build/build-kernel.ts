@@ -5,7 +5,7 @@
  * Steps, each logged: resolve the source (build-source.ts), check the tools (build-tools.ts),
  * configure (`make <base>`, ktstr's fragment and the user's written in, `make olddefconfig`,
  * then the fragment and the config check verified), look the result up in the cache by source
- * and config, else reserve `--cpu-cap` CPUs, make the image inside a cpuset of them
+ * and config, then in the remote kernel cache when one is configured, else reserve `--cpu-cap` CPUs, make the image inside a cpuset of them
  * (build-cpuset.ts) with progress (make-progress.ts), and install vmlinuz, the symbol-bearing
  * vmlinux (debug info stripped, .symtab and .BTF kept), the real System.map, the config and the
  * build log as one cache entry. The monitor reads that System.map directly, so a built kernel
@@ -33,7 +33,7 @@ import { type BuildCpuset, type CpusetKind, createBuildCpuset } from './build-cp
 import { buildKey, builtEntryName, configHash } from './build-key.js';
 import { applyFragment, type ConfigBase, describeUnmet, ktstrFragmentText, mergeFragments, parseConfigFragment, unmetOptions } from './config-fragment.js';
 import { MakeProgress } from './make-progress.js';
-import { pushEntry } from '../remote-cache/remote-cache.js';
+import { installFromRemote, pushEntry } from '../remote-cache/remote-cache.js';
 
 export interface KernelBuildOptions {
   /** VERSION (Debian's linux-source), a kernel tree, or a git checkout; default: the newest Debian source. */
@@ -271,6 +271,17 @@ export async function buildKernel(options: KernelBuildOptions = {}): Promise<Ker
       if (existing && source.immutable && !options.force) {
         log(`cached: ${name} (same source and config hash ${hash}); --force rebuilds`);
         return result(existing, true, 0, 0);
+      }
+      // A local miss asks the remote cache (if one is configured) before making anything: the
+      // entry's name is known now, from the source and the configuration, and a CI runner that
+      // built this kernel before has pushed it. A tree or checkout on disk may have changed under
+      // the same id, so only an immutable source is taken from the remote, as from the local cache.
+      if (!existing && source.immutable && !options.force && await installFromRemote(name, log)) {
+        const pulled = listCachedKernels().find((k) => k.release === name);
+        if (pulled) {
+          log(`cached: ${name} from the remote cache (same source and config hash ${hash}); nothing built`);
+          return result(pulled, true, 0, 0);
+        }
       }
       const stamp = join(source.buildTree, '.ktstr-build.json');
       const last = readJson<{ compiled?: number; pahole?: number }>(stamp);
