@@ -110,6 +110,11 @@ export class GuestMem {
     return { buf: s.bytes(), off: Number(pa - s.start), seg: s };
   }
 
+  /** The lowest guest-physical address backed by RAM (0 on x86's q35, 0x4000_0000 on arm64's virt). */
+  get start(): bigint {
+    return this.segments.length ? this.segments[0]!.start : 0n;
+  }
+
   /** One past the highest guest-physical address backed by RAM. */
   get end(): bigint {
     return this.segments.length ? this.segments[this.segments.length - 1]!.end : 0n;

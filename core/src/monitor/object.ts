@@ -12,12 +12,12 @@ import { Btf } from './btf/btf.js';
 import { BtfError } from './btf/btf-error.js';
 import type { BtfType } from './btf/kinds.js';
 import { memberPath } from './btf/member-path.js';
-import type { Translator } from './translate.js';
+import type { KernelVirtualMemory } from './translate.js';
 import { hex, Unavailable } from './unavailable.js';
 
 /** What an object needs from its program: translated reads and writes of kernel memory. */
 export interface ObjectMemory {
-  readonly translator: Translator;
+  readonly translator: KernelVirtualMemory;
 }
 
 export type Scalar = number | bigint;

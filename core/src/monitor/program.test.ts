@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { KernelProgram } from './program.js';
 import { RQ_CPU_OFFSET, syntheticKernel } from './fixtures/synthetic-kernel.js';
 import { Symbols } from './symbols.js';
+import type { Translator } from './translate.js';
 import { Unavailable } from './unavailable.js';
 
 test('a program from link-time symbols reads a randomized kernel: slid symbols, per-CPU runqueues', () => {
@@ -12,7 +13,7 @@ test('a program from link-time symbols reads a randomized kernel: slid symbols, 
   assert.ok(prog instanceof KernelProgram, String(prog));
   assert.equal(prog.address('_text'), running.textVa);
   assert.equal(prog.image.textPa, running.textPa);
-  assert.equal(prog.translator.addressing.pageOffsetBase, running.pageOffsetBase);
+  assert.equal((prog.translator as Translator).addressing.pageOffsetBase, running.pageOffsetBase);
   for (const cpu of [0, 1]) assert.equal(prog.readU32((prog.perCpu('runqueues', cpu) as bigint) + BigInt(RQ_CPU_OFFSET)), cpu);
   assert.match(prog.readCString(prog.address('linux_banner') as bigint) as string, /^Linux version/);
 });

@@ -6,9 +6,10 @@
  */
 import { GuestMem } from './guest-mem.js';
 import { type KernelImage, locateKernelImage } from './kaslr.js';
-import { type NodeRam, q35RamLayout, type RamLayout } from './ram-layout.js';
+import { type NodeRam, q35RamLayout, type RamLayout, virtRamLayout } from './ram-layout.js';
 import type { Symbols } from './symbols.js';
-import { Translator } from './translate.js';
+import { type KernelVirtualMemory, Translator } from './translate.js';
+import { Arm64Translator, locateArm64Image } from './arm64-translate.js';
 import { perCpuSymbol } from './helpers/percpu.js';
 import { Unavailable } from './unavailable.js';
 import type { Btf } from './btf/btf.js';
@@ -20,7 +21,8 @@ export class KernelProgram {
     readonly mem: GuestMem,
     /** This boot's addresses (the link-time table moved by the KASLR slide). */
     readonly symbols: Symbols,
-    readonly translator: Translator,
+    /** Translated reads: x86-64's Translator or arm64's Arm64Translator, as the symbols' architecture says. */
+    readonly translator: KernelVirtualMemory,
     readonly image: KernelImage,
     readonly layout?: RamLayout,
   ) {}
@@ -34,14 +36,25 @@ export class KernelProgram {
     return this;
   }
 
-  /** Maps a VM's RAM files (QemuVm/CellVm `ramNodes`) and finds the kernel in them. */
+  /**
+   * Maps a VM's RAM files (QemuVm/CellVm `ramNodes`) and finds the kernel in them. The machine
+   * follows the kernel's architecture, which its symbols say: q35 for x86-64, virt for arm64.
+   */
   static open(ramNodes: readonly NodeRam[], linked: Symbols, options: { writable?: boolean } = {}): KernelProgram | Unavailable {
-    const layout = q35RamLayout(ramNodes);
+    const layout = linked.arch === 'aarch64' ? virtRamLayout(ramNodes) : q35RamLayout(ramNodes);
     return KernelProgram.fromMemory(GuestMem.map(layout, options), linked, layout);
   }
 
   /** The same over memory already at hand (tests build it from Buffers). */
   static fromMemory(mem: GuestMem, linked: Symbols, layout?: RamLayout): KernelProgram | Unavailable {
+    if (linked.arch === 'aarch64') {
+      const image = locateArm64Image(mem, linked);
+      if (image instanceof Unavailable) return image;
+      const symbols = image.slide === 0n ? linked : linked.withSlide(image.slide);
+      const tr = Arm64Translator.fromKernel(mem, symbols, image);
+      if (tr instanceof Unavailable) return tr;
+      return new KernelProgram(mem, symbols, tr, image, layout);
+    }
     const image = locateKernelImage(mem, linked);
     if (image instanceof Unavailable) return image;
     const symbols = image.slide === 0n ? linked : linked.withSlide(image.slide);

@@ -121,6 +121,26 @@ export function q35RamLayout(nodes: readonly NodeRam[]): RamLayout {
   return new RamLayout(regions);
 }
 
+/** Where QEMU's arm64 `virt` board puts RAM (hw/arm/virt.c, VIRT_MEM): 1 GiB, below it flash and devices. */
+export const VIRT_RAM_BASE = 0x4000_0000n;
+
+/**
+ * The layout of an arm64 `virt` machine whose RAM is `nodes` (qemu-args-aarch64.ts): the nodes'
+ * backends end to end in node order from VIRT_RAM_BASE, with no hole (the board's devices all
+ * sit below it). Seen in a guest's /proc/iomem: one "System RAM" line 0x40000000-0x5fffffff for
+ * one node of 512 MiB.
+ */
+export function virtRamLayout(nodes: readonly NodeRam[]): RamLayout {
+  const ordered = [...nodes].sort((a, b) => a.node - b.node);
+  const regions: RamRegion[] = [];
+  let at = VIRT_RAM_BASE;
+  for (const n of ordered) {
+    regions.push({ node: n.node, file: n.file, start: at, end: at + n.bytes, fileOffset: 0n });
+    at += n.bytes;
+  }
+  return new RamLayout(regions);
+}
+
 function cutHole(r: RamRegion, hole: { start: bigint; end: bigint }): RamRegion[] {
   if (hole.end <= r.start || hole.start >= r.end) return [r];
   const out: RamRegion[] = [];

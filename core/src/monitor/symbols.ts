@@ -56,6 +56,14 @@ export class Symbols {
     return new Symbols(out, source);
   }
 
+  /**
+   * The architecture the table describes: arm64 kernels have kimage_voffset (the image's
+   * virtual-to-physical offset), which x86-64 has no use for.
+   */
+  get arch(): 'x86_64' | 'aarch64' {
+    return this.byName.has('kimage_voffset') ? 'aarch64' : 'x86_64';
+  }
+
   get size(): number {
     return this.sorted.length;
   }
@@ -78,7 +86,12 @@ export class Symbols {
    * moves: absolute symbols (type A) and module symbols keep their addresses.
    */
   withSlide(slide: bigint): Symbols {
-    const moves = (s: KernelSymbol) => s.module === undefined && s.type !== 'A' && s.type !== 'a' && s.address >= IMAGE_MAP_START;
+    // The image is _text.._end (arm64's lies far below x86's START_KERNEL_MAP); on x86-64 every
+    // symbol above START_KERNEL_MAP moves with it too.
+    const text = this.byName.get('_text')?.[0]?.address;
+    const end = this.byName.get('_end')?.[0]?.address;
+    const inImage = (a: bigint) => a >= IMAGE_MAP_START || (text !== undefined && end !== undefined && a >= text && a <= end);
+    const moves = (s: KernelSymbol) => s.module === undefined && s.type !== 'A' && s.type !== 'a' && inImage(s.address);
     const moved = this.sorted.map((s) => (moves(s) ? { ...s, address: BigInt.asUintN(64, s.address + slide) } : s));
     return new Symbols(moved, this.source, this.slide + slide);
   }

@@ -1,5 +1,7 @@
 /**
- * Kernel virtual -> guest-physical, the way the kernel itself maps memory on x86-64:
+ * Kernel virtual -> guest-physical. `KernelVirtualMemory` is the reading side every helper uses;
+ * the translation itself is per architecture: arm64's is arm64-translate.ts, x86-64's is here,
+ * the way the kernel itself maps memory on x86-64:
  *  - the kernel image (_text.._end): linear, pa = va - _text + (physical _text);
  *  - the direct map (page_offset_base..): linear, pa = va - page_offset_base;
  *  - everything else (vmalloc, per-CPU chunks outside the first, BPF programs and maps,
@@ -36,58 +38,17 @@ export interface KernelAddressing {
   levels: PagingLevels;
 }
 
-export type Via = 'image' | 'direct map' | 'page table';
+export type Via = 'image' | 'direct map' | 'linear map' | 'page table';
 
-export class Translator {
-  constructor(
-    readonly mem: GuestMem,
-    readonly addressing: KernelAddressing,
-  ) {}
+/**
+ * Reads kernel virtual memory through an architecture's translation (`toPhysical`): x86-64's
+ * below, arm64's in arm64-translate.ts. Helpers and typed objects take this, so they read either.
+ */
+export abstract class KernelVirtualMemory {
+  constructor(readonly mem: GuestMem) {}
 
-  /**
-   * Reads what the translator needs from the running kernel: `symbols` from the guest (or a
-   * System.map with its slide), `kernelCodeStart` from /proc/iomem when known.
-   */
-  static fromKernel(mem: GuestMem, symbols: Symbols, options: { kernelCodeStart?: bigint; levels?: PagingLevels } = {}): Translator | Unavailable {
-    const text = symbols.address('_text');
-    if (text instanceof Unavailable) return text;
-    const end = symbols.address('_end');
-    const textPa = options.kernelCodeStart ?? findImagePhysical(mem, symbols);
-    if (textPa instanceof Unavailable) return textPa;
-    const image = (va: bigint) => va - text + textPa;
-    const pobVa = symbols.address('page_offset_base');
-    if (pobVa instanceof Unavailable) return pobVa;
-    const pageOffsetBase = mem.readU64(image(pobVa));
-    if (pageOffsetBase instanceof Unavailable) return new Unavailable(`page_offset_base: ${pageOffsetBase.unavailable}`, pobVa);
-    const pgdVa = symbols.address('init_top_pgt');
-    const pgdVa2 = pgdVa instanceof Unavailable ? symbols.address('swapper_pg_dir') : pgdVa;
-    if (pgdVa2 instanceof Unavailable) return new Unavailable('neither init_top_pgt nor swapper_pg_dir is in the symbols');
-    const levels = options.levels ?? pagingLevels(mem, symbols, image);
-    return new Translator(mem, {
-      textVa: text,
-      textPa,
-      // Without _end, stop the linear range where the module area begins.
-      endVa: end instanceof Unavailable ? START_KERNEL_MAP + (1n << 30n) : end,
-      pageOffsetBase,
-      pgd: image(pgdVa2),
-      levels,
-    });
-  }
-
-  /** The guest-physical address of `va` and which mapping gave it. */
-  toPhysical(va: bigint): (Translation & { via: Via }) | Unavailable {
-    const a = this.addressing;
-    const v = BigInt.asUintN(64, va);
-    if (v >= a.textVa && v < a.endVa) return { pa: v - a.textVa + a.textPa, pageSize: a.endVa - v, via: 'image' };
-    // The direct map covers physical memory only: with KASLR (RANDOMIZE_MEMORY) vmalloc space
-    // can start soon after it, so its extent is the guest's RAM, not the architectural maximum.
-    const ramEnd = this.mem.end;
-    if (v >= a.pageOffsetBase && v - a.pageOffsetBase < ramEnd) {
-      return { pa: v - a.pageOffsetBase, pageSize: ramEnd - (v - a.pageOffsetBase), via: 'direct map' };
-    }
-    const t = walkPageTable(this.mem, a.pgd, v, a.levels);
-    return t instanceof Unavailable ? t : { ...t, via: 'page table' };
-  }
+  /** The guest-physical address of `va`, how large the mapping around it is, and which mapping gave it. */
+  abstract toPhysical(va: bigint): (Translation & { via: Via }) | Unavailable;
 
   /** Bytes at `va`, translated page by page where a walk is needed; a copy. */
   readBytes(va: bigint, length: number): Buffer | Unavailable {
@@ -151,6 +112,61 @@ export class Translator {
       at += BigInt(toPage);
     }
     return out;
+  }
+}
+
+/** x86-64: the image, the direct map, and a walk from init_top_pgt. */
+export class Translator extends KernelVirtualMemory {
+  constructor(
+    mem: GuestMem,
+    readonly addressing: KernelAddressing,
+  ) {
+    super(mem);
+  }
+
+  /**
+   * Reads what the translator needs from the running kernel: `symbols` from the guest (or a
+   * System.map with its slide), `kernelCodeStart` from /proc/iomem when known.
+   */
+  static fromKernel(mem: GuestMem, symbols: Symbols, options: { kernelCodeStart?: bigint; levels?: PagingLevels } = {}): Translator | Unavailable {
+    const text = symbols.address('_text');
+    if (text instanceof Unavailable) return text;
+    const end = symbols.address('_end');
+    const textPa = options.kernelCodeStart ?? findImagePhysical(mem, symbols);
+    if (textPa instanceof Unavailable) return textPa;
+    const image = (va: bigint) => va - text + textPa;
+    const pobVa = symbols.address('page_offset_base');
+    if (pobVa instanceof Unavailable) return pobVa;
+    const pageOffsetBase = mem.readU64(image(pobVa));
+    if (pageOffsetBase instanceof Unavailable) return new Unavailable(`page_offset_base: ${pageOffsetBase.unavailable}`, pobVa);
+    const pgdVa = symbols.address('init_top_pgt');
+    const pgdVa2 = pgdVa instanceof Unavailable ? symbols.address('swapper_pg_dir') : pgdVa;
+    if (pgdVa2 instanceof Unavailable) return new Unavailable('neither init_top_pgt nor swapper_pg_dir is in the symbols');
+    const levels = options.levels ?? pagingLevels(mem, symbols, image);
+    return new Translator(mem, {
+      textVa: text,
+      textPa,
+      // Without _end, stop the linear range where the module area begins.
+      endVa: end instanceof Unavailable ? START_KERNEL_MAP + (1n << 30n) : end,
+      pageOffsetBase,
+      pgd: image(pgdVa2),
+      levels,
+    });
+  }
+
+  /** The guest-physical address of `va` and which mapping gave it. */
+  toPhysical(va: bigint): (Translation & { via: Via }) | Unavailable {
+    const a = this.addressing;
+    const v = BigInt.asUintN(64, va);
+    if (v >= a.textVa && v < a.endVa) return { pa: v - a.textVa + a.textPa, pageSize: a.endVa - v, via: 'image' };
+    // The direct map covers physical memory only: with KASLR (RANDOMIZE_MEMORY) vmalloc space
+    // can start soon after it, so its extent is the guest's RAM, not the architectural maximum.
+    const ramEnd = this.mem.end;
+    if (v >= a.pageOffsetBase && v - a.pageOffsetBase < ramEnd) {
+      return { pa: v - a.pageOffsetBase, pageSize: ramEnd - (v - a.pageOffsetBase), via: 'direct map' };
+    }
+    const t = walkPageTable(this.mem, a.pgd, v, a.levels);
+    return t instanceof Unavailable ? t : { ...t, via: 'page table' };
   }
 }
 

@@ -117,8 +117,6 @@ export class CellError extends Error {
   }
 }
 
-const AARCH64_NO_MONITOR = 'the monitor reads x86_64 guests only; an aarch64 cell runs without it (docs/aarch64.md)';
-
 /** A booted cell whose guest said hello and matches the requested topology. */
 export class CellVm {
   private ran = false;
@@ -155,8 +153,8 @@ export class CellVm {
       : schedulerBinaryForRun(plan.scheduler, resolveSchedulerBinary(plan.scheduler, [fixtureDir()]));
     const payload = cellPayload({ scheduler: schedulerHost, includeFiles: plan.includeFiles ?? [] });
     // Before this cell's guest: a first run of a kernel boots one of its own to capture symbols.
-    // The monitor walks x86_64 page tables and reads x86_64 layouts; on aarch64 it is off, with why.
-    const monitorPrep = !plan.monitor ? undefined : arch === 'aarch64' ? AARCH64_NO_MONITOR : await CellVm.prepareMonitor(plan);
+    // Both architectures: the monitor reads the machine (q35 or virt) its kernel's symbols describe.
+    const monitorPrep = !plan.monitor ? undefined : await CellVm.prepareMonitor(plan);
     // The scheduler must be built for the guest's architecture (an x86_64 binary cannot run in an arm64 guest).
     if (schedulerHost) checkSchedulerArch(schedulerHost, arch, plan.name);
     const base = arch === 'aarch64' ? await aarch64BaseImage(plan.log) : baseImage();

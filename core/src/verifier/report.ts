@@ -8,8 +8,6 @@ import type { VerifierResult } from './verifier-run.js';
 
 export function formatVerifierResult(r: VerifierResult, options: { raw?: boolean } = {}): string {
   const out: string[] = [`${[r.scheduler, ...r.args].join(' ')} on ${r.kernel} (${r.topology}): ${r.outcome}${r.reason ? `: ${r.reason}` : ''}`];
-  // Loaded without counts (an aarch64 guest, whose memory the monitor cannot read): the reason says it all.
-  if (r.outcome === 'loaded' && r.programs.length === 0 && r.reason) return out.join('\n');
   if (r.outcome === 'loaded') {
     const width = Math.max(7, ...r.programs.map((p) => p.name.length));
     out.push(`  ${'program'.padEnd(width)}  ${'member'.padEnd(12)}  verified_insns  insns`);

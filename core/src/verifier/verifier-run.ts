@@ -71,8 +71,6 @@ export interface VerifyOptions {
   readonly log?: (line: string) => void;
 }
 
-const AARCH64_NO_COUNTS = 'the verifier accepted every program; their instruction counts are read through the monitor, which reads x86_64 guests only (docs/aarch64.md)';
-
 export async function verifyScheduler(o: VerifyOptions): Promise<VerifierResult> {
   const log = o.log ?? (() => {});
   const { kernel, scheduler } = o;
@@ -83,9 +81,8 @@ export async function verifyScheduler(o: VerifyOptions): Promise<VerifierResult>
   if (vmlinux instanceof BtfError) throw new KtstrError(kernel.vmlinux, 'its .BTF', vmlinux.message, 'Use a kernel built with CONFIG_DEBUG_INFO_BTF.');
   const binary = resolveSchedulerBinary(scheduler, [fixtureDir()]);
   const declared = declaredPrograms(binary);
-  // On aarch64 the counts cannot be read (below), so no symbols are captured for them.
-  const aarch64 = kernel.arch === 'aarch64';
-  const linked = aarch64 ? undefined : await captureKernelSymbols(kernel);
+  // The counts are read from guest memory through the kernel's symbols (either architecture).
+  const linked = await captureKernelSymbols(kernel);
   const base = { kernel: kernel.label, scheduler: scheduler.name, binary, args: [...scheduler.schedArgs, ...(o.extraSchedArgs ?? [])], topology: topologyLabel(o.topology), declared: declared.map((d) => d.name) };
 
   log(`${scheduler.name} on ${kernel.label}: booting ${base.topology}`);
@@ -102,11 +99,6 @@ export async function verifyScheduler(o: VerifyOptions): Promise<VerifierResult>
   try {
     const first = await Promise.race([attachedP, run]);
     if (first === 'attached') {
-      if (aarch64 || !linked) {
-        // The verifier accepted every program; their counts live in guest memory, which the
-        // monitor reads on x86_64 guests only.
-        return { ...base, outcome: 'loaded', programs: [], notLoaded: [], reason: AARCH64_NO_COUNTS, logs: [], output: null };
-      }
       const programs = readStructOps(cell, linked, vmlinux, declared);
       return { ...base, outcome: 'loaded', programs, notLoaded: notLoaded(declared, programs), reason: null, logs: [], output: null };
     }
