@@ -23,6 +23,8 @@ import { BpfState } from '../../core/src/monitor/bpf/bpf-state.js';
 import { Unavailable } from '../../core/src/monitor/unavailable.js';
 import { cachedCapture } from '../../core/src/monitor/symbol-cache.js';
 import { parseIomem } from '../../core/src/monitor/ram-layout.js';
+import { KernelProgram } from '../../core/src/monitor/program.js';
+import { captureKernelSymbols } from '../../core/src/runner/symbol-capture.js';
 
 let skip: string | false = archUnavailableReason('aarch64') ?? false;
 let kernel: ResolvedKernel | undefined;
@@ -92,6 +94,35 @@ test('the monitor samples every vCPU of an arm64 guest under scx-ktstr', { skip,
     process.stderr.write(`aarch64 monitor: ${ops.length} struct_ops programs; _text ${pm.program.image.textVa.toString(16)} at pa ${pm.program.image.textPa.toString(16)}, `
       + `memstart_addr ${tr.addressing.memstart}, per-CPU rq of CPU 1 via ${via(pm.program.perCpu('runqueues', 1) as bigint)}\n`);
     assert.equal(via(pm.program.perCpu('runqueues', 1) as bigint), 'linear map');
+    // struct bpf_prog is vmalloc'ed (bpf_prog_alloc): these reads went through the real tables.
+    assert.ok(ops.every((p) => via((p as { address: bigint }).address) === 'page table'), 'every bpf_prog read through a table walk');
+  } finally {
+    await vm.destroy();
+  }
+});
+
+// KASLR on: QEMU's virt board hands the kernel a kaslr-seed in the device tree, so without
+// `nokaslr` the image moves virtually; the symbols captured from a `nokaslr` boot are slid by
+// what kimage_voffset says, and every vCPU's runqueue is still read.
+test('an arm64 guest booted with KASLR is read through the slid symbols', { skip, timeout: 900_000 }, async () => {
+  const topology = { numaNodes: 1, llcs: 1, coresPerLlc: 2, threadsPerCore: 1 };
+  const vm = await CellVm.boot({
+    name: 'monitor-aarch64/kaslr/1n1l2c1t', kernel: kernel!, topology, durationMs: 1000, kaslr: true,
+    monitor: monitorSettings({ numSnapshots: 0 }, 'test'),
+  });
+  try {
+    // Read before the run: an EEVDF cell's RAM goes with its VM when the scenario ends.
+    const prog = KernelProgram.open(vm.ramNodes, await captureKernelSymbols(kernel!));
+    assert.ok(prog instanceof KernelProgram, String(prog));
+    process.stderr.write(`aarch64 KASLR: slide ${prog.image.slide.toString(16)}, _text ${prog.image.textVa.toString(16)} at pa ${prog.image.textPa.toString(16)}\n`);
+    assert.notEqual(prog.image.slide, 0n, 'KASLR moved the kernel');
+    assert.match(prog.readCString(prog.address('linux_banner') as bigint) as string, /^Linux version .*arm64/);
+    const r = await vm.run([cgroup('spin', { workers: 2, work: work.spinWait() })], hold.fraction(1));
+    const m = r.monitor!;
+    assert.ok(m.enabled, m.reason);
+    const data = m.series.ofKind('sample').samples.map((s) => s.data as MonitorSampleData);
+    assert.ok(data.length >= 5, `samples: ${data.length}`);
+    for (const cpu of [0, 1]) assert.ok(data.every((d) => d.cpus[cpu]!.cpu === cpu && d.cpus[cpu]!.clock !== null), `CPU ${cpu} read in every sample`);
   } finally {
     await vm.destroy();
   }
