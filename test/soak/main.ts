@@ -5,7 +5,7 @@
  * anything was left behind.
  */
 import { parseArgs } from 'node:util';
-import { vmUnavailableReason } from '@ktstr/core';
+import { KtstrError, vmUnavailableReason } from '@ktstr/core';
 import { FAULTS } from './faults/index.js';
 import { renderTable, soak } from './soak.js';
 
@@ -64,6 +64,11 @@ const report = await soak({
   shmMiB: positive('shm-mib', values['shm-mib']),
   log: (line) => process.stderr.write(`${line}\n`),
   stopRequested: () => stop,
+}).catch((e: unknown) => {
+  // A soak that cannot start (nothing set up, no kernel) says why in one line, not a stack.
+  if (!(e instanceof KtstrError)) throw e;
+  process.stderr.write(`soak: ${e.message}\n`);
+  process.exit(2);
 });
 if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 else process.stdout.write(`\nseed ${report.seed}, ${report.faults} fault(s), ${(report.wallMs / 60_000).toFixed(1)} min\n${renderTable(report)}\n`);
