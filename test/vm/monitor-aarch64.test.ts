@@ -7,6 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findPreset } from '@ktstr/presets';
 import { archUnavailableReason, resolveKernel, type ResolvedKernel } from '@ktstr/core';
@@ -19,12 +22,28 @@ import { work } from '../../core/src/scenario/work.js';
 import { monitorSettings } from '../../core/src/monitor/sampler/options.js';
 import type { MonitorSampleData } from '../../core/src/monitor/sampler/sample-reader.js';
 import { Arm64Translator } from '../../core/src/monitor/arm64-translate.js';
+import { kernelBtf } from '../../core/src/monitor/kernel-btf.js';
+import type { Btf } from '../../core/src/monitor/btf/btf.js';
+import { btfOnlyElf, findImageBtf } from '../../core/src/kernel/arm64-image.js';
 import { BpfState } from '../../core/src/monitor/bpf/bpf-state.js';
 import { Unavailable } from '../../core/src/monitor/unavailable.js';
 import { cachedCapture } from '../../core/src/monitor/symbol-cache.js';
 import { parseIomem } from '../../core/src/monitor/ram-layout.js';
 import { KernelProgram } from '../../core/src/monitor/program.js';
 import { captureKernelSymbols } from '../../core/src/runner/symbol-capture.js';
+
+const STACK_END_MAGIC = 0x57ac_6e9d;
+
+/** The word at the lowest address of `cpu`'s current task's stack (end_of_stack), and how it was reached. */
+function stackEnd(prog: KernelProgram, cpu: number): { magic: number | string; via: string } {
+  const rq = prog.perCpuObject('runqueues', cpu);
+  if (rq instanceof Unavailable) return { magic: rq.unavailable, via: '' };
+  const stack = rq.member('curr->stack').read();
+  if (typeof stack !== 'bigint') return { magic: String(stack), via: '' };
+  const t = prog.translator.toPhysical(stack);
+  const magic = prog.readU32(stack);
+  return { magic: magic instanceof Unavailable ? magic.unavailable : magic, via: t instanceof Unavailable ? t.unavailable : t.via };
+}
 
 let skip: string | false = archUnavailableReason('aarch64') ?? false;
 let kernel: ResolvedKernel | undefined;
@@ -94,6 +113,13 @@ test('the monitor samples every vCPU of an arm64 guest under scx-ktstr', { skip,
     process.stderr.write(`aarch64 monitor: ${ops.length} struct_ops programs; _text ${pm.program.image.textVa.toString(16)} at pa ${pm.program.image.textPa.toString(16)}, `
       + `memstart_addr ${tr.addressing.memstart}, per-CPU rq of CPU 1 via ${via(pm.program.perCpu('runqueues', 1) as bigint)}\n`);
     assert.equal(via(pm.program.perCpu('runqueues', 1) as bigint), 'linear map');
+    // Task stacks are vmapped and end in STACK_END_MAGIC, written at fork: a read through the walk
+    // with a known answer, for every CPU's current task.
+    pm.program.useBtf(pm.vmlinux);
+    // (CPU 0's idle task runs on init_stack, in the image; every other task's stack is vmapped.)
+    const ends = Array.from({ length: cpus }, (_, cpu) => stackEnd(pm.program, cpu));
+    assert.ok(ends.every((e) => e.magic === STACK_END_MAGIC && (e.via === 'page table' || e.via === 'image')), JSON.stringify(ends));
+    assert.ok(ends.some((e) => e.via === 'page table'), `a stack read through the walk: ${JSON.stringify(ends)}`);
     // struct bpf_prog is vmalloc'ed (bpf_prog_alloc): these reads went through the real tables.
     assert.ok(ops.every((p) => via((p as { address: bigint }).address) === 'page table'), 'every bpf_prog read through a table walk');
   } finally {
@@ -140,4 +166,49 @@ test('`ktstr verifier --arch aarch64` reports each struct_ops program\'s verifie
   assert.ok(v!.programs.length >= 5, `programs: ${v!.programs.length}`);
   assert.deepEqual(v!.notLoaded, []);
   for (const p of v!.programs) assert.ok(p.verifiedInsns > 0 && p.insns > 0, `${p.name}: verified_insns ${p.verifiedInsns}, insns ${p.insns}`);
+});
+
+// A 16 KiB-granule kernel, when one is given: Debian's arm64-16k flavour is built for 52-bit VA
+// and runs with 47 bits on neoverse-n1 (three levels from level 1, memstart_addr below zero).
+// Its Image carries its BTF like the cloud kernel's; the test makes the vmlinux beside it.
+const image16k = process.env.KTSTR_KERNEL_AARCH64_16K;
+const skip16k = skip || (image16k ? false : 'set KTSTR_KERNEL_AARCH64_16K to an arm64 Image built with 16 KiB pages (with its config beside it as `config`), '
+  + 'e.g. Debian\'s: `apt-get download linux-binary-unsigned-<release>-arm64-16k:arm64 linux-base-<release>-arm64-16k:arm64`, `dpkg -x` both, '
+  + 'and point at usr/lib/modules/<release>/vmlinuz.unsigned');
+if (skip16k && !skip) process.stderr.write(`skipping the 16K-granule test: ${skip16k}\n`);
+
+test('a 16 KiB-granule arm64 kernel is read through its own tables', { skip: skip16k, timeout: 900_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ktstr-16k-'));
+  try {
+    symlinkSync(resolve(image16k!), join(dir, 'vmlinuz'));
+    const config = join(dirname(resolve(image16k!)), 'config');
+    if (existsSync(config)) symlinkSync(config, join(dir, 'config'));
+    const btf = findImageBtf(readFileSync(image16k!));
+    assert.ok(btf, `${image16k} holds no .BTF`);
+    writeFileSync(join(dir, 'vmlinux'), btfOnlyElf(btf));
+    const k16 = await resolveKernel(dir, (l) => process.stderr.write(`16K kernel: ${l}\n`), 'aarch64');
+    const vm = await CellVm.boot({
+      name: 'monitor-aarch64/16k/1n1l2c1t', kernel: k16, topology: { numaNodes: 1, llcs: 1, coresPerLlc: 2, threadsPerCore: 1 }, durationMs: 1000,
+      monitor: monitorSettings({ numSnapshots: 0 }, 'test'),
+    });
+    try {
+      const prog = KernelProgram.open(vm.ramNodes, await captureKernelSymbols(k16));
+      assert.ok(prog instanceof KernelProgram, String(prog));
+      prog.useBtf(kernelBtf(k16.vmlinux!) as Btf);
+      const tr = prog.translator as Arm64Translator;
+      process.stderr.write(`16K kernel: paging ${JSON.stringify(tr.addressing.paging)}, memstart_addr ${tr.addressing.memstart}, _text at pa ${prog.image.textPa.toString(16)}\n`);
+      assert.equal(tr.addressing.paging.granule, 16384, 'the granule from the Image header');
+      // CPU 1's idle task was forked, so its stack is vmapped: read through the 16K tables.
+      assert.deepEqual(stackEnd(prog, 1), { magic: STACK_END_MAGIC, via: 'page table' });
+      const r = await vm.run([cgroup('spin', { workers: 2, work: work.spinWait() })], hold.fraction(1));
+      const m = r.monitor!;
+      assert.ok(m.enabled, m.reason);
+      const data = m.series.ofKind('sample').samples.map((s) => s.data as MonitorSampleData);
+      for (const cpu of [0, 1]) assert.ok(data.every((d) => d.cpus[cpu]!.cpu === cpu && d.cpus[cpu]!.clock !== null), `CPU ${cpu} read in every sample`);
+    } finally {
+      await vm.destroy();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
