@@ -16,6 +16,7 @@ export { CellVm, type CellPlan, type RunOptions, type CommandSpec, type CommandR
 export { findExitDump, parseExitDump, buildFailureDump, collectFailureDump, readSchedulerMaps, renderFailureDump, bugSummaryLine, writeFailureDump, failureDumpFileName, TERMINAL_LIMITS, NO_LIMITS, FAILURE_DUMP_VERSION, type FailureDump, type FailureKind, type AutoReproSection, type ExitDump, type MapDump, type MapsSnapshot } from './failure-dump/index.js';
 export { TestVm } from './runner/test-vm.js';
 export { spareCounters, spareSettled, discardSpare } from './runner/spare-vm.js';
+export { recordCellTimeline, stopCellTimeline, type CellMark } from './vm/cell-timeline.js';
 export { CellResult, type SchedulerExit } from './result/cell-result.js';
 export { ExpectationError } from './result/expect.js';
 export type { CellMetrics, WorkerResult, WorkerSample } from './result/metrics.js';

@@ -28,6 +28,11 @@ uint64_t clock_agent_ms(void)
 	return clock_ms_since(agent_start_ns);
 }
 
+uint64_t clock_agent_us(void)
+{
+	return (clock_now_ns() - agent_start_ns) / 1000ull;
+}
+
 uint64_t clock_ms_since(uint64_t start_ns)
 {
 	return (clock_now_ns() - start_ns) / 1000000ull;

@@ -17,6 +17,9 @@ void clock_mark_agent_start(void);
 /* Milliseconds since clock_mark_agent_start(): the "t_ms" of every message. */
 uint64_t clock_agent_ms(void);
 
+/* Microseconds since clock_mark_agent_start(): finer than t_ms, same origin. */
+uint64_t clock_agent_us(void);
+
 /* Milliseconds elapsed since a clock_now_ns() value. */
 uint64_t clock_ms_since(uint64_t start_ns);
 

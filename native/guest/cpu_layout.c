@@ -36,6 +36,18 @@ static void read_nodes(struct cpu_layout *l)
 	closedir(dir);
 }
 
+const struct cpu_layout *cpu_layout_once(void)
+{
+	static struct cpu_layout layout;
+	static bool read;
+
+	if (!read) {
+		cpu_layout_read(&layout);
+		read = true;
+	}
+	return &layout;
+}
+
 void cpu_layout_read(struct cpu_layout *l)
 {
 	char text[4096], path[128];

@@ -16,4 +16,9 @@ struct cpu_layout {
  * only sibling. */
 void cpu_layout_read(struct cpu_layout *layout);
 
+/* The layout as first read in this agent: the guest's CPUs do not change
+ * during a session, and workers_prepare() reads it before `hello`, so a guest
+ * restored from a snapshot has it already. */
+const struct cpu_layout *cpu_layout_once(void);
+
 #endif

@@ -11,6 +11,7 @@
 #include "guest_files.h"
 #include "log.h"
 #include "messages.h"
+#include "phases.h"
 
 /* "what: message" of the first failure. */
 static char first_failure[576];
@@ -133,18 +134,23 @@ void host_request_handle(const struct frame *f)
 	switch (f->kind) {
 	case FRAME_PUT_FILE:
 		put_file(f);
+		phase_mark("file put");
 		break;
 	case FRAME_SYMLINK:
 		put_symlink(f);
+		phase_mark("symlink put");
 		break;
 	case FRAME_ENTROPY:
 		reseed(f);
+		phase_mark("entropy credited");
 		break;
 	case FRAME_WALL_CLOCK:
 		set_wall_clock(f);
+		phase_mark("wall clock set");
 		break;
 	case FRAME_PING:
 		pong(f);
+		phase_mark("pong sent");
 		break;
 	default:
 		break;

@@ -6,6 +6,7 @@
 #include "channel.h"
 #include "clock.h"
 #include "log.h"
+#include "phases.h"
 
 void msg_begin(struct json *j, const char *type)
 {
@@ -55,6 +56,7 @@ void msg_done(bool ok, bool shutdown)
 	json_kv_bool(&j, "ok", ok);
 	if (shutdown)
 		json_kv_bool(&j, "shutdown", true);
+	phases_append(&j);
 	msg_send(&j);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "phases.h"
 #include "scenario.h"
 
 static int add(struct scenario *sc, int def, char *error, size_t size)
@@ -16,6 +17,7 @@ static int add(struct scenario *sc, int def, char *error, size_t size)
 
 	if (err)
 		return err;
+	phase_mark("cgroup created");
 	sc->present[def] = true;
 	if (cg->workers == 0)
 		return 0;

@@ -17,11 +17,11 @@ struct proc_sched_stats {
 	uint64_t migrations; /* se.nr_migrations */
 	uint64_t minflt;     /* /proc/.../stat fields 10 and 12 */
 	uint64_t majflt;
-	uint64_t nvcsw;      /* voluntary_ctxt_switches of /proc/.../status */
-	uint64_t nivcsw;     /* nonvoluntary_ctxt_switches */
+	uint64_t nvcsw;      /* nr_voluntary_switches of /proc/.../sched */
+	uint64_t nivcsw;     /* nr_involuntary_switches */
 };
 
-/* Fill *out from schedstat, sched, stat and status of the task: /proc/PID
+/* Fill *out from schedstat, sched and stat of the task: /proc/PID
  * when tid == pid (a process), /proc/PID/task/TID for a thread of a
  * process. Missing files leave their values 0 (and the have_* flags false). */
 void proc_stats_read(pid_t pid, pid_t tid, struct proc_sched_stats *out);

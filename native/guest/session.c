@@ -19,6 +19,7 @@
 #include "host_requests.h"
 #include "log.h"
 #include "messages.h"
+#include "phases.h"
 #include "scenario.h"
 #include "scheduler.h"
 #include "shell.h"
@@ -39,6 +40,9 @@
 #define SCHED_EXIT_SETTLE_MS 2000
 /* How long output may still come after the command was stopped. */
 #define COMMAND_DRAIN_MS 1000
+/* After `done`, how long the agent waits idle for the host to end the VM
+ * before it stops the scheduler and powers off by itself. */
+#define DONE_LINGER_MS 2000
 
 struct session {
 	struct cell cell;
@@ -169,26 +173,82 @@ static enum watch_event watch(struct session *s, long ms, bool accept_go)
 	}
 }
 
+/* Whether the tear-down waits until after `done`: the scheduler left
+ * running, the stopped workers' processes left parked. The host takes `done`
+ * as the end: it kills the VM at once (the guest is discarded), reading the
+ * scheduler's maps, if a failure dump wants them, from the stopped guest's
+ * memory. Stopping the scheduler first (SIGINT, the loader detaching,
+ * sched_ext disabling: 0.15-0.3 s under TCG) and reaping the workers (process
+ * exit, 0.03-0.1 s) would only make it wait. The tear-down comes first when
+ * the cell collects files (a coverage build writes them on its normal exit
+ * path) and when no host is there to end the VM (--run-cell, or a channel
+ * already gone). */
+static bool teardown_after_done(const struct session *s)
+{
+	return !s->cell_path && !s->cell.has_collect && channel_is_open();
+}
+
+/* Wait idle, frames ignored, until the host ends the VM, closes the
+ * channel, or ms pass. Idle, so the host's teardown has the CPU. */
+static void linger_for_host(int ms)
+{
+	uint64_t start = clock_now_ns();
+
+	for (;;) {
+		long left = ms - (long)clock_ms_since(start);
+		struct frame f;
+
+		if (left <= 0)
+			return;
+		switch (channel_recv(&f, (int)left)) {
+		case CHANNEL_CLOSED:
+			return;
+		case CHANNEL_TIMEOUT:
+			break;
+		case CHANNEL_FRAME:
+			frame_free(&f);
+			break;
+		}
+	}
+}
+
 /* Stop what is still running and send `done`. */
 static void finish(struct session *s, bool ok)
 {
+	bool stop_later = teardown_after_done(s);
+
 	if (s->command_running) {
 		command_stop(&s->command, COMMAND_DRAIN_MS);
 		s->command_running = false;
 	}
 	if (s->workers) {
-		workers_free(s->workers); /* stops what still runs */
-		s->workers = NULL;
+		/* Stops what still runs; its processes go after `done` too. */
+		workers_stop_all(s->workers, !stop_later);
+		if (!stop_later) {
+			workers_free(s->workers);
+			s->workers = NULL;
+		}
 	}
 	if (s->sched_attached)
 		hold_maps(s); /* the scheduler's maps as it leaves them, for the host */
-	scheduler_stop(&s->sched, s->cell.has_collect ? SCHED_STOP_GRACE_COLLECT_MS : SCHED_STOP_GRACE_MS);
+	if (!stop_later) {
+		scheduler_stop(&s->sched, s->cell.has_collect ? SCHED_STOP_GRACE_COLLECT_MS : SCHED_STOP_GRACE_MS);
+		phase_mark("scheduler stopped");
+	}
 	/* After the stop, so a program that writes its files on exit has. */
 	if (s->cell.has_collect && collect_send_files(s->cell.collect) < 0)
 		ok = false;
 	if (host_requests_failed())
 		ok = false; /* its `error` went out when it failed */
 	msg_done(ok, s->shutdown);
+	if (stop_later) {
+		/* Normally the VM ends in here; a host that lets it run on
+		 * sees the usual stop and power-off after the wait. */
+		linger_for_host(DONE_LINGER_MS);
+		workers_free(s->workers);
+		s->workers = NULL;
+		scheduler_stop(&s->sched, SCHED_STOP_GRACE_MS);
+	}
 	cell_free(&s->cell);
 	cell_free(&s->launch);
 }
@@ -278,6 +338,7 @@ static bool load_cell(struct session *s, bool *ok)
 				break;
 			}
 			if (f.kind == FRAME_CELL) {
+				phase_mark("cell received");
 				text = f.payload;
 				len = f.len;
 				f.payload = NULL;
@@ -477,11 +538,14 @@ static void run_scenario(struct session *s)
 		finish(s, false);
 		return;
 	}
-	workers_stop_all(s->workers);
+	/* Their processes exit after `done` when the scheduler stops then. */
+	workers_stop_all(s->workers, !teardown_after_done(s));
+	phase_mark("workers stopped");
 	if (end == SCENARIO_SCHED_EXIT)
 		report_run_exit(s, "during the steps");
 	if (!report_workers(s->workers))
 		ok = false;
+	phase_mark("workers reported");
 	finish(s, ok);
 }
 
@@ -551,9 +615,13 @@ void session_run(const char *cell_path)
 
 	memset(&s, 0, sizeof(s));
 	s.cell_path = cell_path;
+	if (!cell_path)
+		phases_enable();
 	/* Until the cell is here the host may come and go (a snapshot of the
 	 * VM is taken in this wait); from then on a host leaving ends the run. */
 	channel_set_disconnect_policy(CHANNEL_WAIT_FOR_HOST);
+	/* Before a snapshot can be taken: restored cells find it made. */
+	workers_prepare();
 	send_hello();
 	cell_loaded = load_cell(&s, &ok);
 	channel_set_disconnect_policy(CHANNEL_HOST_GONE);
@@ -579,8 +647,10 @@ void session_run(const char *cell_path)
 	for (; !s.cell_path;) {
 		enum watch_event ev = watch(&s, 1000, true);
 
-		if (ev == WATCH_GO)
+		if (ev == WATCH_GO) {
+			phase_mark("go received");
 			break;
+		}
 		if (ev == WATCH_SHUTDOWN) {
 			finish(&s, true);
 			return;
@@ -600,6 +670,7 @@ void session_run(const char *cell_path)
 	if (!settle(&s))
 		return;
 	s.workers = workers_create(&s.cell);
+	phase_mark("worker runtime made");
 	if (!s.workers) {
 		msg_error("workers", ENOMEM, "allocate the worker runtime: %s", strerror(ENOMEM));
 		finish(&s, false);

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "log.h"
 #include "messages.h"
+#include "phases.h"
 #include "scenario.h"
 
 /* Apply the step's ops. Returns false after reporting a failed one. */
@@ -85,6 +86,7 @@ enum scenario_end scenario_run(struct scenario *sc, scenario_wait_fn wait, void 
 		agent_log("step %d '%s': hold ran %llu ms", s, step->name,
 			  (unsigned long long)clock_ms_since(start));
 		msg_step_end(s, step->name, sc->workers);
+		phase_mark("step end sent");
 		if (end != SCENARIO_COMPLETED)
 			return end;
 	}

@@ -16,6 +16,7 @@
 #include "futex.h"
 #include "iteration_end.h"
 #include "log.h"
+#include "phases.h"
 #include "work_types.h"
 #include "worker_main.h"
 #include "worker_shared.h"
@@ -41,6 +42,7 @@ struct worker {
 	uint64_t max_gap_ns;
 	bool died_early;
 	int wait_status;
+	bool unreaped;     /* stopped, its process left for workers_free() */
 };
 
 struct batch {
@@ -51,6 +53,7 @@ struct batch {
 	int n_running;
 	enum cell_clone clone;
 	pid_t pid;         /* clone thread: the process holding the threads */
+	bool unreaped;     /* all stopped, its process left for workers_free() */
 	struct work_batch *work;
 	struct worker_plan *plans;
 };
@@ -71,7 +74,10 @@ struct workers {
 	int step;
 };
 
-struct workers *workers_create(const struct cell *cell)
+/* The runtime workers_prepare() made, not yet given to a cell. */
+static struct workers *prepared;
+
+static struct workers *workers_alloc(void)
 {
 	struct workers *w = calloc(1, sizeof(*w));
 	long page = sysconf(_SC_PAGESIZE);
@@ -80,7 +86,6 @@ struct workers *workers_create(const struct cell *cell)
 
 	if (!w)
 		return NULL;
-	w->cell = cell;
 	w->layout = calloc(1, sizeof(*w->layout));
 	w->w = calloc(CELL_MAX_RUN_WORKERS, sizeof(*w->w));
 	w->batches = calloc(CELL_MAX_RUN_WORKERS, sizeof(*w->batches));
@@ -96,7 +101,23 @@ struct workers *workers_create(const struct cell *cell)
 	}
 	w->header = w->map;
 	w->slots = (struct worker_slot *)((char *)w->map + header_len);
-	cpu_layout_read(w->layout);
+	*w->layout = *cpu_layout_once();
+	return w;
+}
+
+void workers_prepare(void)
+{
+	if (!prepared)
+		prepared = workers_alloc();
+}
+
+struct workers *workers_create(const struct cell *cell)
+{
+	struct workers *w = prepared ? prepared : workers_alloc();
+
+	prepared = NULL;
+	if (w)
+		w->cell = cell;
 	return w;
 }
 
@@ -150,9 +171,10 @@ static uint64_t open_gap(const struct worker_slot *slot, uint64_t since, uint64_
 }
 
 /* Mark stopped the batch's workers whose slots are listed (stop flags
- * already raised), read their statistics, reap what no longer runs. */
+ * already raised), read their statistics, reap what no longer runs (or,
+ * without reap, leave it for workers_free()). */
 static void finalize(struct workers *w, const int *which, int count, uint64_t stop_ns,
-		     bool by_op)
+		     bool by_op, bool reap)
 {
 	for (int k = 0; k < count; k++) {
 		struct worker *wk = &w->w[which[k]];
@@ -179,15 +201,26 @@ static void finalize(struct workers *w, const int *which, int count, uint64_t st
 		wk->running = false;
 		wk->stopped_step = by_op ? w->step : -1;
 		b->n_running--;
-		if (b->clone == CELL_CLONE_FORK)
+		if (b->clone == CELL_CLONE_FORK && reap) {
 			kill_and_reap(wk->pid);
+		} else if (b->clone == CELL_CLONE_FORK) {
+			wk->unreaped = true;
+			/* Not parked: it would go on running until then. */
+			if (!__atomic_load_n(&slot->parked, __ATOMIC_ACQUIRE) && !wk->died_early)
+				kill(wk->pid, SIGKILL);
+		}
 	}
 	/* A batch whose workers all stopped goes: its process, its state. */
 	for (int k = 0; k < count; k++) {
 		struct batch *b = &w->batches[w->w[which[k]].batch];
 
-		if (b->n_running > 0 || !b->work)
+		if (b->n_running > 0 || !b->work || b->unreaped)
 			continue;
+		if (!reap) {
+			/* Its state goes in workers_free(), after its process. */
+			b->unreaped = b->clone == CELL_CLONE_THREAD;
+			continue;
+		}
 		if (b->clone == CELL_CLONE_THREAD)
 			kill_and_reap(b->pid);
 		work_batch_destroy(b->work);
@@ -197,7 +230,7 @@ static void finalize(struct workers *w, const int *which, int count, uint64_t st
 
 /* Stop the listed running workers: flag, release the blocked, wait for
  * them to park, then finalize. */
-static void stop_workers(struct workers *w, const int *which, int count, bool by_op)
+static void stop_workers(struct workers *w, const int *which, int count, bool by_op, bool reap)
 {
 	uint64_t stop_ns = clock_now_ns(), waited;
 
@@ -218,6 +251,7 @@ static void stop_workers(struct workers *w, const int *which, int count, bool by
 		if (b->work)
 			work_batch_release(b->work);
 	}
+	phase_mark("stop: flags raised");
 	waited = clock_now_ns();
 	for (;;) {
 		bool all = true;
@@ -229,7 +263,8 @@ static void stop_workers(struct workers *w, const int *which, int count, bool by
 			break;
 		usleep(2000);
 	}
-	finalize(w, which, count, stop_ns, by_op);
+	phase_mark("stop: workers parked");
+	finalize(w, which, count, stop_ns, by_op, reap);
 }
 
 int workers_stop_in(struct workers *w, int loc, int count)
@@ -242,12 +277,12 @@ int workers_stop_in(struct workers *w, int loc, int count)
 	for (int i = w->n - 1; i >= 0 && (count == CELL_COUNT_ALL || n < count); i--)
 		if (w->w[i].running && w->w[i].loc == loc)
 			which[n++] = i;
-	stop_workers(w, which, n, true);
+	stop_workers(w, which, n, true, true);
 	free(which);
 	return n;
 }
 
-void workers_stop_all(struct workers *w)
+void workers_stop_all(struct workers *w, bool reap)
 {
 	int *which = malloc(sizeof(int) * (size_t)(w->n ? w->n : 1));
 	int n = 0;
@@ -257,7 +292,7 @@ void workers_stop_all(struct workers *w)
 	for (int i = 0; i < w->n; i++)
 		if (w->w[i].running)
 			which[n++] = i;
-	stop_workers(w, which, n, false);
+	stop_workers(w, which, n, false, reap);
 	free(which);
 }
 
@@ -482,19 +517,24 @@ int workers_start_batch(struct workers *w, int def, int count, char *what, size_
 		w->w[b->first + i].running = true;
 	make_plans(w, b);
 
+	phase_mark("batch work made");
 	err = fork_batch(w, b, what, what_size);
+	phase_mark("batch forked");
 	if (!err)
 		err = wait_batch(w, b, false, APPEAR_TIMEOUT_MS, what, what_size);
+	phase_mark("batch appeared");
 	if (!err)
 		err = place_batch(w, b, what, what_size);
+	phase_mark("batch placed");
 	if (!err)
 		err = wait_batch(w, b, true, READY_TIMEOUT_MS, what, what_size);
+	phase_mark("batch ready");
 	if (err) {
 		int which[CELL_MAX_BATCH];
 
 		for (int i = 0; i < count; i++)
 			which[i] = b->first + i;
-		stop_workers(w, which, count, true);
+		stop_workers(w, which, count, true, true);
 		return err;
 	}
 	/* New batches start as soon as they are placed and ready. */
@@ -625,12 +665,33 @@ void workers_state(struct workers *w, int i, bool read_stats, struct worker_stat
 	}
 }
 
+/* The processes workers_stop_all(w, false) left: all killed first, so they
+ * exit together, then reaped. */
+static void reap_left_over(struct workers *w)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < w->n + w->n_batches; i++) {
+			bool worker = i < w->n;
+			pid_t pid = worker ? w->w[i].pid : w->batches[i - w->n].pid;
+
+			if (!(worker ? w->w[i].unreaped : w->batches[i - w->n].unreaped) || pid <= 0)
+				continue;
+			if (pass == 0 && !children_exited(pid, NULL))
+				kill(pid, SIGKILL);
+			else if (pass == 1)
+				kill_and_reap(pid);
+		}
+	}
+}
+
 void workers_free(struct workers *w)
 {
 	if (!w)
 		return;
 	if (w->w && w->batches && w->map)
-		workers_stop_all(w);
+		workers_stop_all(w, true);
+	if (w->w && w->batches)
+		reap_left_over(w);
 	for (int i = 0; w->batches && i < w->n_batches; i++) {
 		if (w->batches[i].work)
 			work_batch_destroy(w->batches[i].work);

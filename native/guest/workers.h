@@ -47,9 +47,17 @@ struct worker_state {
 	int wait_status;
 };
 
-/* An empty runtime for the cell's definitions; reads the CPU topology the
- * work types need. NULL when out of memory. */
+/* An empty runtime for the cell's definitions, with the CPU topology the
+ * work types need: the one workers_prepare() made, if any. NULL when out of
+ * memory. */
 struct workers *workers_create(const struct cell *cell);
+
+/* Make the runtime (allocations, the shared memory with the workers, the
+ * CPU layout) before the cell is known: the agent does it before `hello`, so
+ * a guest restored from a snapshot has it, and a cell does not pay for that
+ * first-of-its-kind kernel work in a new QEMU (35-60 ms under TCG). It is
+ * untouched until the cell runs, so every restore starts from it unused. */
+void workers_prepare(void);
 void workers_free(struct workers *w);
 
 /* A step begins: workers started or stopped from now on belong to it. */
@@ -68,8 +76,12 @@ int workers_start_batch(struct workers *w, int def, int count, char *what, size_
  * CELL_COUNT_ALL: all of them). Returns how many were stopped. */
 int workers_stop_in(struct workers *w, int loc, int count);
 
-/* Stop every running worker (the end of the run). */
-void workers_stop_all(struct workers *w);
+/* Stop every running worker (the end of the run): each finishes its
+ * iteration and parks, and its statistics are read. With reap false their
+ * processes stay (parked, idle) until workers_free(), which the agent calls
+ * after `done`: the host has what it needs once the statistics are read, and
+ * ends the VM, so it need not wait for processes to exit under TCG. */
+void workers_stop_all(struct workers *w, bool reap);
 
 /* Move the running workers located in from into to's cgroup (their
  * processes: a thread batch moves as a whole). Returns 0, or -errno. */

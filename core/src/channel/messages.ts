@@ -133,6 +133,11 @@ export interface FileMessage extends Base {
 export interface DoneMessage extends Base {
   type: 'done';
   ok: boolean;
+  /**
+   * Named moments of the agent's session, in microseconds on the clock of `t_ms` (x 1000): where
+   * its time went (bench/gauntlet.ts phases). Absent from older agents.
+   */
+  phases?: [string, number][];
 }
 
 export type GuestMessage =

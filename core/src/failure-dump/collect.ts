@@ -23,7 +23,7 @@ export function collectFailureDump(cell: string, error: unknown, vm: { cellVm: C
     else {
       const readAt = error instanceof SchedulerExitError
         ? 'read from the powered-off guest: the values the scheduler left at its exit'
-        : 'read from the powered-off guest: the values the scheduler left when the agent stopped it after the scenario';
+        : 'read from the stopped guest: the values the scheduler held when the scenario ended (its VM is stopped at `done`, the scheduler still attached)';
       try {
         const snap = readSchedulerMaps(pm.program, pm.vmlinux, readAt, { casts: castsOf(vm.cellVm) });
         maps = snap instanceof Unavailable ? snap.unavailable : snap;

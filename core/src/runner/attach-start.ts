@@ -26,6 +26,7 @@ import { topologyLabel } from '../topology/topology.js';
 import { coverageDir } from '../coverage/guest-coverage.js';
 import { boundStoreAfter, type GuestStartOptions, pingOrDestroy, postBootKey, sayOnce, snapshotsDisabledReason, startGuest, type StartedGuest } from './guest-start.js';
 import { prepareSpare, takeSpare } from './spare-vm.js';
+import { markCell } from '../vm/cell-timeline.js';
 
 export const ATTACH_SNAPSHOT_ENV = 'KTSTR_ATTACH_SNAPSHOT';
 
@@ -69,9 +70,12 @@ export async function startAttached(o: AttachStartOptions): Promise<AttachStarte
   const snap = found.snapshot;
   if (snap && snap.meta.kind === 'post-attach' && snap.meta.attached) {
     try {
-      const prepared = (await takeSpare(key, o.request, snap.saved)) ?? (await QemuVm.prepareRestore(o.request, snap.saved));
+      const spare = await takeSpare(key, o.request, snap.saved);
+      markCell(spare ? 'spare QEMU taken' : 'no spare');
+      const prepared = spare ?? (await QemuVm.prepareRestore(o.request, snap.saved));
       const vm = await prepared.restore();
       await pingOrDestroy(vm);
+      markCell('ping answered');
       prepareSpare(key, o.request, snap.saved);
       return { vm, hello: snap.meta.hello, attached: snap.meta.attached, bootMs: performance.now() - t0, how: 'restored, scheduler attached', attachKey: key };
     } catch (e) {

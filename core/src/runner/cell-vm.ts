@@ -20,6 +20,7 @@ import { startGuest, type StartedGuest } from './guest-start.js';
 import { attachSnapshotDisabledReason, startAttached } from './attach-start.js';
 import { launchDeferredSpare, spareSettled } from './spare-vm.js';
 import { vmEndReason } from './vm-end-reason.js';
+import { markCell } from '../vm/cell-timeline.js';
 import { randomBytes } from 'node:crypto';
 import { buildCommandCell, encodeScenarioCell } from '../scenario/encode.js';
 import type { CgroupDef } from '../scenario/cgroup.js';
@@ -143,6 +144,7 @@ export class CellVm {
   ) {}
 
   static async boot(plan: CellPlan): Promise<CellVm> {
+    markCell('boot() called');
     // Before anything boots: a missing or unwanted config is the test's mistake, not the VM's.
     checkConfigPairing(plan.scheduler, plan.config, plan.name);
     const arch = plan.kernel.arch ?? 'x86_64';
@@ -178,6 +180,7 @@ export class CellVm {
     // (attach-start.ts); the payload then went in before the attach.
     const launch = schedulerHost ? launchOf(plan, schedulerGuestPath(schedulerHost)) : undefined;
     const cf = plan.scheduler?.configFile;
+    markCell('host inputs ready');
     const started = launch && !attachSnapshotDisabledReason(plan)
       ? await startAttached({
         ...startOptions, payload, launch,
@@ -201,7 +204,6 @@ export class CellVm {
         if (e.kind === 'file') vm.channel.send('file', encodePutFile(e.guestPath, e.mode, e.content));
         else vm.channel.send('symlink', encodeSymlink(e.guestPath, e.target));
       }
-      vm.channel.send('file', encodePutFile('/ktstr/cell-name', 0o644, Buffer.from(`${plan.name}\n`)));
       vm.channel.send('reseed', randomBytes(64));
       vm.channel.send('clock', encodeClock());
     } catch (e) {
@@ -209,6 +211,7 @@ export class CellVm {
       if (e instanceof CellError) throw e;
       throw new CellError(`${plan.name}: ${(e as Error).message}`, log);
     }
+    markCell('per-cell frames sent');
     const cell = new CellVm(plan, vm, hello, started.bootMs, started.how, schedulerHost ? schedulerGuestPath(schedulerHost) : undefined, preAttach);
     cell.monitorPrep = monitorPrep;
     cell.attachKey = started.attachKey;
@@ -318,10 +321,12 @@ export class CellVm {
     } finally {
       if (monitor instanceof Function) await monitor().catch(() => undefined);
     }
+    markCell('monitor stopped');
     const { done, readyMs, log } = exchanged;
     saveCollectedFiles(this.plan.name, this.vm.channel.received);
     const monitorResult = monitor instanceof Function ? await monitor() : monitor;
     const result = this.resultFrom(this.vm.channel.received, readyMs, durationMs, log, cpusets, monitorResult);
+    markCell('result built');
     if (result.schedulerExit && !options.allowSchedulerExit) throw new SchedulerExitError(result);
     if (!done.ok && !result.schedulerExit) {
       throw new CellError(`${this.plan.name}: the guest agent reported failure: ${this.agentErrors() || 'no detail'}`, log);
@@ -370,19 +375,27 @@ export class CellVm {
       if (cf && this.preAttach === 'no') ch.send('file', encodePutFile(cf.guestPath, 0o644, configContent(this.plan.config, `${this.plan.name}: config`)));
       // An attach that failed already ended the session: its sched_exit (or error) and done are in.
       if (this.preAttach !== 'failed') ch.send('cell', description);
+      markCell('cell sent');
       const first = await ch.waitFor('ready', (this.plan.scheduler?.attachTimeoutMs ?? 0) + 30_000, ['sched_exit', 'done', 'error']);
+      markCell('ready arrived');
       const readyMs = performance.now() - this.vm.startedAt;
       // A spare QEMU being launched for the next cell must not share the CPU with this workload.
       await spareSettled();
       if (first.type === 'ready') ch.send('go');
+      markCell('go sent');
       const done = await ch.waitFor('done', doneTimeoutMs) as DoneMessage;
+      markCell('done arrived');
+      // `done` is the agent's last word: all results (and any collected files) came before it, and
+      // the guest's memory is as the cell left it (the agent stops its scheduler only after `done`,
+      // waiting for this). Its stop and power-off (0.3–0.5 s under TCG) would add nothing, so
+      // QEMU is killed now (synchronously, inside halt()/destroy()) rather than waited for.
+      if (options.keepRam) this.ramKept = true;
+      const stopping = options.keepRam ? this.vm.halt() : this.vm.destroy();
       // The next cell's spare QEMU starts while this VM goes, not while it measured.
       launchDeferredSpare();
-      // `done` is the agent's last word: all results (and any collected files) came before it, and
-      // the guest's memory is as the cell left it. Its power-off (0.1–0.3 s under TCG) would add
-      // nothing, so the VM is stopped now rather than waited for.
-      if (options.keepRam) this.ramKept = true;
-      return { done, readyMs, log: await (options.keepRam ? this.vm.halt() : this.vm.destroy()) };
+      const log = await stopping;
+      markCell('QEMU gone');
+      return { done, readyMs, log };
     } catch (e) {
       // Did QEMU end first (killed, or the guest powered off or panicked)? Its exit follows the
       // channel's close by a moment; after destroy() it would be our own SIGKILL.

@@ -3,11 +3,12 @@
  * sockets for the lifetime of one VM, and guarantees all of them are gone afterwards (see
  * teardown.ts for the paths out).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { QmpClient } from './qmp.js';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,7 @@ import { accelFor, qemuBinaryFor } from './guest-arch.js';
 import { vmCpus } from '../host/process-pinning.js';
 import { setAffinity } from '@ktstr/native';
 import { formatCpulist } from '../topology/cpulist.js';
+import { markCell } from './cell-timeline.js';
 
 export const QEMU_BINARY = process.env.KTSTR_QEMU ?? 'qemu-system-x86_64';
 
@@ -80,10 +82,10 @@ export class QemuVm {
   }
 
   /**
-   * The first half of a restore: copy the RAM, start QEMU waiting for its incoming state, connect
-   * the channel and QMP. What is left (`restore()`: load the device state, continue) takes about
-   * a tenth of a second, so a prepared restore can be made ahead of need (see runner/spare-vm.ts).
-   * While it waits it does not keep the Node process alive.
+   * The first part of a restore: copy the RAM, start QEMU waiting for its incoming state, connect
+   * the channel and QMP, load the device state. The guest has not run an instruction yet, so this
+   * can be made ahead of need (see runner/spare-vm.ts); what is left (`restore()`) is continuing
+   * it. While it waits it does not keep the Node process alive.
    */
   static async prepareRestore(request: VmRequest, saved: SavedVm): Promise<PreparedRestore> {
     return QemuVm.preparedFrom(await launch(request, saved), saved);
@@ -99,14 +101,22 @@ export class QemuVm {
     // now, before it runs a guest instruction (host/process-pinning.ts).
     const pin = vmCpus();
     if (pin) pinProcessThreads(h.pid, pin);
-    return QemuVm.preparedFrom(await adoptHandover(h), saved);
+    // A keeper from before device states were loaded ahead has not loaded it.
+    return QemuVm.preparedFrom(await adoptHandover(h), saved, h.stateLoaded !== true);
   }
 
-  private static async preparedFrom(l: Launched, saved: SavedVm): Promise<PreparedRestore> {
+  private static async preparedFrom(l: Launched, saved: SavedVm, loadState = true): Promise<PreparedRestore> {
     let qmp: QmpClient;
     try {
       qmp = await QmpClient.connect(l.spec.qmpSocket);
       await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'x-ignore-shared', state: true }] });
+      // The device state goes in now, not at restore(): the saved VM was stopped, so the guest
+      // stays paused after it until `cont`, untouched (and the state is the one of the RAM copied
+      // above, even if the snapshot is replaced meanwhile).
+      if (loadState) {
+        await qmp.execute('migrate-incoming', { uri: `exec:cat ${shellQuote(saved.stateFile)}` });
+        await qmp.waitForMigration(30_000);
+      }
     } catch (e) {
       l.channel.close();
       l.dispose();
@@ -125,7 +135,7 @@ export class QemuVm {
         used = true;
         qmp.close();
         l.channel.close();
-        return { pid: l.child.pid!, spec: l.spec, workDir: l.workDir, accel: l.accel };
+        return { pid: l.child.pid!, spec: l.spec, workDir: l.workDir, accel: l.accel, stateLoaded: true };
       },
       restore: async () => {
         if (used) throw new Error('a prepared restore is used once');
@@ -133,13 +143,11 @@ export class QemuVm {
         for (const h of handles) h?.ref?.();
         const startedAt = performance.now();
         const trace = process.env.KTSTR_TRACE_RESTORE ? (what: string) => process.stderr.write(`restore: ${what} at ${(performance.now() - l.startedAt).toFixed(0)} ms after launch, ${(performance.now() - startedAt).toFixed(0)} ms after restore()\n`) : () => {};
-        trace('prepared');
+        trace('prepared, device state loaded');
         try {
-          await qmp.execute('migrate-incoming', { uri: `exec:cat ${shellQuote(saved.stateFile)}` });
-          await qmp.waitForMigration(30_000);
-          trace('migration complete');
           await qmp.execute('cont');
           trace('running');
+          markCell('guest continued');
         } catch (e) {
           l.channel.close();
           l.dispose();
@@ -265,10 +273,18 @@ export class QemuVm {
     this.channel.close();
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill('SIGKILL');
-      await this.exited;
+      markCell('QEMU killed');
+      // Its files go while it dies, not after: an unlinked RAM file's pages are freed with the
+      // last mapping, in the dying process, and a removal here would not block this one.
+      await Promise.all([this.exited, this.removeFiles()]);
+      markCell('QEMU exited');
     }
     this.dispose();
     return log;
+  }
+
+  private async removeFiles(): Promise<void> {
+    await Promise.all([...this.ramFiles, this.workDir].map((f) => rm(f, { recursive: true, force: true }).catch(() => undefined)));
   }
 }
 
@@ -289,6 +305,8 @@ export interface SpareHandover {
   spec: MachineSpec;
   workDir: string;
   accel: AccelChoice;
+  /** The device state is loaded (the guest only needs `cont`). */
+  stateLoaded?: boolean;
 }
 
 /**
@@ -310,6 +328,9 @@ async function adoptHandover(h: SpareHandover): Promise<Launched> {
     kill: (sig: NodeJS.Signals = 'SIGTERM') => {
       try {
         process.kill(pid, sig);
+        // Its end is due within milliseconds: looked for more often than the slow poll does, so a
+        // cell's teardown does not wait up to 20 ms to see it.
+        fast ??= setInterval(check, 2);
         return true;
       } catch {
         return false;
@@ -318,13 +339,19 @@ async function adoptHandover(h: SpareHandover): Promise<Launched> {
     ref: () => poll.ref(), unref: () => poll.unref(),
   });
   const exited = new Promise<VmExit>((resolve) => child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal })));
-  const poll = setInterval(() => {
-    if (!gone()) return;
+  let fast: NodeJS.Timeout | undefined;
+  let ended = false;
+  const check = () => {
+    if (ended || !gone()) return;
+    ended = true;
     clearInterval(poll);
+    if (fast) clearInterval(fast);
     alive = false;
     child.signalCode = 'SIGKILL';
     child.emit('exit', null, 'SIGKILL');
-  }, 20);
+  };
+  // Not our child (the keeper's, which reaps it at once): no exit event to wait for, so /proc is polled.
+  const poll = setInterval(check, 20);
   const dispose = registerTeardown(() => {
     child.kill('SIGKILL');
     for (let n = 0; n < spec.topology.numaNodes; n++) rmSync(ramFilePath(spec, n), { force: true });
@@ -408,8 +435,10 @@ async function launch(request: VmRequest, restore: SavedVm | undefined): Promise
   });
   // A restore runs on copies: the saved RAM stays pristine for the next cell. (Filling the copy
   // while QEMU starts was tried and measured no faster on 2 cores; keep it simple.)
+  // Not blocking: a spare is launched while the previous cell's VM goes, whose exit this process
+  // must be free to see.
   try {
-    restore?.ramFiles.forEach((file, n) => copySparse(file, ramFilePath(spec, n)));
+    if (restore) await Promise.all(restore.ramFiles.map((file, n) => copySparseAsync(file, ramFilePath(spec, n))));
   } catch (e) {
     dispose();
     throw new Error(`copying the snapshot's RAM failed: ${(e as Error).message}`);
@@ -461,6 +490,16 @@ function pinProcessThreads(pid: number, cpus: readonly number[]): void {
 export function copySparse(from: string, to: string): void {
   const r = spawnSync('cp', ['--sparse=always', from, to], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`cp --sparse=always ${from} ${to} failed: ${r.stderr.trim() || r.error?.message}`);
+}
+
+/** copySparse without blocking the event loop. */
+export function copySparseAsync(from: string, to: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('cp', ['--sparse=always', from, to], { encoding: 'utf8' }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`cp --sparse=always ${from} ${to} failed: ${stderr.trim() || error.message}`));
+      else resolve();
+    });
+  });
 }
 
 function shellQuote(s: string): string {
