@@ -44,3 +44,17 @@ test('a System.map under KASLR is moved by the slide', () => {
   assert.equal(slid.address('abs_thing'), 0x1000n, 'absolute symbols do not move');
   assert.equal(slid.slide, 0x1e000000n);
 });
+
+test('arm64 symbols: the table says its architecture, and the image (_text.._end) moves with the slide', () => {
+  const arm = Symbols.parse([
+    'ffff800080000000 T _text', 'ffff80008187b008 D kimage_voffset', 'ffff800082044780 D runqueues',
+    'ffff8000825c0000 B _end', 'ffff800082600000 t after_the_image', '0000000000000010 A abs_thing',
+  ].join('\n'), 'kallsyms');
+  assert.equal(arm.arch, 'aarch64');
+  assert.equal(Symbols.parse('ffffffff81000000 T _text\n', 'kallsyms').arch, 'x86_64');
+  const slid = arm.withSlide(0x26ccf2c00000n);
+  assert.equal(slid.address('runqueues'), 0xffffa6cd74c44780n);
+  assert.equal(slid.address('_end'), 0xffffa6cd751c0000n);
+  assert.equal(slid.address('after_the_image'), 0xffff800082600000n, 'outside _text.._end: not the image');
+  assert.equal(slid.address('abs_thing'), 0x10n);
+});
