@@ -30,24 +30,6 @@ bool proc_stats_field(const char *text, const char *name, uint64_t *value)
 	return false;
 }
 
-/* The comm field may hold spaces and parentheses, so the fields are counted
- * from the last ')'. After it: state(3) ppid pgrp session tty_nr tpgid
- * flags minflt(10) cminflt majflt(12). */
-bool proc_stats_parse_stat(const char *line, uint64_t *minflt, uint64_t *majflt)
-{
-	const char *s = strrchr(line, ')');
-	unsigned long long v[10];
-
-	if (!s)
-		return false;
-	if (sscanf(s + 1, " %*c %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
-		   &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) != 9)
-		return false;
-	*minflt = v[6];
-	*majflt = v[8];
-	return true;
-}
-
 void proc_stats_read(pid_t pid, pid_t tid, struct proc_sched_stats *out)
 {
 	char dir[64], path[96], *text;
@@ -82,8 +64,5 @@ void proc_stats_read(pid_t pid, pid_t tid, struct proc_sched_stats *out)
 		free(text);
 	}
 
-	snprintf(path, sizeof(path), "%s/stat", dir);
-	if (read_small_file(path, line, sizeof(line)) > 0)
-		proc_stats_parse_stat(line, &out->minflt, &out->majflt);
 
 }

@@ -15,20 +15,16 @@ struct proc_sched_stats {
 	uint64_t timeslices; /* times it was switched in */
 	bool have_migrations;
 	uint64_t migrations; /* se.nr_migrations */
-	uint64_t minflt;     /* /proc/.../stat fields 10 and 12 */
-	uint64_t majflt;
+	uint64_t minflt;     /* not from /proc: the worker's own getrusage() when it */
+	uint64_t majflt;     /* parked (worker_slot), filled in by workers.c */
 	uint64_t nvcsw;      /* nr_voluntary_switches of /proc/.../sched */
 	uint64_t nivcsw;     /* nr_involuntary_switches */
 };
 
-/* Fill *out from schedstat, sched and stat of the task: /proc/PID
+/* Fill *out from schedstat and sched of the task: /proc/PID
  * when tid == pid (a process), /proc/PID/task/TID for a thread of a
  * process. Missing files leave their values 0 (and the have_* flags false). */
 void proc_stats_read(pid_t pid, pid_t tid, struct proc_sched_stats *out);
-
-/* The fields of a /proc/.../stat line: minflt and majflt. Exposed for the
- * unit tests. Returns false when the line is garbled. */
-bool proc_stats_parse_stat(const char *line, uint64_t *minflt, uint64_t *majflt);
 
 /* One "name:\tvalue" field of /proc/.../status or /proc/.../sched. */
 bool proc_stats_field(const char *text, const char *name, uint64_t *value);

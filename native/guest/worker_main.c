@@ -87,6 +87,19 @@ static int configure(const struct worker_plan *plan, char *note, size_t note_siz
 	return 0;
 }
 
+/* Say we stopped working, with our page faults so far (a fork worker is a
+ * single-threaded process, so the thread's counts are the process's). */
+static void park_here(struct worker_slot *slot)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) == 0) {
+		slot->minflt = (uint64_t)ru.ru_minflt;
+		slot->majflt = (uint64_t)ru.ru_majflt;
+	}
+	__atomic_store_n(&slot->parked, 1, __ATOMIC_RELEASE);
+}
+
 /* One worker, in its process or thread: wait to be placed, configure, init
  * the work, wait for the batch's release, iterate until stopped, park. */
 static void run_worker(const struct worker_plan *plan)
@@ -110,7 +123,7 @@ static void run_worker(const struct worker_plan *plan)
 	wait_for(&slot->placed);
 	if (__atomic_load_n(&slot->stop, __ATOMIC_ACQUIRE)) {
 		/* The batch failed before it started: nothing to init or undo. */
-		__atomic_store_n(&slot->parked, 1, __ATOMIC_RELEASE);
+		park_here(slot);
 		return;
 	}
 	err = configure(plan, ctx.note, sizeof(ctx.note));
@@ -120,7 +133,7 @@ static void run_worker(const struct worker_plan *plan)
 	if (err) {
 		slot->init_errno = -err;
 		__atomic_store_n(&slot->ready, WORKER_INIT_FAILED, __ATOMIC_RELEASE);
-		__atomic_store_n(&slot->parked, 1, __ATOMIC_RELEASE);
+		park_here(slot);
 		return;
 	}
 	__atomic_store_n(&slot->ready, WORKER_READY, __ATOMIC_RELEASE);
@@ -135,7 +148,7 @@ static void run_worker(const struct worker_plan *plan)
 	work_worker_fini(&ctx);
 	keep_note(slot, ctx.note);
 	/* Stay alive until the agent has read our /proc statistics. */
-	__atomic_store_n(&slot->parked, 1, __ATOMIC_RELEASE);
+	park_here(slot);
 }
 
 void worker_process_main(const struct worker_plan *plan)

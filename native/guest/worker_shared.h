@@ -52,6 +52,10 @@ struct worker_slot {
 	uint64_t step_max_gap_ns;             /* within the step of step_epoch */
 	uint32_t step_epoch;
 	uint32_t parked;                      /* 1 once it saw stop and stopped working */
+	/* Its page faults, getrusage(RUSAGE_THREAD) just before it parked: the
+	 * counters /proc/.../stat shows, without a procfs read the agent would pay
+	 * for (the first of its kind in a new QEMU costs ~20 ms under TCG). */
+	uint64_t minflt, majflt;
 	struct cpu_mask cpus_seen;
 	/* CPUs it ran on within the step of step_epoch: cleared by the worker
 	 * when it sees a new step, so only the worker writes it. */

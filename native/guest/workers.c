@@ -193,6 +193,9 @@ static void finalize(struct workers *w, const int *which, int count, uint64_t st
 				  wk->wait_status);
 		} else {
 			proc_stats_read(wk->pid, slot->tid, &wk->stats);
+			/* Recorded by the worker as it parked (0 if it did not). */
+			wk->stats.minflt = slot->minflt;
+			wk->stats.majflt = slot->majflt;
 			if (!__atomic_load_n(&slot->parked, __ATOMIC_ACQUIRE))
 				agent_log("worker %s/%d (tid %d) did not stop within %d ms; killing it",
 					  w->cell->cgroups[wk->def].name, wk->index, (int)slot->tid,

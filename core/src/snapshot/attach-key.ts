@@ -22,6 +22,16 @@ export interface AttachKeyInput {
 }
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+/**
+ * A payload file's hash, once per Buffer: cell-payload.ts hands every cell of a process the same
+ * Buffer for an unchanged file, so a gauntlet hashes its scheduler and libraries once.
+ */
+const contentHashes = new WeakMap<Buffer, string>();
+const contentSha256 = (b: Buffer) => {
+  let h = contentHashes.get(b);
+  if (h === undefined) contentHashes.set(b, (h = sha256(b)));
+  return h;
+};
 
 export function attachSnapshotKey(input: AttachKeyInput): string {
   return sha256(JSON.stringify({
@@ -30,7 +40,7 @@ export function attachSnapshotKey(input: AttachKeyInput): string {
     scheduler: input.launch.guestPath,
     args: input.launch.args,
     files: input.payload.map((e) => (e.kind === 'file'
-      ? { path: e.guestPath, mode: e.mode, sha256: sha256(e.content) }
+      ? { path: e.guestPath, mode: e.mode, sha256: contentSha256(e.content) }
       : { path: e.guestPath, target: e.target })),
     config: input.config ? { path: input.config.guestPath, sha256: sha256(input.config.content) } : null,
   })).slice(0, 32);
