@@ -390,10 +390,16 @@ export class CellVm {
       // waiting for this). Its stop and power-off (0.3–0.5 s under TCG) would add nothing, so
       // QEMU is killed now (synchronously, inside halt()/destroy()) rather than waited for.
       if (options.keepRam) this.ramKept = true;
+      const log = this.vm.consoleLog();
+      // Both kill QEMU before they return their promise.
       const stopping = options.keepRam ? this.vm.halt() : this.vm.destroy();
       // The next cell's spare QEMU starts while this VM goes, not while it measured.
       launchDeferredSpare();
-      const log = await stopping;
+      // Kept RAM: the guest must be gone before a failure dump reads it. Discarded RAM: removing
+      // it (the kernel freeing ~100 MB of guest pages, 30-100 ms on a loaded host) overlaps the
+      // verdict; destroy() waits for it, and the process's exit removes whatever is left.
+      if (options.keepRam) await stopping;
+      else this.stopping = stopping;
       markCell('QEMU gone');
       return { done, readyMs, log };
     } catch (e) {
@@ -455,8 +461,12 @@ export class CellVm {
   async destroy(): Promise<void> {
     launchDeferredSpare();
     this.ramKept = false;
+    await this.stopping;
     await this.vm.destroy();
   }
+
+  /** The VM's teardown started at `done` when its RAM was discarded (exchange()). */
+  private stopping: Promise<unknown> | undefined;
 
   /** The RAM of the powered-off guest is still there to read (runScenario kept it). */
   private ramKept = false;
