@@ -44,7 +44,7 @@ export { QemuVm, QEMU_BINARY } from './vm/qemu-backend.js';
 export { type GuestArch, GUEST_ARCHES, parseGuestArch, qemuBinaryFor, accelFor, archUnavailableReason } from './vm/guest-arch.js';
 export { fetchArm64Kernel } from './kernel/arm64-kernel.js';
 export { reapStaleRamFiles, reapStaleVmDirs, reapStaleVmFiles, runAllTeardowns } from './vm/teardown.js';
-export { unfinishedCells, howTestProcessEnded, type PlannedCell } from './stats/unfinished-cells.js';
+export { unfinishedCells, notStartedCells, endedAbnormally, howTestProcessEnded, type PlannedCell } from './stats/unfinished-cells.js';
 export { cleanBaseImages, baseImage } from './initramfs/guest-image.js';
 export { includePaths } from './initramfs/include-paths.js';
 export { exportTest, verifyExport, type ExportedRunfile } from './export/export-test.js';

@@ -67,3 +67,25 @@ test('SIGINT during a cell leaves no QEMU, no /dev/shm file, no lock', { skip: s
   assert.deepEqual(vmDirs().filter((n) => ourVmDirs.includes(n)), [], 'no VM directory left');
   assert.deepEqual(listLocks(join(cacheRoot(), 'locks')).filter((l) => l.held && l.holders.some((h) => ourPids.has(h.pid))), [], 'no lock held');
 });
+
+test('SIGINT before a cell starts: the results still list it, as a skip that says the run was interrupted', { skip: skipReason, timeout: 120_000 }, async () => {
+  const child = spawn(process.execPath, [join(root, 'cli/dist/bin.js'), 'test', join(root, 'test/fixtures/long-cell.ktstr.ts'), '--json'], {
+    cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // The plan is made and the test process is starting: no cell has begun yet.
+  for (let i = 0; i < 600 && !/cell\(s\) to run/.test(stderr); i++) await sleep(50);
+  assert.match(stderr, /1 cell\(s\) to run/);
+  process.kill(-child.pid!, 'SIGINT');
+  assert.notEqual(await exited, 0);
+  const results = JSON.parse(stdout) as { cells: { name: string; status: string; reason?: string }[] };
+  assert.equal(results.cells.length, 1, `every planned cell has a verdict: ${stdout}`);
+  const [cell] = results.cells;
+  // Interrupted before or after its start event: a skip that never ran, or a failure mid-cell.
+  assert.ok(cell!.status === 'skipped' || cell!.status === 'failed', cell!.status);
+  assert.match(cell!.reason ?? '', /interrupted \(SIGINT\)/);
+});

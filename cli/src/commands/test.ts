@@ -14,7 +14,7 @@ import { getAffinity } from '@ktstr/native';
 import {
   KtstrError, accelFor, budgetFromEnv, discoverTests, parseGuestArch, findCachedKernel, hostArch, jobEntries, noPerfModeFromEnv,
   parseShard, parseTopologyArg, planRun, projectCommit, readCellEvents, readDurations, readHostTopology, resolveCpuCap, resolveKernel,
-  reapStaleVmFiles, resultsFromEvents, runsDirFrom, startRun, storeRun, topologyLabel, unfinishedCells, howTestProcessEnded, withReplicas, writeJobPlan, type GuestArch, type PlanEntry, type ResolvedKernel, type RunPlan, type RunResults,
+  reapStaleVmFiles, resultsFromEvents, runsDirFrom, startRun, storeRun, topologyLabel, unfinishedCells, notStartedCells, endedAbnormally, howTestProcessEnded, withReplicas, writeJobPlan, type GuestArch, type PlanEntry, type ResolvedKernel, type RunPlan, type RunResults,
 } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
 import { GauntletProgress, failedTable, skippedSummary } from '../progress.js';
@@ -294,7 +294,7 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
   const exits: Promise<number>[] = [];
-  const jobEndings: { report: string; code: number | null; signal: NodeJS.Signals | null; interrupted?: NodeJS.Signals }[] = [];
+  const jobEndings: { report: string; code: number | null; signal: NodeJS.Signals | null; interrupted?: NodeJS.Signals; cells: Set<string> }[] = [];
   for (let job = 0; job < s.jobs; job++) {
     const entries: PlanEntry[] = jobEntries(plan.entries, s.jobs, job);
     if (entries.length === 0) continue;
@@ -322,7 +322,7 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
     exits.push(new Promise<number>((res) => child.on('exit', (c, sig) => {
       // A test process killed mid-cell could not remove its VM's files: do it for it, now.
       reapStaleVmFiles();
-      jobEndings.push({ report: join(dir, `job-${jobNumber}.tap`), code: c, signal: sig, interrupted });
+      jobEndings.push({ report: join(dir, `job-${jobNumber}.tap`), code: c, signal: sig, interrupted, cells: new Set(entries.map((e) => e.name)) });
       res(c ?? (sig ? 130 : 1));
     })));
   }
@@ -335,7 +335,13 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
   const results = resultsFromEvents(events, startedAt, plan.shard ?? '1/1');
   // A cell whose test process died mid-cell has a start and no end: it fails, saying how.
   const planned = active.map((e) => ({ name: e.name, test: e.test, preset: e.preset, kernel: e.kernel, scheduler: e.scheduler, topology: topologyLabel(e.topology) }));
-  for (const ending of jobEndings) results.cells.push(...unfinishedCells(events, planned.filter((p) => !results.cells.some((c) => c.name === p.name)), howTestProcessEnded(ending.report, ending)));
+  for (const ending of jobEndings) {
+    const how = howTestProcessEnded(ending.report, ending);
+    const open = () => planned.filter((p) => !results.cells.some((c) => c.name === p.name));
+    results.cells.push(...unfinishedCells(events, open(), how));
+    // An interrupted or killed job's cells that never started are skips saying so, not absent.
+    if (endedAbnormally(how)) results.cells.push(...notStartedCells(events, open().filter((p) => ending.cells.has(p.name)), how));
+  }
   const failed = results.cells.filter((c) => c.status === 'failed');
   if (s.opts.json && s.printResults !== false) printJson(run.errors.length ? { ...results, errors: run.errors } : results);
   const summary = `${results.cells.filter((c) => c.status === 'passed').length} passed, ${failed.length} failed, ` +

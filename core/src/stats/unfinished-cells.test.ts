@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { howTestProcessEnded, unfinishedCells } from './unfinished-cells.js';
+import { endedAbnormally, howTestProcessEnded, notStartedCells, unfinishedCells } from './unfinished-cells.js';
 import type { CellEvent } from './run-results.js';
 
 const cell = (name: string) => ({ name, test: name.split('/')[0]!, preset: 'tiny', kernel: '7.2', scheduler: 'eevdf', topology: '1n1l2c1t' });
@@ -35,4 +35,18 @@ test("node's report names the signal or the exit code of a test file's process",
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('cells an interrupted test process never started are skips that say why, not missing', () => {
+  const events: CellEvent[] = [
+    { event: 'start', name: 'a/tiny/7.2', at: new Date().toISOString(), pid: 42 },
+    { event: 'end', ...cell('a/tiny/7.2'), status: 'passed', durationMs: 900, finishedAt: new Date().toISOString() },
+    { event: 'start', name: 'b/tiny/7.2', at: new Date().toISOString(), pid: 42 },
+  ];
+  const out = notStartedCells(events, [cell('a/tiny/7.2'), cell('b/tiny/7.2'), cell('c/tiny/7.2')], 'the run was interrupted (SIGINT)');
+  assert.deepEqual(out.map((c) => [c.name, c.status]), [['c/tiny/7.2', 'skipped']], 'a ended and b started (unfinishedCells has it): only c');
+  assert.match(out[0]!.reason!, /^not run: its test process ended before it started the cell \(the run was interrupted \(SIGINT\)\)$/);
+  assert.equal(endedAbnormally('the run was interrupted (SIGINT)'), true);
+  assert.equal(endedAbnormally('killed by SIGKILL'), true);
+  assert.equal(endedAbnormally('exited with code 1'), false, 'a file that failed a test exits 1 and ran all it could');
 });

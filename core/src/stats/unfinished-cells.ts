@@ -28,6 +28,23 @@ export function unfinishedCells(events: readonly CellEvent[], planned: readonly 
   });
 }
 
+/**
+ * Cells of a test process that was interrupted or killed before it started them: no event at
+ * all. They did not run, and their results must still say so rather than leave them out (a run
+ * whose record lacks a planned cell reads as if that cell never was). Each becomes a skip
+ * naming how the process ended.
+ */
+export function notStartedCells(events: readonly CellEvent[], planned: readonly PlannedCell[], how: string): CellRecord[] {
+  const seen = new Set(events.flatMap((e) => ('name' in e ? [e.name] : [])));
+  const now = new Date().toISOString();
+  return planned.filter((p) => !seen.has(p.name)).map((p) => ({
+    ...p, status: 'skipped' as const, reason: `not run: its test process ended before it started the cell (${how})`, durationMs: 0, finishedAt: now,
+  }));
+}
+
+/** Whether `howTestProcessEnded` describes an interruption or a signal, not a process that finished its file. */
+export const endedAbnormally = (how: string): boolean => /^(the run was interrupted|killed by|the test runner died of)/.test(how);
+
 /** How node's test runner saw a test file's process end, from its report (spec or tap), if it says. */
 export function howTestProcessEnded(reportFile: string | undefined, runnerExit: { code: number | null; signal: NodeJS.Signals | null; interrupted?: NodeJS.Signals }): string {
   // The run itself was interrupted (Ctrl-C, a kill of the ktstr process) and passed it on.
