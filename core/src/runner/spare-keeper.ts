@@ -37,6 +37,8 @@ import { registerTeardown } from '../vm/teardown.js';
 export const MAX_KEYS = Math.max(1, Number(process.env.KTSTR_SPARE_KEYS ?? 4) || 4);
 export const SPARE_IDLE_MS = 120_000;
 export const IDLE_EXIT_MS = 30_000;
+/** How long a stopping keeper lets its spares go in order before it exits regardless. */
+export const STOP_GRACE_MS = 1_000;
 
 interface Pooled {
   key: string;
@@ -155,7 +157,14 @@ export async function runKeeper(socketPath: string, runnerPid: number): Promise<
     clearInterval(tick);
     server.close();
     rmSync(socketPath, { force: true });
-    await Promise.all([...pool.values()].map(async (p) => (await p.ready)?.discard()));
+    // A spare still being prepared may take its QMP timeouts (tens of seconds, on a QEMU that hangs
+    // or was stopped) to settle; the run that asked for it has ended and must not find this process
+    // and its QEMU still there. So the orderly discard gets a moment, then exit: the QEMUs die with
+    // the keeper (their parent-death signal) and the exit teardowns remove their files.
+    await Promise.race([
+      Promise.all([...pool.values()].map(async (p) => (await p.ready)?.discard())),
+      new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS)),
+    ]);
     process.exit(0);
   };
   registerTeardown(() => rmSync(socketPath, { force: true }));
