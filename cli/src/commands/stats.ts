@@ -25,7 +25,7 @@ const shown = (dir: string) => relative(process.cwd(), dir) || dir;
 /** Short column titles for the metrics, in the defaults' order. */
 const TITLES: Record<string, string> = {
   worstSpread: 'spread', worstGapMs: 'gap ms', totalMigrations: 'migr', worstMigrationRatio: 'migr/slice', maxImbalanceRatio: 'imbal',
-  p99WakeLatencyUs: 'p99 wake us', meanRunDelayUs: 'delay us', totalIterations: 'iterations', maxDsqDepth: 'dsq depth',
+  p99WakeLatencyUs: 'p99 wake us', meanRunDelayUs: 'delay us', totalIterations: 'iterations', iterationsPerVmCpuS: 'iter/vm-cpu-s', maxDsqDepth: 'dsq depth',
   stallCount: 'stalls', fallbackEvents: 'fallback', keepLastEvents: 'keep-last',
 };
 
@@ -41,9 +41,10 @@ export function fmt(v: number | null | undefined): string {
 
 const signed = (v: number | null, unit = '') => (v === null ? '-' : `${v > 0 ? '+' : ''}${fmt(v)}${unit}`);
 
-function table(header: string[], rows: string[][], rightFrom = 1): string {
+/** Columns rightFrom..rightTo-1 (the numbers) are right-aligned, the others left-aligned. */
+function table(header: string[], rows: string[][], rightFrom = 1, rightTo = Infinity): string {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i < rightFrom ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ').trimEnd();
+  const line = (r: string[]) => r.map((c, i) => (i < rightFrom || i >= rightTo ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ').trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -171,7 +172,7 @@ interface CompareFlags extends StoreFlags {
 
 const opt = (v: unknown) => (v === undefined ? undefined : String(v));
 
-function renderComparison(c: Comparison, sides: { a: string; b: string }): string {
+export function renderComparison(c: Comparison, sides: { a: string; b: string }): string {
   const out: string[] = [`A: ${sides.a}\nB: ${sides.b}\n`];
   const empty = (s: Comparison['a']) => s.passed + s.failed + s.skipped === 0;
   if (!empty(c.a) && !empty(c.b)) {
@@ -182,11 +183,12 @@ function renderComparison(c: Comparison, sides: { a: string; b: string }): strin
     rows.push([`${p.label}  [${p.aCells} vs ${p.bCells} cell(s)]`, '', '', '', '', '']);
     for (const m of p.metrics) {
       const spread = (v: number | null, s: number) => `${fmt(v)}${s > 0 ? ` ±${fmt(s / 2)}` : ''}`;
-      const mark = m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'improved' ? 'improved' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? 'no thresholds' : m.withinNoise ? 'replicas do not cross' : '';
+      const mark = m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'improved' ? 'improved' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? (m.note ?? 'no thresholds') : m.withinNoise ? 'replicas do not cross' : '';
       rows.push([`  ${m.metric}`, spread(m.a, m.aSpread), spread(m.b, m.bSpread), signed(m.delta), m.relativePercent === null ? '-' : `${m.relativePercent > 0 ? '+' : ''}${m.relativePercent.toFixed(1)}%`, mark]);
     }
   }
-  if (rows.length) out.push(table(['pair / metric', 'A', 'B', 'delta', 'delta %', ''], rows).replace(/ +$/gm, ''));
+  // The verdict's mark, left-aligned: it is words, and some are long.
+  if (rows.length) out.push(table(['pair / metric', 'A', 'B', 'delta', 'delta %', ''], rows, 1, 5).replace(/ +$/gm, ''));
   if (c.onlyA.length) out.push(`only in A (${c.onlyA.length}): ${c.onlyA.slice(0, 10).join(', ')}${c.onlyA.length > 10 ? ', ...' : ''}\n`);
   if (c.onlyB.length) out.push(`only in B (${c.onlyB.length}): ${c.onlyB.slice(0, 10).join(', ')}${c.onlyB.length > 10 ? ', ...' : ''}\n`);
   for (const [name, s] of [['A', c.a], ['B', c.b]] as const) {
@@ -194,6 +196,8 @@ function renderComparison(c: Comparison, sides: { a: string; b: string }): strin
   }
   const side = (s: Comparison['a']) => `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unpaired} unpaired`;
   const regressedPairs = c.pairs.filter((p) => p.regressed).length;
+  const perVmCpu = c.pairs.filter((p) => p.throughput.judgedBy === 'iterationsPerVmCpuS').length;
+  if (perVmCpu > 0) out.push(`throughput judged per VM CPU second in ${perVmCpu} of ${c.pairs.length} pair(s) (both sides under TCG); totalIterations shown there, not judged\n`);
   out.push(`${c.pairs.length} pair(s): ${c.regressions} regression(s) in ${regressedPairs} pair(s), ${c.improvements} improvement(s), `
     + `${c.coverageDifferences} coverage difference(s)${c.withinNoise ? `, ${c.withinNoise} change(s) held back as their replicas do not cross` : ''}; A ${side(c.a)}; B ${side(c.b)}`
     + `${c.pairs.length === 0 ? '; nothing could be paired' : ''}\n`);

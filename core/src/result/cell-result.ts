@@ -56,6 +56,11 @@ export interface CellResultData {
    */
   monitor?: MonitorResult;
   /**
+   * Host CPU time (ms) QEMU used, all its threads, from `go` to `done`: under TCG the guest's
+   * throughput follows it (docs/stats.md, "Noise"). Absent without a VM or where /proc cannot tell.
+   */
+  vmCpuMs?: number;
+  /**
    * The assertion thresholds declared with the cell's scheduler and test, resolved (api/thresholds.ts):
    * what `r.expect.withinThresholds()` and a bound-less `r.expect.gapBelowMs()` check. Empty when
    * none are declared.
@@ -89,6 +94,7 @@ export class CellResult implements CellResultData {
   messages!: GuestMessage[];
   consoleLog!: string;
   monitor?: MonitorResult;
+  vmCpuMs?: number;
   thresholds?: readonly ResolvedThreshold[];
   autoRepro?: AutoReproReport;
 

@@ -4,7 +4,7 @@
  * CellResult the test body gets; a results document of a gauntlet must stay small).
  */
 import type { CellResult } from '../result/cell-result.js';
-import type { CellMetricsRecord, MonitorMetricsRecord } from './run-results.js';
+import type { CellMetricsRecord, HostMetricsRecord, MonitorMetricsRecord } from './run-results.js';
 
 export function cellMetricsRecord(result: CellResult): CellMetricsRecord {
   return {
@@ -12,6 +12,7 @@ export function cellMetricsRecord(result: CellResult): CellMetricsRecord {
     cgroups: Object.fromEntries(Object.entries(result.cgroups).map(([name, c]) => [name, c.metrics])),
     steps: result.steps.map((s) => ({ name: s.name, metrics: s.metrics, cgroups: s.cgroups })),
     ...monitorFields(result),
+    ...hostFields(result),
   };
 }
 
@@ -20,4 +21,20 @@ function monitorFields(result: CellResult): { monitor?: MonitorMetricsRecord } {
   const m = result.monitor?.metrics;
   if (!m) return {};
   return { monitor: { maxDsqDepth: m.maxDsqDepth, stallCount: m.stallCount, fallbackEvents: m.fallbackEvents, keepLastEvents: m.keepLastEvents } };
+}
+
+/**
+ * Only when QEMU's CPU time was read: the acceleration the VM ran under, the CPU time, and the
+ * iterations per second of it, which is what a comparison judges under TCG (docs/stats.md, "Noise").
+ */
+function hostFields(result: CellResult): { host?: HostMetricsRecord } {
+  const vmCpuMs = result.vmCpuMs;
+  if (vmCpuMs === undefined) return {};
+  const accel = result.accel.split(' ')[0] === 'kvm' ? 'kvm' : 'tcg';
+  return { host: { accel, vmCpuMs, iterationsPerVmCpuS: iterationsPerVmCpuS(result.metrics.totalIterations, vmCpuMs) } };
+}
+
+/** Work per second of QEMU's CPU time; null when no CPU time was measured. */
+export function iterationsPerVmCpuS(totalIterations: number, vmCpuMs: number): number | null {
+  return vmCpuMs > 0 && Number.isFinite(totalIterations) ? (totalIterations / vmCpuMs) * 1000 : null;
 }

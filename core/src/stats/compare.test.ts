@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareCells, differingDimensions } from './compare.js';
+import { KVM_OR_UNKNOWN_NOTE, TCG_JUDGED_NOTE, compareCells, differingDimensions } from './compare.js';
 import { selectSides } from './compare-sides.js';
 import { resolveThresholds } from './compare-policy.js';
 import type { StoredCell } from './stored-cell.js';
@@ -14,7 +14,7 @@ function cell(o: Partial<StoredCell> & { metrics?: Record<string, number | null>
   const name = o.name ?? `${test}/${preset}/${kernel}${o.replica && o.replica > 1 ? `#${o.replica}` : ''}`;
   return {
     run: 'r', cell: `${test}/${preset}/${kernel}`, topology: '1n2l2c1t', scheduler: 'scx', schedulerHash: 'aaaaaaaa', schedulerArgs: '[]',
-    scenario: null, replica: 1, status: 'passed', reason: null, durationMs: 1000, commit: 'c1', detail: null,
+    scenario: null, replica: 1, status: 'passed', reason: null, durationMs: 1000, commit: 'c1', detail: null, accel: null,
     ...o, name, test, preset, kernel, metrics: { worstGapMs: 10, totalIterations: 10_000, ...o.metrics },
   };
 }
@@ -149,4 +149,69 @@ test('noise gate judges the replicas nearest each other: a change past the sprea
   assert.equal(compareCells(side('c1', [3000, 3100]), side('c2', [100, 1200]), T).improvements, 1);
   // A side whose replicas are all 0 gives no relative change to cross: never a regression.
   assert.equal(compareCells(side('c1', [0, 0]), side('c2', [5000, 6000]), T).regressions, 0);
+});
+
+// Three replicas a side, as `ktstr test --repeat 3` makes them; `scale` is how much host CPU the
+// run's QEMU got: iterations follow it, iterations per VM CPU second do not.
+function throughputSide(commit: string, accel: StoredCell['accel'], o: { iterations: number[]; perCpuS?: number[] }): StoredCell[] {
+  return o.iterations.map((it, i) => cell({
+    commit, accel, replica: i + 1,
+    metrics: { totalIterations: it, ...(o.perCpuS ? { iterationsPerVmCpuS: o.perCpuS[i]!, vmCpuMs: (it / o.perCpuS[i]!) * 1000 } : {}) },
+  }));
+}
+const byMetric = (c: ReturnType<typeof compareCells>) => Object.fromEntries(c.pairs[0]!.metrics.map((m) => [m.metric, m]));
+
+test('under TCG on both sides: a run that got less host CPU does fewer iterations, which is shown, not judged; iterations per VM CPU second are', () => {
+  // A/A on a loaded host: every replica of B did ~40 % fewer iterations, in ~40 % less QEMU CPU time.
+  const a = throughputSide('c1', 'tcg', { iterations: [300_000, 310_000, 305_000], perCpuS: [150_000, 152_000, 151_000] });
+  const b = throughputSide('c2', 'tcg', { iterations: [180_000, 185_000, 182_000], perCpuS: [149_000, 151_000, 150_500] });
+  const c = compareCells(a, b, T);
+  const m = byMetric(c);
+  assert.equal(m.totalIterations!.verdict, 'unjudged');
+  assert.equal(m.totalIterations!.note, TCG_JUDGED_NOTE);
+  assert.ok(m.totalIterations!.relativePercent! < -39, 'the drop is still shown');
+  assert.equal(m.iterationsPerVmCpuS!.verdict, 'unchanged');
+  assert.equal(m.iterationsPerVmCpuS!.note, undefined);
+  assert.equal(m.vmCpuMs!.verdict, 'unjudged');
+  assert.equal(c.pairs[0]!.throughput.judgedBy, 'iterationsPerVmCpuS');
+  assert.equal(c.regressions, 0);
+  assert.equal(c.exitCode, 0);
+  // A scheduler that really does less per CPU second is caught by the per-CPU measure.
+  const slower = throughputSide('c2', 'tcg', { iterations: [300_000, 305_000, 302_000], perCpuS: [110_000, 112_000, 111_000] });
+  const s = compareCells(a, slower, T);
+  assert.equal(byMetric(s).iterationsPerVmCpuS!.verdict, 'regressed');
+  assert.equal(s.regressions, 1);
+});
+
+test('under KVM (or one TCG side only) the per-CPU measure is shown unjudged and totalIterations is judged: a scheduler leaving CPUs idle uses less CPU time', () => {
+  // Idle CPUs: 40 % fewer iterations in 40 % less CPU time, the same per CPU second.
+  const a = throughputSide('c1', 'kvm', { iterations: [300_000, 310_000, 305_000], perCpuS: [150_000, 152_000, 151_000] });
+  const b = throughputSide('c2', 'kvm', { iterations: [180_000, 185_000, 182_000], perCpuS: [149_000, 151_000, 150_500] });
+  const c = compareCells(a, b, T);
+  const m = byMetric(c);
+  assert.equal(m.totalIterations!.verdict, 'regressed');
+  assert.equal(m.iterationsPerVmCpuS!.verdict, 'unjudged');
+  assert.equal(m.iterationsPerVmCpuS!.note, KVM_OR_UNKNOWN_NOTE);
+  assert.equal(c.pairs[0]!.throughput.judgedBy, 'totalIterations');
+  assert.equal(c.regressions, 1);
+  // One KVM cell among TCG ones is enough to fall back: the sides are not alike.
+  const mixed = compareCells(throughputSide('c1', 'tcg', { iterations: [300_000, 310_000, 305_000], perCpuS: [150_000, 152_000, 151_000] }), [...b.slice(0, 2), { ...b[2]!, accel: 'tcg' }], T);
+  assert.equal(mixed.pairs[0]!.throughput.judgedBy, 'totalIterations');
+});
+
+test('runs stored before QEMU CPU time was measured: totalIterations judged as before, and a new run against an old one too', () => {
+  const old = throughputSide('c1', null, { iterations: [300_000, 310_000, 305_000] });
+  const oldB = throughputSide('c2', null, { iterations: [180_000, 185_000, 182_000] });
+  const c = compareCells(old, oldB, T);
+  assert.equal(byMetric(c).totalIterations!.verdict, 'regressed');
+  assert.equal(byMetric(c).iterationsPerVmCpuS, undefined, 'no column, no row');
+  assert.equal(c.pairs[0]!.throughput.judgedBy, 'totalIterations');
+  const fresh = throughputSide('c2', 'tcg', { iterations: [300_000, 305_000, 302_000], perCpuS: [150_000, 152_000, 151_000] });
+  const mixed = compareCells(old, fresh, T);
+  const m = byMetric(mixed);
+  assert.equal(mixed.pairs[0]!.throughput.judgedBy, 'totalIterations');
+  assert.equal(m.totalIterations!.verdict, 'unchanged');
+  // On one side only: a coverage difference, as any metric one side lacks.
+  assert.equal(m.iterationsPerVmCpuS!.verdict, 'coverage');
+  assert.equal(mixed.regressions, 0);
 });

@@ -28,8 +28,13 @@ export interface MetricComparison {
   bRange: [number, number] | null;
   delta: number | null;
   relativePercent: number | null;
-  /** 'unjudged': a metric without thresholds (not in metric-defaults.ts); shown, never a regression. */
+  /**
+   * 'unjudged': shown, never a regression: a metric without thresholds (not in
+   * metric-defaults.ts), or the throughput measure this pair is not judged by (`note` says why).
+   */
   verdict: Verdict | 'unjudged';
+  /** Why a metric with thresholds was left unjudged (the throughput rule, `ComparedPair.throughput`). */
+  note?: string;
   /**
    * The means crossed both gates, but the replicas of the two sides overlap or come closer than
    * the thresholds (the noise gate): judged 'unchanged', and marked so a reader sees what was
@@ -47,6 +52,11 @@ export interface ComparedPair {
   bCells: number;
   metrics: MetricComparison[];
   regressed: boolean;
+  /**
+   * Which measure of throughput this pair's verdict rests on: `iterationsPerVmCpuS` when every
+   * cell on both sides ran under TCG and has it, `totalIterations` otherwise (`tcgThroughput`).
+   */
+  throughput: { judgedBy: 'totalIterations' | 'iterationsPerVmCpuS'; why: string };
 }
 
 export interface SideCounts {
@@ -161,6 +171,23 @@ function replicasCross(sa: SideValues, sb: SideValues, t: Thresholds, verdict: V
   return dualGate(aNear, bNear, t).verdict === verdict;
 }
 
+export const TCG_JUDGED_NOTE = 'under TCG judged per VM CPU second (iterationsPerVmCpuS)';
+export const KVM_OR_UNKNOWN_NOTE = 'judged only when both sides ran under TCG';
+
+/**
+ * Under TCG one host thread runs every vCPU, so the guest's work per wall second is set by how
+ * much host CPU QEMU got, which moves with the host's load between runs: a third fewer
+ * iterations in every replica of a run on a busy host, which no gate over replicas can tell
+ * from a slower scheduler. Work per second of QEMU's own CPU time does not move with that load,
+ * so it is judged instead, but only when every cell of the pair ran under TCG and measured it.
+ * Under KVM each vCPU has a host thread and a scheduler that leaves CPUs idle spends less CPU
+ * time for less work: dividing by CPU time would hide exactly that, so there totalIterations
+ * is judged (as it is for runs stored before the CPU time was).
+ */
+function tcgThroughput(cells: readonly StoredCell[]): boolean {
+  return cells.every((c) => c.accel === 'tcg' && typeof c.metrics.iterationsPerVmCpuS === 'number' && Number.isFinite(c.metrics.iterationsPerVmCpuS));
+}
+
 function counts(cells: readonly StoredCell[]): SideCounts {
   const n = (s: string) => cells.filter((c) => c.status === s).length;
   return { passed: n('passed'), failed: n('failed'), skipped: n('skipped'), unpaired: 0 };
@@ -195,11 +222,15 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
     const y = gb.get(key);
     if (!y) continue;
     const row: MetricComparison[] = [];
+    const perVmCpu = tcgThroughput(x.cells) && tcgThroughput(y.cells);
+    // The throughput measure this pair is not judged by: shown, with why.
+    const [unjudgedThroughput, note] = perVmCpu ? ['totalIterations', TCG_JUDGED_NOTE] : ['iterationsPerVmCpuS', KVM_OR_UNKNOWN_NOTE];
     for (let i = 0; i < metrics.length; i++) {
       const m = metrics[i]!;
       const sa = meanAndSpread(x.cells, m);
       const sb = meanAndSpread(y.cells, m);
-      const t = judged[i];
+      const held = m === unjudgedThroughput && judged[i] !== undefined;
+      const t = held ? undefined : judged[i];
       const g = dualGate(sa.mean, sb.mean, t ?? UNJUDGED);
       let verdict: MetricComparison['verdict'] = t || g.verdict === 'coverage' ? g.verdict : 'unjudged';
       const noisy = noiseGate && (verdict === 'regressed' || verdict === 'improved') && x.cells.length > 1 && y.cells.length > 1
@@ -211,7 +242,7 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
       if (verdict === 'regressed') regressions++;
       else if (verdict === 'improved') improvements++;
       else if (verdict === 'coverage') coverageDifferences++;
-      row.push({ metric: m, a: sa.mean, b: sb.mean, aSpread: sa.spread, bSpread: sb.spread, aRange: sa.range, bRange: sb.range, delta: g.delta, relativePercent: g.relativePercent, verdict, ...(noisy ? { withinNoise: true as const } : {}) });
+      row.push({ metric: m, a: sa.mean, b: sb.mean, aSpread: sa.spread, bSpread: sb.spread, aRange: sa.range, bRange: sb.range, delta: g.delta, relativePercent: g.relativePercent, verdict, ...(noisy ? { withinNoise: true as const } : {}), ...(held ? { note } : {}) });
     }
     pairs.push({
       key: Object.fromEntries(kept.map((d) => [d, x.first[d] ?? null])),
@@ -220,6 +251,9 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
       bCells: y.cells.length,
       metrics: row,
       regressed: row.some((r) => r.verdict === 'regressed'),
+      throughput: perVmCpu
+        ? { judgedBy: 'iterationsPerVmCpuS', why: 'every cell of both sides ran under TCG and measured QEMU\'s CPU time' }
+        : { judgedBy: 'totalIterations', why: 'not every cell of both sides ran under TCG with QEMU\'s CPU time measured (KVM, or a run stored before it was)' },
     });
   }
   pairs.sort((p, q) => (p.label < q.label ? -1 : p.label > q.label ? 1 : 0));

@@ -21,6 +21,8 @@ export interface MetricDefault {
   unit: string;
   /** Produced by the host monitor, for the cells it read. */
   monitor?: true;
+  /** Measured by the host around the VM (`metrics.host` of a record), for cells whose QEMU CPU time was read. */
+  host?: true;
 }
 
 export const METRIC_DEFAULTS: readonly MetricDefault[] = Object.freeze([
@@ -32,6 +34,8 @@ export const METRIC_DEFAULTS: readonly MetricDefault[] = Object.freeze([
   { key: 'p99WakeLatencyUs', worse: 'higher', absolute: 50, relativePercent: 25, unit: 'µs' },
   { key: 'meanRunDelayUs', worse: 'higher', absolute: 50, relativePercent: 25, unit: 'µs' },
   { key: 'totalIterations', worse: 'lower', absolute: 100, relativePercent: 10, unit: 'count' },
+  // Judged instead of totalIterations when both sides ran under TCG (compare.ts, tcgThroughput).
+  { key: 'iterationsPerVmCpuS', worse: 'lower', absolute: 100, relativePercent: 10, unit: 'iterations per s of QEMU CPU time (judged only when both sides ran under TCG)', host: true },
   { key: 'maxDsqDepth', worse: 'higher', absolute: 10, relativePercent: 50, unit: 'tasks', monitor: true },
   { key: 'stallCount', worse: 'higher', absolute: 1, relativePercent: 50, unit: 'count', monitor: true },
   { key: 'fallbackEvents', worse: 'higher', absolute: 5, relativePercent: 30, unit: 'count', monitor: true },
@@ -39,6 +43,9 @@ export const METRIC_DEFAULTS: readonly MetricDefault[] = Object.freeze([
 ].map((m) => Object.freeze(m as MetricDefault)));
 
 export const METRIC_KEYS: readonly string[] = METRIC_DEFAULTS.map((m) => m.key);
+
+/** The host's numbers of `metrics.host` that are stored as columns (`host.<key>`); vmCpuMs is shown, never judged. */
+export const HOST_METRIC_KEYS: readonly string[] = ['vmCpuMs', 'iterationsPerVmCpuS'];
 
 export function metricDefault(key: string): MetricDefault | undefined {
   return METRIC_DEFAULTS.find((m) => m.key === key);

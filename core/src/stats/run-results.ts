@@ -73,6 +73,18 @@ export interface CellMetricsRecord {
   steps: { name: string; metrics: CellMetrics; cgroups: Record<string, CellMetrics> }[];
   /** What the host monitor measured; absent when it did not run or read nothing. */
   monitor?: MonitorMetricsRecord;
+  /** What the host measured of the cell's VM; absent when QEMU's CPU time could not be read (and in older runs). */
+  host?: HostMetricsRecord;
+}
+
+/** The host's measurements of a cell's VM over its scenario (from `go` to `done`). */
+export interface HostMetricsRecord {
+  /** How QEMU executed the guest: under TCG one host thread runs every vCPU, and the guest's throughput follows its CPU time. */
+  accel: 'kvm' | 'tcg';
+  /** Host CPU time QEMU used, all threads, in ms. */
+  vmCpuMs: number;
+  /** totalIterations per second of vmCpuMs; null with no CPU time. */
+  iterationsPerVmCpuS: number | null;
 }
 
 /** The host monitor's numbers for a cell (core/src/monitor/sampler/monitor-metrics.ts). */

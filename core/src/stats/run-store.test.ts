@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { cleanRuns, listRuns, readRunCells, readRunMeta, readRunResults, resolveRun, runsDirFrom, startRun, storeRun } from './run-store.js';
+import { cleanRuns, listRuns, readCellsParquet, readRunCells, readRunMeta, readRunResults, resolveRun, runsDirFrom, startRun, storeRun } from './run-store.js';
+import { iterationsPerVmCpuS } from './cell-metrics-record.js';
 import { cellFileName, writeCellExtras } from './cell-detail.js';
 import type { CellRecord, RunResults } from './run-results.js';
 
@@ -107,4 +108,32 @@ test('monitor metrics, when a cell has them, are columns monitor.<key> and read 
   assert.equal(rows.find((r) => r.test === 'm')!.metrics.maxDsqDepth, 7);
   assert.equal(rows.find((r) => r.test === 'm')!.metrics.fallbackEvents, null);
   assert.equal(rows.find((r) => r.test === 'n')!.metrics.maxDsqDepth, null);
+});
+
+test('the host\'s numbers are columns host.<key> beside the acceleration; a run stored before them reads with accel null and no such metric', async () => {
+  const runs = mkdtempSync(join(tmpdir(), 'ktstr-runs-'));
+  const measured = rec('h/p/k');
+  (measured.metrics as unknown as { host: Record<string, unknown> }).host = { accel: 'tcg', vmCpuMs: 2000, iterationsPerVmCpuS: iterationsPerVmCpuS(metrics.totalIterations, 2000) };
+  const { dir } = await storeRun({ runsDir: runs, results: results([measured, rec('n/p/k')]), commit: null, source: 'test' });
+  const { default: pl } = await import('nodejs-polars');
+  const cols = pl.readParquet(join(dir, 'cells.parquet')).columns;
+  assert.ok(cols.includes('host.vmCpuMs') && cols.includes('host.iterationsPerVmCpuS') && cols.includes('accel'), cols.join(','));
+  const rows = await readRunCells(dir);
+  const h = rows.find((r) => r.test === 'h')!;
+  assert.deepEqual([h.accel, h.metrics.vmCpuMs, h.metrics.iterationsPerVmCpuS], ['tcg', 2000, 617]);
+  assert.equal(rows.find((r) => r.test === 'n')!.accel, null);
+  // An older cells.parquet: the columns of before, nothing of the host's.
+  const old = join(dir, 'old.parquet');
+  pl.DataFrame([
+    ...['run', 'name', 'cell', 'test', 'preset', 'topology', 'kernel', 'scheduler', 'schedulerArgs', 'status'].map((c) => pl.Series(c, ['x'], pl.Utf8)),
+    pl.Series('replica', [1], pl.Int32), pl.Series('durationMs', [900], pl.Float64), pl.Series('run.totalIterations', [1234], pl.Float64),
+  ]).writeParquet(old);
+  const [o] = await readCellsParquet(old);
+  assert.equal(o!.accel, null);
+  assert.deepEqual(o!.metrics, { totalIterations: 1234 });
+});
+
+test('iterations per VM CPU second: none without CPU time', () => {
+  assert.equal(iterationsPerVmCpuS(3000, 1500), 2000);
+  assert.equal(iterationsPerVmCpuS(3000, 0), null);
 });

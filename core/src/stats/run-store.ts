@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { KtstrError } from '../errors.js';
 import { cellFileName, readCellExtras, writeJsonAtomic, type CellExtras } from './cell-detail.js';
-import { METRIC_KEYS, metricDefault } from './metric-defaults.js';
+import { HOST_METRIC_KEYS, METRIC_KEYS, metricDefault } from './metric-defaults.js';
 import type { CellRecord, RunResults } from './run-results.js';
 import type { StoredCell } from './stored-cell.js';
 
@@ -71,22 +71,27 @@ export function storedCellOf(r: CellRecord, run: string, commit: string | null, 
   // The host monitor's numbers sit beside the run's (metrics.monitor) when it read any; both
   // are whole-run metrics, so both become columns.
   const monitor = (r.metrics as { monitor?: Record<string, unknown> } | undefined)?.monitor ?? {};
-  for (const [k, v] of [...Object.entries(r.metrics?.run ?? {}), ...Object.entries(monitor)]) metrics[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
+  // The host's numbers (metrics.host) likewise; its acceleration is a text column of its own.
+  const host = (r.metrics as { host?: Record<string, unknown> } | undefined)?.host ?? {};
+  const hostNumbers = HOST_METRIC_KEYS.filter((k) => k in host).map((k) => [k, host[k]] as const);
+  for (const [k, v] of [...Object.entries(r.metrics?.run ?? {}), ...Object.entries(monitor), ...hostNumbers]) metrics[k] = typeof v === 'number' && Number.isFinite(v) ? v : null;
+  const accel = host.accel === 'kvm' || host.accel === 'tcg' ? host.accel : null;
   return {
     run, name: r.name, cell: cellNameOf(r), test: r.test, preset: r.preset, topology: r.topology, kernel: r.kernel, scheduler: r.scheduler,
     schedulerHash: r.schedulerHash ?? null, schedulerArgs: JSON.stringify(r.schedulerArgs ?? []), scenario: r.scenario ?? null,
-    replica: r.replica ?? 1, status: r.status, reason: r.reason ?? null, durationMs: r.durationMs, commit, detail: `cells/${file}`, metrics,
+    replica: r.replica ?? 1, status: r.status, reason: r.reason ?? null, durationMs: r.durationMs, commit, detail: `cells/${file}`, accel, metrics,
   };
 }
 
-const METRIC_PREFIXES = ['run.', 'monitor.'];
+const METRIC_PREFIXES = ['run.', 'monitor.', 'host.'];
 
-/** `run.worstGapMs`; the host monitor's metrics as `monitor.maxDsqDepth`, where the record keeps them. */
+/** `run.worstGapMs`; the host monitor's metrics as `monitor.maxDsqDepth`, the host's as `host.vmCpuMs`: where the record keeps them. */
 export function metricColumn(key: string): string {
+  if (HOST_METRIC_KEYS.includes(key)) return `host.${key}`;
   return metricDefault(key)?.monitor ? `monitor.${key}` : `run.${key}`;
 }
 
-const TEXT_COLUMNS = ['run', 'name', 'cell', 'test', 'preset', 'topology', 'kernel', 'scheduler', 'schedulerHash', 'schedulerArgs', 'scenario', 'status', 'reason', 'commit', 'detail'] as const;
+const TEXT_COLUMNS = ['run', 'name', 'cell', 'test', 'preset', 'topology', 'kernel', 'scheduler', 'schedulerHash', 'schedulerArgs', 'scenario', 'status', 'reason', 'commit', 'detail', 'accel'] as const;
 
 /** Metric columns: the known metrics first (in their table's order), then any other the cells carry. */
 function metricKeys(rows: readonly StoredCell[]): string[] {
@@ -129,7 +134,9 @@ export async function readCellsParquet(path: string): Promise<StoredCell[]> {
       run: t('run') ?? '', name: t('name') ?? '', cell: t('cell') ?? '', test: t('test') ?? '', preset: t('preset') ?? '', topology: t('topology') ?? '',
       kernel: t('kernel') ?? '', scheduler: t('scheduler') ?? '', schedulerHash: t('schedulerHash'), schedulerArgs: t('schedulerArgs') ?? '[]',
       scenario: t('scenario'), replica: Number(cols.replica?.[i] ?? 1), status: (t('status') ?? 'failed') as StoredCell['status'], reason: t('reason'),
-      durationMs: Number(cols.durationMs?.[i] ?? 0), commit: t('commit'), detail: t('detail'), metrics,
+      durationMs: Number(cols.durationMs?.[i] ?? 0), commit: t('commit'), detail: t('detail'),
+      // Runs stored before the column existed: not known.
+      accel: t('accel') === 'kvm' || t('accel') === 'tcg' ? (t('accel') as 'kvm' | 'tcg') : null, metrics,
     });
   }
   return out;

@@ -32,6 +32,11 @@ export interface StoredCell {
   commit: string | null;
   /** The cell's JSON file, relative to the run directory. */
   detail: string | null;
+  /**
+   * How QEMU executed the guest ('tcg': one host thread emulates every vCPU); null when the run
+   * did not record it (runs stored before it was, or cells whose QEMU CPU time was not read).
+   */
+  accel: 'kvm' | 'tcg' | null;
   /** Whole-run metrics by key (docs/metrics.md); null where the cell has no such value. */
   metrics: Record<string, number | null>;
 }
