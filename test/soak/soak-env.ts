@@ -81,6 +81,8 @@ export async function openSoakEnv(o: { holdMs: number; shmMiB: number }): Promis
         KTSTR_KERNEL: kernel.vmlinuz,
         KTSTR_SOAK_SCHEDULER: scheduler,
         KTSTR_SOAK_HOLD_MS: String(o.holdMs),
+        // The spare keepers' trace: what one was doing when it outlived its run (soak.ts prints it).
+        KTSTR_TRACE_KEEPER: join(scratch, 'keeper.trace'),
         ...extra,
       }),
       close,

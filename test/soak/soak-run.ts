@@ -5,7 +5,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot, soakCellsFile, type SoakEnv } from './soak-env.js';
 import { alive, soakProcesses, type SoakProcess } from './processes.js';
@@ -91,11 +90,13 @@ export async function waitUntil(run: SoakRun, cond: () => boolean, timeoutMs = 1
  * cell, some of them children of the spare keeper, and a QEMU handed over by the keeper stays
  * its child), so neither age nor parentage tells. What does: the cell's process holds the host
  * end of its VM's channel, a Unix socket whose peer is that QEMU (`ss -xp` pairs them by inode).
- * Without ss, the QEMU using the most CPU (a spare is idle once launched).
+ * With a single QEMU in the run there is nothing to tell apart. Otherwise no guess: a busiest-CPU
+ * pick once hit a spare being launched, and the cell passed untouched, which judged the product
+ * for a fault that never reached it. Undefined then, and the fault reports itself not injected.
  */
 export async function busyQemu(run: SoakRun): Promise<SoakProcess | undefined> {
-  // The cell's process connects to its QEMU's sockets a moment after QEMU starts: look for up to 2 s.
-  for (const until = Date.now() + 2000; Date.now() < until; await sleep(50)) {
+  // The cell's process connects to its QEMU's sockets a moment after QEMU starts: look for up to 5 s.
+  for (const until = Date.now() + 5000; Date.now() < until; await sleep(50)) {
     const cell = cellProcess(run);
     if (!cell) continue;
     const peers = socketPeers(cell.pid);
@@ -103,10 +104,7 @@ export async function busyQemu(run: SoakRun): Promise<SoakProcess | undefined> {
     if (q) return q;
   }
   const qemus = run.processes().filter((p) => p.role === 'qemu');
-  if (qemus.length <= 1) return qemus[0];
-  const before = new Map(qemus.map((q) => [q.pid, cpuTicks(q.pid)]));
-  await sleep(300);
-  return qemus.map((q) => ({ q, used: cpuTicks(q.pid) - before.get(q.pid)! })).sort((a, b) => b.used - a.used)[0]!.q;
+  return qemus.length === 1 ? qemus[0] : undefined;
 }
 
 /** The pids at the other end of `pid`'s connected Unix sockets. */
@@ -128,16 +126,6 @@ function socketPeers(pid: number): Set<number> {
     for (const p of owners.get(peerOf.get(inode) ?? '') ?? []) out.add(p);
   }
   return out;
-}
-
-function cpuTicks(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(rest[11]) + Number(rest[12]);
-  } catch {
-    return -1;
-  }
 }
 
 /** Any QEMU of the run is up. */

@@ -4,7 +4,8 @@
  * followed by a leftovers check. Faults are dealt in rounds of every kind, shuffled per round,
  * so any N covers the kinds evenly.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Fault, FaultOutcome } from './fault.js';
@@ -93,6 +94,7 @@ export async function soak(o: SoakOptions): Promise<SoakReport> {
         + `next cell ${record.next}${record.recovery ? ` (recovery run: ${record.recovery})` : ''}; ${(record.recoveryMs / 1000).toFixed(1)} s; `
         + `leftovers ${record.leftovers.length}; at ${record.at}`);
       if (record.leftovers.length) o.log(describeLeftovers(record.leftovers).replace(/^/gm, '    '));
+      if (record.leftovers.some((l) => l.what === 'process' && l.detail.includes('spare-keeper-main'))) o.log(keeperTraceTail(env).replace(/^/gm, '    keeper trace: '));
     }
   } finally {
     env.close();
@@ -191,4 +193,13 @@ export function renderTable(report: SoakReport): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+/** The last lines the run's spare keepers traced (KTSTR_TRACE_KEEPER), for a keeper that outlived its run. */
+function keeperTraceTail(env: SoakEnv): string {
+  try {
+    return readFileSync(join(env.scratch, 'keeper.trace'), 'utf8').trimEnd().split('\n').slice(-15).join('\n');
+  } catch {
+    return '(no trace)';
+  }
 }

@@ -10,7 +10,7 @@ export const qemuSigkill: Fault = {
     names: /QEMU exited|SIGKILL|channel/i,
     inject: async (run) => {
       const q = await busyQemu(run);
-      return q && signal(q.pid, 'SIGKILL') ? `SIGKILL to QEMU ${q.pid}` : 'no QEMU to kill';
+      return q && signal(q.pid, 'SIGKILL') ? `SIGKILL to QEMU ${q.pid}` : 'not injected: the cell\'s QEMU could not be told from the run\'s spares';
     },
   }),
 };

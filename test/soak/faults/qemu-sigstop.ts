@@ -11,7 +11,7 @@ export const qemuSigstop: Fault = {
     names: /timed? ?out|did not answer|no answer|within \d+/i,
     inject: async (run) => {
       const q = await busyQemu(run);
-      return q && signal(q.pid, 'SIGSTOP') ? `SIGSTOP to QEMU ${q.pid}` : 'no QEMU to stop';
+      return q && signal(q.pid, 'SIGSTOP') ? `SIGSTOP to QEMU ${q.pid}` : 'not injected: the cell\'s QEMU could not be told from the run\'s spares';
     },
   }),
 };
