@@ -489,16 +489,23 @@ function pinProcessThreads(pid: number, cpus: readonly number[]): void {
   }
 }
 
+/**
+ * cp of a RAM file, dying with this process like QEMU does (setpriv --pdeathsig): a copy under way
+ * when its owner exits would otherwise go on writing into a file the exit teardown has unlinked,
+ * holding tmpfs space nobody can see (and forever, if that cp is stopped or stuck).
+ */
+const CP_SPARSE = ['setpriv', '--pdeathsig', 'SIGKILL', '--', 'cp', '--sparse=always'] as const;
+
 /** A copy that keeps holes holes: guest RAM is mostly untouched, so this is fast and small. */
 export function copySparse(from: string, to: string): void {
-  const r = spawnSync('cp', ['--sparse=always', from, to], { encoding: 'utf8' });
+  const r = spawnSync(CP_SPARSE[0], [...CP_SPARSE.slice(1), from, to], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`cp --sparse=always ${from} ${to} failed: ${r.stderr.trim() || r.error?.message}`);
 }
 
 /** copySparse without blocking the event loop. */
 export function copySparseAsync(from: string, to: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile('cp', ['--sparse=always', from, to], { encoding: 'utf8' }, (error, _stdout, stderr) => {
+    execFile(CP_SPARSE[0], [...CP_SPARSE.slice(1), from, to], { encoding: 'utf8' }, (error, _stdout, stderr) => {
       if (error) reject(new Error(`cp --sparse=always ${from} ${to} failed: ${stderr.trim() || error.message}`));
       else resolve();
     });
