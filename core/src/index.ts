@@ -93,7 +93,7 @@ export { dualGate, type Thresholds, type Verdict, type GateResult } from './stat
 export { checkPolicy, readPolicyFile, resolveThresholds, type ComparePolicy, type ThresholdTable } from './stats/compare-policy.js';
 export { compareCells, differingDimensions, type Comparison, type ComparedPair, type MetricComparison, type SideCounts } from './stats/compare.js';
 export { selectSides, filterCells, kernelMatches, type CellFilter, type SideOptions } from './stats/compare-sides.js';
-export { runsDirFrom, startRun, storeRun, listRuns, resolveRun, readRunMeta, readRunCells, readRunResults, cleanRuns, writeCellsParquet, readCellsParquet, storedCellOf, type RunMeta, type StoreRunOptions } from './stats/run-store.js';
+export { runsDirFrom, newRunId, startRun, storeRun, listRuns, resolveRun, readRunMeta, readRunCells, readRunResults, cleanRuns, writeCellsParquet, readCellsParquet, storedCellOf, type RunMeta, type StoreRunOptions } from './stats/run-store.js';
 export { projectCommit } from './stats/git-commit.js';
 export { withReplicas, replicaName, cellNameOfEntry } from './gauntlet/replicas.js';
 export { testThresholds, type TestThresholds } from './stats/test-thresholds.js';

@@ -6,7 +6,7 @@
  */
 import type { Sade } from 'sade';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { getAffinity } from '@ktstr/native';
 import {
   KtstrError, accelFor, budgetFromEnv, discoverTests, parseGuestArch, findCachedKernel, hostArch, jobEntries, noPerfModeFromEnv,
   parseShard, parseTopologyArg, planRun, projectCommit, readCellEvents, readDurations, readHostTopology, resolveCpuCap, resolveKernel,
-  reapStaleVmFiles, resultsFromEvents, runsDirFrom, startRun, storeRun, topologyLabel, unfinishedCells, notStartedCells, endedAbnormally, howTestProcessEnded, withReplicas, writeJobPlan, type GuestArch, type PlanEntry, type ResolvedKernel, type RunPlan, type RunResults,
+  reapStaleVmFiles, resultsFromEvents, runsDirFrom, newRunId, startRun, storeRun, topologyLabel, unfinishedCells, notStartedCells, endedAbnormally, howTestProcessEnded, withReplicas, writeJobPlan, type GuestArch, type PlanEntry, type ResolvedKernel, type RunPlan, type RunResults,
 } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
 import { GauntletProgress, failedTable, skippedSummary } from '../progress.js';
@@ -343,19 +343,23 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
     if (endedAbnormally(how)) results.cells.push(...notStartedCells(events, open().filter((p) => ending.cells.has(p.name)), how));
   }
   const failed = results.cells.filter((c) => c.status === 'failed');
-  if (s.opts.json && s.printResults !== false) printJson(run.errors.length ? { ...results, errors: run.errors } : results);
-  const summary = `${results.cells.filter((c) => c.status === 'passed').length} passed, ${failed.length} failed, ` +
-    `${results.cells.filter((c) => c.status === 'skipped').length} skipped`;
-  process.stderr.write(skippedSummary(results.cells));
-  process.stderr.write(failedTable(failed.filter((c) => !doesNotFit(c))));
-  process.stderr.write(doesNotFitSummary(failed));
-  process.stderr.write(declarationErrors(run));
-  progress(`${summary}${run.errors.length ? `, ${run.errors.length} test file(s) failed to load` : ''}`);
   // A file that failed to load is an error of the run (2), whatever its other cells did.
   let code = run.errors.length > 0 ? 2 : failed.length > 0 || codes.some((c) => c !== 0) ? 1 : 0;
+  // What is kept of a run that did not pass (node:test's reports, failed cells' detail files and
+  // failure dumps) goes into the stored run as logs/, not left in the temporary directory: the
+  // records then name it there. Without a store it stays where it is, and the path is said.
+  let keptIn = code !== 0 && active.length > 0 ? dir : undefined;
   if (s.runsDir && staging) {
+    const id = newRunId();
+    const logs = keptIn ? join(s.runsDir, id, 'logs') : undefined;
+    const moved = logs ? withPathsMoved(results, dir, logs) : results;
     try {
-      const stored = await storeRun({ runsDir: s.runsDir, staging, results: { ...results, errors: run.errors }, commit: projectCommit(process.cwd()), source: 'test' });
+      const stored = await storeRun({ runsDir: s.runsDir, staging, results: { ...moved, errors: run.errors }, commit: projectCommit(process.cwd()), source: 'test', id });
+      if (logs) {
+        moveDirectory(dir, logs);
+        Object.assign(results, moved);
+        keptIn = logs;
+      }
       progress(`stored run ${stored.id} in ${relative(process.cwd(), stored.dir) || stored.dir}`);
     } catch (e) {
       // The cells' verdicts stand; not keeping them is still a failure to do what was asked.
@@ -363,10 +367,44 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
       code = Math.max(code, 2);
     }
   }
+  if (s.opts.json && s.printResults !== false) printJson(run.errors.length ? { ...results, errors: run.errors } : results);
+  const summary = `${results.cells.filter((c) => c.status === 'passed').length} passed, ${failed.length} failed, ` +
+    `${results.cells.filter((c) => c.status === 'skipped').length} skipped`;
+  process.stderr.write(skippedSummary(results.cells));
+  process.stderr.write(failedTable(results.cells.filter((c) => c.status === 'failed' && !doesNotFit(c))));
+  process.stderr.write(doesNotFitSummary(failed));
+  process.stderr.write(declarationErrors(run));
+  progress(`${summary}${run.errors.length ? `, ${run.errors.length} test file(s) failed to load` : ''}`);
   if (code !== 0) {
-    if (s.opts.reporter === undefined && active.length > 0) progress(`node:test reports kept in ${dir}`);
+    if (keptIn && s.opts.reporter === undefined) progress(`node:test reports kept in ${relative(process.cwd(), keptIn) || keptIn}`);
+    if (keptIn !== dir) rmSync(dir, { recursive: true, force: true });
     return { code, results };
   }
   rmSync(dir, { recursive: true, force: true });
   return { code: 0, results };
+}
+
+/** The results with every file path under `from` (detail files, failure dumps) moved under `to`. */
+function withPathsMoved(results: RunResults, from: string, to: string): RunResults {
+  const move = (p: string | undefined) => (p && p.startsWith(`${from}/`) ? join(to, p.slice(from.length + 1)) : p);
+  return {
+    ...results,
+    cells: results.cells.map((c) => {
+      const detailFile = move(c.detailFile);
+      const failureDump = move(c.failureDump);
+      return { ...c, ...(detailFile ? { detailFile } : {}), ...(failureDump ? { failureDump } : {}) };
+    }),
+  };
+}
+
+/** rename, or copy and remove when `to` is on another filesystem (a /tmp tmpfs, a project on disk). */
+function moveDirectory(from: string, to: string): void {
+  mkdirSync(dirname(to), { recursive: true });
+  try {
+    renameSync(from, to);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    cpSync(from, to, { recursive: true });
+    rmSync(from, { recursive: true, force: true });
+  }
 }

@@ -152,13 +152,15 @@ export interface StoreRunOptions {
   /** Where else cell detail may be found (`stats merge` of stored runs): the run directories of the inputs. */
   detailDirs?: readonly string[];
   now?: Date;
+  /** The run's id, when the caller named files inside the run's directory before storing it (newRunId). */
+  id?: string;
 }
 
 /** Writes the run's directory and returns its path. */
 export async function storeRun(o: StoreRunOptions): Promise<{ dir: string; id: string }> {
   const staging = o.staging ?? startRun(o.runsDir);
   try {
-    const id = newRunId(o.now);
+    const id = o.id ?? newRunId(o.now);
     const { results } = o;
     const cellsDir = join(staging, 'cells');
     mkdirSync(cellsDir, { recursive: true });
