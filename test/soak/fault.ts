@@ -59,6 +59,11 @@ export async function faultDuringCell(ctx: FaultContext, o: {
   delayMs?: [number, number];
   /** A next-cell failure with this reason is the fault still in force ("passes when it can"). */
   nextMayFail?: RegExp;
+  /**
+   * A pass is as expected when the run's output has a line matching this: the fault hit the VM
+   * before the cell's workload (a restore being prepared), the product replaced it and said so.
+   */
+  recoveredIf?: RegExp;
 }): Promise<FaultOutcome> {
   const run = startRun(ctx.env, { extraEnv: o.extraEnv });
   const { waitUntil, inFirstCell } = await import('./soak-run.js');
@@ -80,15 +85,15 @@ export async function faultDuringCell(ctx: FaultContext, o: {
   const recoveryMs = performance.now() - t0;
   if (at.startsWith('not injected')) {
     // Nothing to judge: the run went on unharmed (the table shows how often the aim missed).
-    const next = verdictOf(end, NEXT_CELL)?.status ?? 'not run';
+    const next = nextCellStatus(end);
     return { verdict: 'not injected', reason: at, ok: !end.hung, next, recoveryMs, at };
   }
   return judge(end, o, at, recoveryMs);
 }
 
-function judge(end: RunEnd, o: { names: RegExp; endsTestProcess?: boolean; endsRunner?: boolean; nextMayFail?: RegExp }, at: string, recoveryMs: number): FaultOutcome {
+function judge(end: RunEnd, o: { names: RegExp; endsTestProcess?: boolean; endsRunner?: boolean; nextMayFail?: RegExp; recoveredIf?: RegExp }, at: string, recoveryMs: number): FaultOutcome {
   if (end.hung) return { verdict: 'hung', reason: `the run did not end within its deadline`, ok: false, next: 'not run', recoveryMs, at };
-  const next = verdictOf(end, NEXT_CELL)?.status ?? 'not run';
+  const next = nextCellStatus(end);
   if (!end.cells) {
     const last = end.stderr.trim().split('\n').filter((l) => l.trim()).slice(-1)[0]?.trim();
     const how = end.signal ? `the runner died of ${end.signal}` : `the runner exited ${end.code} without results${last ? `: ${last}` : ''}`;
@@ -96,9 +101,21 @@ function judge(end: RunEnd, o: { names: RegExp; endsTestProcess?: boolean; endsR
   }
   const v = verdictOf(end, FAULTED_CELL);
   const verdict = v?.status ?? 'missing';
-  const reason = v ? v.reason ?? `${verdict}, no reason given` : `no verdict for ${FAULTED_CELL} in the results (exit ${end.code ?? end.signal})`;
-  const failedClearly = (verdict === 'failed' || verdict === 'skipped') && o.names.test(reason);
+  const recovered = verdict === 'passed' && o.recoveredIf ? end.stderr.split('\n').find((l) => o.recoveredIf!.test(l))?.replace(/^ktstr: /, '') : undefined;
+  const reason = recovered ?? (v ? v.reason ?? `${verdict}, no reason given` : `no verdict for ${FAULTED_CELL} in the results (exit ${end.code ?? end.signal})`);
+  const failedClearly = ((verdict === 'failed' || verdict === 'skipped') && o.names.test(reason)) || recovered !== undefined;
   const nextReason = verdictOf(end, NEXT_CELL)?.reason ?? '';
   const nextOk = o.endsTestProcess || next === 'passed' || (o.nextMayFail !== undefined && o.nextMayFail.test(nextReason));
   return { verdict, reason, ok: failedClearly && nextOk, next, recoveryMs, at, ...(nextReason ? { nextReason } : {}) };
+}
+
+/**
+ * The next cell's status; 'not run' also when the run recorded it as a skip that never ran (a run
+ * interrupted before it reached the cell lists it so): either way the soak's recovery run must
+ * show that the next cell passes.
+ */
+export function nextCellStatus(end: RunEnd): string {
+  const v = verdictOf(end, NEXT_CELL);
+  if (!v || (v.status === 'skipped' && /^not run:/.test(v.reason ?? ''))) return 'not run';
+  return v.status;
 }

@@ -8,6 +8,9 @@ export const qemuSigkill: Fault = {
   summary: "SIGKILL of the cell's QEMU",
   run: (ctx) => faultDuringCell(ctx, {
     names: /QEMU exited|SIGKILL|channel/i,
+    // Aimed at a QEMU whose restore was still being prepared, the fault makes the restore fail;
+    // the cell then starts again from a fresh QEMU and says so: a pass naming that is right.
+    recoveredIf: /snapshot \S+ did not restore \(/,
     inject: async (run) => {
       const q = await busyQemu(run);
       return q && signal(q.pid, 'SIGKILL') ? `SIGKILL to QEMU ${q.pid}` : 'not injected: the cell\'s QEMU could not be told from the run\'s spares';

@@ -9,6 +9,9 @@ export const qemuSigstop: Fault = {
   summary: "SIGSTOP of the cell's QEMU, kept stopped past the timeouts (QMP and channel unresponsive)",
   run: (ctx) => faultDuringCell(ctx, {
     names: /timed? ?out|did not answer|no answer|within \d+/i,
+    // Aimed at a QEMU whose restore was still being prepared, the fault makes the restore fail;
+    // the cell then starts again from a fresh QEMU and says so: a pass naming that is right.
+    recoveredIf: /snapshot \S+ did not restore \(/,
     inject: async (run) => {
       const q = await busyQemu(run);
       return q && signal(q.pid, 'SIGSTOP') ? `SIGSTOP to QEMU ${q.pid}` : 'not injected: the cell\'s QEMU could not be told from the run\'s spares';
