@@ -3,15 +3,30 @@
  * (`<prefix><pid>-...`), so what a SIGKILLed process left (no `finally`, no handler ran) can be
  * told from what a live one is still using, and removed by the next process that looks.
  */
-import { readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return !isZombie(pid);
+}
+
+/**
+ * Whether `pid` has exited and waits only to be reaped. kill(pid, 0) still succeeds on it, but it
+ * holds no file, lock or mapping any more; and where the init process reaps late (containers,
+ * sandboxes) an exited process can stay a zombie for a long time.
+ */
+export function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
   }
 }
 

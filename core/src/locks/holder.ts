@@ -13,6 +13,7 @@
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { flock, type FlockMode } from '@ktstr/native';
+import { isZombie } from '../host/owner-pid.js';
 
 export interface LockHolder {
   /** Holder's process id. */
@@ -95,6 +96,8 @@ export function isHolderAlive(holder: LockHolder): boolean {
     // EPERM: the process exists but belongs to someone else.
     if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  // An exited process not yet reaped holds no lock any more.
+  if (isZombie(holder.pid)) return false;
   if (holder.startTime !== undefined) {
     const now = processStartTime(holder.pid);
     if (now !== undefined && now !== holder.startTime) return false;
