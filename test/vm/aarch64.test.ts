@@ -5,18 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findPreset } from '@ktstr/presets';
-import { CellVm, SCX_KTSTR, archUnavailableReason, cgroup, hold, resolveKernel, topologyLabel, work, type ResolvedKernel, type Topology } from '@ktstr/core';
+import { CellVm, SCX_KTSTR, cgroup, hold, topologyLabel, work, type Topology } from '@ktstr/core';
+import { aarch64Env } from './aarch64-env.js';
 
-let skip: string | false = archUnavailableReason('aarch64') ?? false;
-let kernel: ResolvedKernel | undefined;
-if (!skip) {
-  try {
-    kernel = await resolveKernel(undefined, (l) => process.stderr.write(`aarch64 kernel: ${l}\n`), 'aarch64');
-  } catch (e) {
-    skip = `no arm64 kernel: ${(e as Error).message.split('\n')[0]}`;
-  }
-}
-if (skip) process.stderr.write(`skipping aarch64 VM tests: ${skip}\n`);
+const { skip, kernel } = await aarch64Env('aarch64 VM tests');
 
 const preset = (name: string): Topology => {
   const p = findPreset(name);

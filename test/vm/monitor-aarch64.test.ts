@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findPreset } from '@ktstr/presets';
-import { archUnavailableReason, resolveKernel, type ResolvedKernel } from '@ktstr/core';
+import { resolveKernel, type ResolvedKernel } from '@ktstr/core';
 import { CellVm } from '../../core/src/runner/cell-vm.js';
 import { SCX_KTSTR } from '../../core/src/fixture.js';
 import { cgroup } from '../../core/src/scenario/cgroup.js';
@@ -31,6 +31,7 @@ import { cachedCapture } from '../../core/src/monitor/symbol-cache.js';
 import { parseIomem } from '../../core/src/monitor/ram-layout.js';
 import { KernelProgram } from '../../core/src/monitor/program.js';
 import { captureKernelSymbols } from '../../core/src/runner/symbol-capture.js';
+import { aarch64Env } from './aarch64-env.js';
 
 const STACK_END_MAGIC = 0x57ac_6e9d;
 
@@ -60,16 +61,7 @@ function assertPagingMatchesConfig(tr: Arm64Translator, k: ResolvedKernel): void
   assert.equal(tr.addressing.pageOffset, (1n << 64n) - (1n << BigInt(built)), 'PAGE_OFFSET as built');
 }
 
-let skip: string | false = archUnavailableReason('aarch64') ?? false;
-let kernel: ResolvedKernel | undefined;
-if (!skip) {
-  try {
-    kernel = await resolveKernel(undefined, (l) => process.stderr.write(`aarch64 kernel: ${l}\n`), 'aarch64');
-  } catch (e) {
-    skip = `no arm64 kernel: ${(e as Error).message.split('\n')[0]}`;
-  }
-}
-if (skip) process.stderr.write(`skipping aarch64 monitor tests: ${skip}\n`);
+const { skip, kernel } = await aarch64Env('aarch64 monitor tests');
 
 const cli = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
 
