@@ -3,8 +3,9 @@
  * (`<prefix><pid>-...`), so what a SIGKILLed process left (no `finally`, no handler ran) can be
  * told from what a live one is still using, and removed by the next process that looks.
  */
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { procStatFields } from './proc-stat.js';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -21,13 +22,8 @@ export function isAlive(pid: number): boolean {
  * sandboxes) an exited process can stay a zombie for a long time.
  */
 export function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state === 'Z' || state === 'X';
-  } catch {
-    return false;
-  }
+  const state = procStatFields(pid)?.[0];
+  return state === 'Z' || state === 'X';
 }
 
 /** Removes the entries of `dir` named `<prefix><pid>-...` whose process is gone; returns their names. */

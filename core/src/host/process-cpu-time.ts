@@ -12,6 +12,7 @@
  * utime + stime of /proc/<pid>/stat is used: it counts exited threads too, in clock ticks.
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { procStatFields } from './proc-stat.js';
 
 /** sysconf(_SC_CLK_TCK): 100 on every Linux architecture the project runs on. */
 const CLOCK_TICKS_PER_S = 100;
@@ -46,14 +47,8 @@ function fromSchedstat(pid: number, proc: string): number | null {
 }
 
 function fromStat(pid: number, proc: string): number | null {
-  let text: string;
-  try {
-    text = readFileSync(`${proc}/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // The command name (field 2) is in parentheses and may hold spaces: count fields after its ')'.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const fields = procStatFields(pid, proc);
+  if (!fields) return null;
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15
   return Number.isFinite(ticks) ? (ticks * 1e9) / CLOCK_TICKS_PER_S : null;
 }

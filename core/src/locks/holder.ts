@@ -14,6 +14,7 @@ import { closeSync, constants, fstatSync, ftruncateSync, openSync, readFileSync,
 import { randomUUID } from 'node:crypto';
 import { flock, type FlockMode } from '@ktstr/native';
 import { isZombie } from '../host/owner-pid.js';
+import { procStatFields } from '../host/proc-stat.js';
 
 export interface LockHolder {
   /** Holder's process id. */
@@ -181,15 +182,8 @@ function isHolderRecord(value: unknown): value is LockHolder {
 }
 
 function processStartTime(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may itself contain spaces or ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const value = Number(fields[19]); // field 22 overall; fields[0] is field 3
-    return Number.isSafeInteger(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  const value = Number(procStatFields(pid)?.[19]); // field 22
+  return Number.isSafeInteger(value) ? value : undefined;
 }
 
 let cachedCommandLine: string | undefined;

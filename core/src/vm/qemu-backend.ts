@@ -21,6 +21,7 @@ import { qemuSaid } from './qemu-stderr.js';
 import { checkRamSpace } from './ram-space.js';
 import { accelFor, qemuBinaryFor } from './guest-arch.js';
 import { vmCpus } from '../host/process-pinning.js';
+import { isAlive } from '../host/owner-pid.js';
 import { setAffinity } from '@ktstr/native';
 import { formatCpulist } from '../topology/cpulist.js';
 import { markCell } from './cell-timeline.js';
@@ -318,13 +319,7 @@ export interface SpareHandover {
  */
 async function adoptHandover(h: SpareHandover): Promise<Launched> {
   const { pid, spec, workDir } = h;
-  const gone = () => {
-    try {
-      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
-    } catch {
-      return true;
-    }
-  };
+  const gone = () => !isAlive(pid);
   let alive = !gone();
   const child = Object.assign(new EventEmitter(), {
     pid, exitCode: null as number | null, signalCode: null as NodeJS.Signals | null, stderr: null,
