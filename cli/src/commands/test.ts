@@ -337,10 +337,13 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
   const planned = active.map((e) => ({ name: e.name, test: e.test, preset: e.preset, kernel: e.kernel, scheduler: e.scheduler, topology: topologyLabel(e.topology) }));
   for (const ending of jobEndings) {
     const how = howTestProcessEnded(ending.report, ending);
-    const open = () => planned.filter((p) => !results.cells.some((c) => c.name === p.name));
-    results.cells.push(...unfinishedCells(events, open(), how));
-    // An interrupted or killed job's cells that never started are skips saying so, not absent.
-    if (endedAbnormally(how)) results.cells.push(...notStartedCells(events, open().filter((p) => ending.cells.has(p.name)), how));
+    // A set, not a scan of the records per planned cell: a gauntlet has thousands of both.
+    const recorded = new Set(results.cells.map((c) => c.name));
+    const open = planned.filter((p) => !recorded.has(p.name));
+    results.cells.push(...unfinishedCells(events, open, how));
+    // An interrupted or killed job's cells that never started are skips saying so, not absent
+    // (notStartedCells leaves out the cells with any event, those unfinishedCells just took).
+    if (endedAbnormally(how)) results.cells.push(...notStartedCells(events, open.filter((p) => ending.cells.has(p.name)), how));
   }
   const failed = results.cells.filter((c) => c.status === 'failed');
   // A file that failed to load is an error of the run (2), whatever its other cells did.
