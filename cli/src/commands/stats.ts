@@ -7,7 +7,7 @@ import type { Sade } from 'sade';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import {
-  KtstrError, METRIC_DEFAULTS, cleanRuns, compareCells, listRuns, mergeRuns, projectCommit, readPolicyFile, readRunCells, readRunMeta,
+  HOST_WAIT_TOLERANCE_POINTS, KtstrError, METRIC_DEFAULTS, cleanRuns, compareCells, listRuns, mergeRuns, projectCommit, readPolicyFile, readRunCells, readRunMeta,
   readRunResults, resolveRun, resolveThresholds, runsDirFrom, selectSides, storeRun, summarise,
   type Comparison, type RunResults, type StoredCell,
 } from '@ktstr/core';
@@ -168,9 +168,19 @@ interface CompareFlags extends StoreFlags {
   policy?: string;
   average?: boolean;
   'noise-gate'?: boolean;
+  'host-wait-tolerance'?: string | number;
 }
 
 const opt = (v: unknown) => (v === undefined ? undefined : String(v));
+
+function hostWaitToleranceOf(v: string | number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v === 'boolean' || !Number.isFinite(n) || n < 0) {
+    throw new KtstrError('--host-wait-tolerance', v, 'is not a number of percent points >= 0', `E.g. --host-wait-tolerance 10 (default ${HOST_WAIT_TOLERANCE_POINTS}; 100 judges every pair).`);
+  }
+  return n;
+}
 
 export function renderComparison(c: Comparison, sides: { a: string; b: string }): string {
   const out: string[] = [`A: ${sides.a}\nB: ${sides.b}\n`];
@@ -180,10 +190,12 @@ export function renderComparison(c: Comparison, sides: { a: string; b: string })
   }
   const rows: string[][] = [];
   for (const p of c.pairs) {
-    rows.push([`${p.label}  [${p.aCells} vs ${p.bCells} cell(s)]`, '', '', '', '', '']);
+    const contended = !p.hostContention.judged;
+    const hostWait = contended ? `  NOT JUDGED: QEMU waited for a host CPU ${p.hostContention.a!.toFixed(1)} % in A, ${p.hostContention.b!.toFixed(1)} % in B` : '';
+    rows.push([`${p.label}  [${p.aCells} vs ${p.bCells} cell(s)]`, '', '', '', '', hostWait.trim()]);
     for (const m of p.metrics) {
       const spread = (v: number | null, s: number) => `${fmt(v)}${s > 0 ? ` ±${fmt(s / 2)}` : ''}`;
-      const mark = m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'improved' ? 'improved' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? (m.note ?? 'no thresholds') : m.withinNoise ? 'replicas do not cross' : '';
+      const mark = m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'improved' ? 'improved' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? (contended && m.note ? 'host contention' : m.note ?? 'no thresholds') : m.withinNoise ? 'replicas do not cross' : '';
       rows.push([`  ${m.metric}`, spread(m.a, m.aSpread), spread(m.b, m.bSpread), signed(m.delta), m.relativePercent === null ? '-' : `${m.relativePercent > 0 ? '+' : ''}${m.relativePercent.toFixed(1)}%`, mark]);
     }
   }
@@ -197,17 +209,27 @@ export function renderComparison(c: Comparison, sides: { a: string; b: string })
   const side = (s: Comparison['a']) => `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unpaired} unpaired`;
   const regressedPairs = c.pairs.filter((p) => p.regressed).length;
   const perVmCpu = c.pairs.filter((p) => p.throughput.judgedBy === 'iterationsPerVmCpuS').length;
+  if (c.contendedPairs > 0) {
+    const held = c.pairs.filter((p) => !p.hostContention.judged);
+    const range = (side: 'a' | 'b') => {
+      const v = held.map((p) => p.hostContention[side]!);
+      return `${Math.min(...v).toFixed(0)}–${Math.max(...v).toFixed(0)} %`;
+    };
+    out.push(`NOT JUDGED: ${c.contendedPairs} of ${c.pairs.length} pair(s): the host was busier for one side's VMs than the other's `
+      + `(QEMU waited for a host CPU ${range('a')} of the time it wanted one in A, ${range('b')} in B); their deltas could be the host's. `
+      + 'Run both sides on an equally loaded host (or --host-wait-tolerance to judge anyway)\n');
+  }
   if (perVmCpu > 0) out.push(`throughput judged per VM CPU second in ${perVmCpu} of ${c.pairs.length} pair(s) (both sides under TCG); totalIterations shown there, not judged\n`);
   out.push(`${c.pairs.length} pair(s): ${c.regressions} regression(s) in ${regressedPairs} pair(s), ${c.improvements} improvement(s), `
     + `${c.coverageDifferences} coverage difference(s)${c.withinNoise ? `, ${c.withinNoise} change(s) held back as their replicas do not cross` : ''}; A ${side(c.a)}; B ${side(c.b)}`
-    + `${c.pairs.length === 0 ? '; nothing could be paired' : ''}\n`);
+    + `${c.contendedPairs ? `; ${c.contendedPairs} pair(s) not judged (host contention)` : ''}${c.pairs.length === 0 ? '; nothing could be paired' : ''}\n`);
   return out.join('');
 }
 
 function registerCompare(prog: Sade): void {
   prog
     .command('stats compare [runs...]')
-    .describe('Compare two runs (A then B), or two sides of one pool of runs picked with --a-*/--b-*; exit 1 on a regression, 2 when nothing pairs.')
+    .describe('Compare two runs (A then B), or two sides of one pool of runs picked with --a-*/--b-*; exit 1 on a regression, 2 when nothing pairs, 3 when pairs could not be judged as the host was busier for one side.')
     .option('--a-kernel', 'Side A: cells of this kernel (7.2 matches 7.2.13+...)')
     .option('--b-kernel', 'Side B: cells of this kernel')
     .option('--a-scheduler', 'Side A: cells of this scheduler name, or hash prefix (6+ hex digits)')
@@ -219,6 +241,7 @@ function registerCompare(prog: Sade): void {
     .option('--policy', 'A JSON file: {"defaultPercent": N, "perMetricPercent": {"metric": N}}')
     .option('--average', 'Average replicas of a cell (default); --no-average refuses them')
     .option('--noise-gate', 'With replicas on both sides, a change is a regression only when every B replica is past every A replica by both thresholds (default); --no-noise-gate judges the means alone')
+    .option('--host-wait-tolerance', `Percent points the sides' host contention (QEMU's wait for a host CPU) may differ before a pair is not judged (default ${HOST_WAIT_TOLERANCE_POINTS}; 100 judges every pair)`)
     .option('--runs-dir', 'Where the runs are (or KTSTR_RUNS_DIR; default .ktstr/runs)')
     .option('--json', 'The comparison as JSON')
     .example('stats compare 20261201T101500Z-1a2b3c latest')
@@ -239,7 +262,7 @@ function registerCompare(prog: Sade): void {
         if (!Number.isFinite(thresholdPercent)) throw new KtstrError('--threshold', opts.threshold, 'is not a number of percent', 'E.g. --threshold 20.');
       }
       const thresholds = resolveThresholds({ thresholdPercent, policy: opts.policy === undefined ? undefined : readPolicyFile(String(opts.policy)) });
-      const c = compareCells(a, b, thresholds, { average: opts.average !== false, noiseGate: opts['noise-gate'] !== false });
+      const c = compareCells(a, b, thresholds, { average: opts.average !== false, noiseGate: opts['noise-gate'] !== false, hostWaitTolerance: hostWaitToleranceOf(opts['host-wait-tolerance']) });
       const describe = (side: 'a' | 'b') => {
         const picked = [opts[`${side}-kernel`] && `kernel ${opts[`${side}-kernel`]}`, opts[`${side}-scheduler`] && `scheduler ${opts[`${side}-scheduler`]}`].filter(Boolean);
         const from = runs.length === 2 ? runs[side === 'a' ? 0 : 1]!.id : runs.map((r) => r.id).join(', ');

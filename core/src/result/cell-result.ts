@@ -61,6 +61,12 @@ export interface CellResultData {
    */
   vmCpuMs?: number;
   /**
+   * Time (ms) QEMU's threads were runnable but waited for a host CPU over the same span: the
+   * guest's clock ran on while nothing was emulated, which the guest counts as delay (docs/stats.md,
+   * "Host contention"). Absent where /proc has no schedstat.
+   */
+  vmWaitMs?: number;
+  /**
    * The assertion thresholds declared with the cell's scheduler and test, resolved (api/thresholds.ts):
    * what `r.expect.withinThresholds()` and a bound-less `r.expect.gapBelowMs()` check. Empty when
    * none are declared.
@@ -95,6 +101,7 @@ export class CellResult implements CellResultData {
   consoleLog!: string;
   monitor?: MonitorResult;
   vmCpuMs?: number;
+  vmWaitMs?: number;
   thresholds?: readonly ResolvedThreshold[];
   autoRepro?: AutoReproReport;
 

@@ -45,7 +45,7 @@ import { disabledMonitor, type MonitorResult } from '../monitor/sampler/monitor-
 import { KernelProgram } from '../monitor/program.js';
 import type { QmpClient } from '../vm/qmp.js';
 import type { Btf } from '../monitor/btf/btf.js';
-import { startCpuTimeMeasure } from '../host/process-cpu-time.js';
+import { startCpuTimeMeasure, type SchedTimesMs } from '../host/process-cpu-time.js';
 
 /** A TCG boot on a loaded 2-core host takes up to ~15 s; a boot this late has hung. */
 export const DEFAULT_BOOT_TIMEOUT_MS = 90_000;
@@ -323,11 +323,14 @@ export class CellVm {
       if (monitor instanceof Function) await monitor().catch(() => undefined);
     }
     markCell('monitor stopped');
-    const { done, readyMs, log, vmCpuMs } = exchanged;
+    const { done, readyMs, log, vmTimes } = exchanged;
     saveCollectedFiles(this.plan.name, this.vm.channel.received);
     const monitorResult = monitor instanceof Function ? await monitor() : monitor;
     const result = this.resultFrom(this.vm.channel.received, readyMs, durationMs, log, cpusets, monitorResult);
-    if (vmCpuMs !== null) result.vmCpuMs = vmCpuMs;
+    if (vmTimes) {
+      result.vmCpuMs = vmTimes.cpuMs;
+      if (vmTimes.waitMs !== null) result.vmWaitMs = vmTimes.waitMs;
+    }
     markCell('result built');
     if (result.schedulerExit && !options.allowSchedulerExit) throw new SchedulerExitError(result);
     if (!done.ok && !result.schedulerExit) {
@@ -366,7 +369,7 @@ export class CellVm {
    * (if any) is attached, wait for `done` and the power-off, and tear the VM down. Any failure
    * tears it down too and carries the console log.
    */
-  private async exchange(description: string, doneTimeoutMs: number, options: { keepRam?: boolean } = {}): Promise<{ done: DoneMessage; readyMs: number; log: string; vmCpuMs: number | null }> {
+  private async exchange(description: string, doneTimeoutMs: number, options: { keepRam?: boolean } = {}): Promise<{ done: DoneMessage; readyMs: number; log: string; vmTimes: SchedTimesMs | null }> {
     if (this.ran) throw new Error(`${this.plan.name}: this VM already ran its cell; a cell runs one scenario`);
     this.ran = true;
     const ch = this.vm.channel;
@@ -383,12 +386,14 @@ export class CellVm {
       const readyMs = performance.now() - this.vm.startedAt;
       // A spare QEMU being launched for the next cell must not share the CPU with this workload.
       await spareSettled();
-      // QEMU's host CPU time over the scenario: under TCG it sets how much the guest could do (result/cell-result.ts vmCpuMs).
-      const vmCpu = startCpuTimeMeasure(this.vm.pid);
+      // QEMU's host CPU time over the scenario, and how long it waited for a CPU: under TCG the
+      // first sets how much the guest could do, and the second is time the guest's clock ran on
+      // unemulated (result/cell-result.ts vmCpuMs, vmWaitMs).
+      const vmTimesSinceGo = startCpuTimeMeasure(this.vm.pid);
       if (first.type === 'ready') ch.send('go');
       markCell('go sent');
       const done = await ch.waitFor('done', doneTimeoutMs) as DoneMessage;
-      const vmCpuMs = vmCpu();
+      const vmTimes = vmTimesSinceGo();
       markCell('done arrived');
       // `done` is the agent's last word: all results (and any collected files) came before it, and
       // the guest's memory is as the cell left it (the agent stops its scheduler only after `done`,
@@ -406,7 +411,7 @@ export class CellVm {
       if (options.keepRam) await stopping;
       else this.stopping = stopping;
       markCell('QEMU gone');
-      return { done, readyMs, log, vmCpuMs };
+      return { done, readyMs, log, vmTimes };
     } catch (e) {
       // Did QEMU end first (killed, or the guest powered off or panicked)? Its exit follows the
       // channel's close by a moment; after destroy() it would be our own SIGKILL.

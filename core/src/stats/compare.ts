@@ -30,10 +30,14 @@ export interface MetricComparison {
   relativePercent: number | null;
   /**
    * 'unjudged': shown, never a regression: a metric without thresholds (not in
-   * metric-defaults.ts), or the throughput measure this pair is not judged by (`note` says why).
+   * metric-defaults.ts), the throughput measure this pair is not judged by, or any metric of a
+   * pair whose sides' host contention differed (`note` says why).
    */
   verdict: Verdict | 'unjudged';
-  /** Why a metric with thresholds was left unjudged (the throughput rule, `ComparedPair.throughput`). */
+  /**
+   * Why a metric with thresholds was left unjudged: the throughput rule (`ComparedPair.throughput`),
+   * or host contention that differed between the sides (`ComparedPair.hostContention`).
+   */
   note?: string;
   /**
    * The means crossed both gates, but the replicas of the two sides overlap or come closer than
@@ -52,6 +56,12 @@ export interface ComparedPair {
   bCells: number;
   metrics: MetricComparison[];
   regressed: boolean;
+  /**
+   * How contended the host was for each side's VMs (mean `hostWaitPercent` of its cells; null
+   * when a cell lacks it) and whether the pair was judged: when the sides differ by more than
+   * the tolerance, every metric is left unjudged (`hostContention`).
+   */
+  hostContention: { a: number | null; b: number | null; judged: boolean; why?: string };
   /**
    * Which measure of throughput this pair's verdict rests on: `iterationsPerVmCpuS` when every
    * cell on both sides ran under TCG and has it, `totalIterations` otherwise (`tcgThroughput`).
@@ -81,8 +91,13 @@ export interface Comparison {
   coverageDifferences: number;
   /** Changes whose means crossed both gates but whose replicas did not (noise gate), either way. */
   withinNoise: number;
-  /** 0 no regression, 1 a regression, 2 nothing could be paired. */
-  exitCode: 0 | 1 | 2;
+  /** Pairs not judged because the host was more contended for one side's VMs than the other's. */
+  contendedPairs: number;
+  /**
+   * 0 no regression, 1 a regression, 2 nothing could be paired, 3 no regression among the pairs
+   * judged but some pairs could not be judged (host contention differed): run again.
+   */
+  exitCode: 0 | 1 | 2 | 3;
 }
 
 /** Thresholds no change crosses: an unknown metric's delta is shown, never judged. */
@@ -188,6 +203,40 @@ function tcgThroughput(cells: readonly StoredCell[]): boolean {
   return cells.every((c) => c.accel === 'tcg' && typeof c.metrics.iterationsPerVmCpuS === 'number' && Number.isFinite(c.metrics.iterationsPerVmCpuS));
 }
 
+/** Default of `hostWaitTolerance`: percent points of hostWaitPercent between the sides' means. */
+export const HOST_WAIT_TOLERANCE_POINTS = 5;
+
+function meanHostWait(cells: readonly StoredCell[]): number | null {
+  let sum = 0;
+  for (const c of cells) {
+    const v = c.metrics.hostWaitPercent;
+    if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+    sum += v;
+  }
+  return cells.length ? sum / cells.length : null;
+}
+
+/**
+ * Whether the host gave both sides' VMs the CPU alike. While QEMU waits for a host CPU the
+ * guest's clock runs on and nothing is emulated: a wakeup that falls there counts the host's
+ * wait as its latency, a worker's run delay grows, a gap opens, fewer iterations are done. On a
+ * host whose other load changes between two runs, every replica of the busier run moves
+ * together, which no gate over replicas can tell from a change of the scheduler (docs/stats.md,
+ * "Host contention"). Measured per cell from QEMU's own run-queue wait; when the sides' means
+ * differ by more than `tolerance` points, the pair is shown but not judged, either way: the
+ * contention could as well hide a regression as make one up. Cells without the measure (runs
+ * stored before it, hosts without schedstat) are judged as before.
+ */
+function hostContention(x: readonly StoredCell[], y: readonly StoredCell[], tolerance: number): ComparedPair['hostContention'] {
+  const a = meanHostWait(x);
+  const b = meanHostWait(y);
+  if (a === null || b === null || Math.abs(a - b) <= tolerance) return { a, b, judged: true };
+  return {
+    a, b, judged: false,
+    why: `host contention differed: QEMU waited for a host CPU ${a.toFixed(1)} % of the time it wanted one in A, ${b.toFixed(1)} % in B (more than ${tolerance} points apart)`,
+  };
+}
+
 function counts(cells: readonly StoredCell[]): SideCounts {
   const n = (s: string) => cells.filter((c) => c.status === s).length;
   return { passed: n('passed'), failed: n('failed'), skipped: n('skipped'), unpaired: 0 };
@@ -201,9 +250,11 @@ function counts(cells: readonly StoredCell[]): SideCounts {
  * change in every replica it made. Without replicas on a side there is nothing to judge by, and
  * the dual gate on the means alone decides.
  */
-export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[], thresholds: ThresholdTable, opts: { average?: boolean; noiseGate?: boolean } = {}): Comparison {
+export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[], thresholds: ThresholdTable,
+  opts: { average?: boolean; noiseGate?: boolean; hostWaitTolerance?: number } = {}): Comparison {
   const average = opts.average ?? true;
   const noiseGate = opts.noiseGate ?? true;
+  const tolerance = opts.hostWaitTolerance ?? HOST_WAIT_TOLERANCE_POINTS;
   const differing = differingDimensions(a, b);
   const kept = CELL_DIMENSIONS.filter((d) => !differing.includes(d));
   const ga = groupPassed(a, kept, 'A', average);
@@ -218,19 +269,22 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
   let improvements = 0;
   let coverageDifferences = 0;
   let withinNoise = 0;
+  let contendedPairs = 0;
   for (const [key, x] of ga) {
     const y = gb.get(key);
     if (!y) continue;
     const row: MetricComparison[] = [];
     const perVmCpu = tcgThroughput(x.cells) && tcgThroughput(y.cells);
+    const contention = hostContention(x.cells, y.cells, tolerance);
+    if (!contention.judged) contendedPairs++;
     // The throughput measure this pair is not judged by: shown, with why.
     const [unjudgedThroughput, note] = perVmCpu ? ['totalIterations', TCG_JUDGED_NOTE] : ['iterationsPerVmCpuS', KVM_OR_UNKNOWN_NOTE];
     for (let i = 0; i < metrics.length; i++) {
       const m = metrics[i]!;
       const sa = meanAndSpread(x.cells, m);
       const sb = meanAndSpread(y.cells, m);
-      const held = m === unjudgedThroughput && judged[i] !== undefined;
-      const t = held ? undefined : judged[i];
+      const heldNote = judged[i] === undefined ? undefined : !contention.judged ? contention.why : m === unjudgedThroughput ? note : undefined;
+      const t = heldNote ? undefined : judged[i];
       const g = dualGate(sa.mean, sb.mean, t ?? UNJUDGED);
       let verdict: MetricComparison['verdict'] = t || g.verdict === 'coverage' ? g.verdict : 'unjudged';
       const noisy = noiseGate && (verdict === 'regressed' || verdict === 'improved') && x.cells.length > 1 && y.cells.length > 1
@@ -242,7 +296,7 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
       if (verdict === 'regressed') regressions++;
       else if (verdict === 'improved') improvements++;
       else if (verdict === 'coverage') coverageDifferences++;
-      row.push({ metric: m, a: sa.mean, b: sb.mean, aSpread: sa.spread, bSpread: sb.spread, aRange: sa.range, bRange: sb.range, delta: g.delta, relativePercent: g.relativePercent, verdict, ...(noisy ? { withinNoise: true as const } : {}), ...(held ? { note } : {}) });
+      row.push({ metric: m, a: sa.mean, b: sb.mean, aSpread: sa.spread, bSpread: sb.spread, aRange: sa.range, bRange: sb.range, delta: g.delta, relativePercent: g.relativePercent, verdict, ...(noisy ? { withinNoise: true as const } : {}), ...(heldNote ? { note: heldNote } : {}) });
     }
     pairs.push({
       key: Object.fromEntries(kept.map((d) => [d, x.first[d] ?? null])),
@@ -251,6 +305,7 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
       bCells: y.cells.length,
       metrics: row,
       regressed: row.some((r) => r.verdict === 'regressed'),
+      hostContention: contention,
       throughput: perVmCpu
         ? { judgedBy: 'iterationsPerVmCpuS', why: 'every cell of both sides ran under TCG and measured QEMU\'s CPU time' }
         : { judgedBy: 'totalIterations', why: 'not every cell of both sides ran under TCG with QEMU\'s CPU time measured (KVM, or a run stored before it was)' },
@@ -262,7 +317,7 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
   const ca = { ...counts(a), unpaired: onlyA.length };
   const cb = { ...counts(b), unpaired: onlyB.length };
   return {
-    differing, pairs, a: ca, b: cb, onlyA, onlyB, regressions, improvements, coverageDifferences, withinNoise,
-    exitCode: pairs.length === 0 ? 2 : regressions > 0 ? 1 : 0,
+    differing, pairs, a: ca, b: cb, onlyA, onlyB, regressions, improvements, coverageDifferences, withinNoise, contendedPairs,
+    exitCode: pairs.length === 0 ? 2 : regressions > 0 ? 1 : contendedPairs > 0 ? 3 : 0,
   };
 }

@@ -44,8 +44,12 @@ export const METRIC_DEFAULTS: readonly MetricDefault[] = Object.freeze([
 
 export const METRIC_KEYS: readonly string[] = METRIC_DEFAULTS.map((m) => m.key);
 
-/** The host's numbers of `metrics.host` that are stored as columns (`host.<key>`); vmCpuMs is shown, never judged. */
-export const HOST_METRIC_KEYS: readonly string[] = ['vmCpuMs', 'iterationsPerVmCpuS'];
+/**
+ * The host's numbers of `metrics.host` that are stored as columns (`host.<key>`). vmCpuMs,
+ * vmWaitMs and hostWaitPercent are shown, never judged: hostWaitPercent decides whether a pair
+ * is judged at all (compare.ts, `hostContention`).
+ */
+export const HOST_METRIC_KEYS: readonly string[] = ['vmCpuMs', 'iterationsPerVmCpuS', 'vmWaitMs', 'hostWaitPercent'];
 
 export function metricDefault(key: string): MetricDefault | undefined {
   return METRIC_DEFAULTS.find((m) => m.key === key);

@@ -85,6 +85,10 @@ export interface HostMetricsRecord {
   vmCpuMs: number;
   /** totalIterations per second of vmCpuMs; null with no CPU time. */
   iterationsPerVmCpuS: number | null;
+  /** Time QEMU's threads waited for a host CPU, in ms; absent without schedstat (and in older runs). */
+  vmWaitMs?: number;
+  /** vmWaitMs in percent of vmCpuMs + vmWaitMs: how contended the host was for the VM. */
+  hostWaitPercent?: number | null;
 }
 
 /** The host monitor's numbers for a cell (core/src/monitor/sampler/monitor-metrics.ts). */
