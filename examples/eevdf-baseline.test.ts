@@ -10,6 +10,10 @@ ktstrTest('eevdf keeps pinned cgroups on their LLC', { topology: { numaNodes: 1,
       cgroup('spin', { cpuset: cpuset.llc(0), workers: 2, work: work.spinWait() }),
       cgroup('pipes', { cpuset: cpuset.llc(1), workers: 2, work: work.pipeIo({ burstUs: 200 }) }),
     ], hold.fraction(1));
-    r.expect.noStall().ranOnlyOnItsCpuset().spreadBelow(0.5);
+    r.expect.noStall().ranOnlyOnItsCpuset();
+    // Fairness is asked of the spinners, two on two CPUs: each should get about all of one. The
+    // pipe pair's CPU times are not a fairness measure (who waits for whom decides them), and
+    // under TCG they split anywhere from 50/50 to 30/70 with nothing wrong.
+    r.expect.inCgroup('spin').spreadBelow(0.25);
     console.log(`eevdf: ${r.metrics.totalIterations} iterations, worst gap ${r.metrics.worstGapMs.toFixed(1)} ms, boot ${(r.bootMs / 1000).toFixed(1)} s`);
   });

@@ -23,3 +23,14 @@ test('the compare table says which throughput measure was left unjudged, and why
   assert.match(kvm, /iterationsPerVmCpuS .*judged only when both sides ran under TCG/);
   assert.doesNotMatch(kvm, /throughput judged per VM CPU second in/);
 });
+
+test('a pair whose sides met different host contention says NOT JUDGED, with both waits and what to do', () => {
+  const contended = (commit: string, wait: number, scale: number) => side(commit, 'tcg', scale).map((c) => ({ ...c, metrics: { ...c.metrics, hostWaitPercent: wait } }));
+  const c = compareCells(contended('c1', 4, 1), contended('c2', 40, 0.5), resolveThresholds());
+  const out = renderComparison(c, { a: 'A', b: 'B' });
+  assert.match(out, /t\/p\/k .*NOT JUDGED: QEMU waited for a host CPU 4\.0 % in A, 40\.0 % in B/);
+  assert.match(out, /totalIterations .*-50\.0%\s+host contention/);
+  assert.match(out, /^NOT JUDGED: 1 of 1 pair\(s\).*4–4 % .* in A, 40–40 % in B.*--host-wait-tolerance/m);
+  assert.match(out, /1 pair\(s\) not judged \(host contention\)$/m);
+  assert.equal(c.exitCode, 3);
+});

@@ -127,15 +127,17 @@ export const REPORT_CLIENT = String.raw`(function () {
     sec.id = 'comparison';
     add(sec, el('h2', null, 'Against baseline ' + c.baseline));
     add(sec, el('p', 'meta', (c.differing.length ? 'comparing ' + c.differing.join(', ') : 'the runs share every dimension') + ': '
-      + c.pairs.length + ' pair(s), ' + c.regressions + ' regression(s), ' + c.improvements + ' improvement(s), ' + c.coverageDifferences + ' coverage difference(s)'));
+      + c.pairs.length + ' pair(s), ' + c.regressions + ' regression(s), ' + c.improvements + ' improvement(s), ' + c.coverageDifferences + ' coverage difference(s)'
+      + (c.contendedPairs ? ', ' + c.contendedPairs + ' pair(s) not judged: the host was busier for one side\'s VMs' : '')));
     c.pairs.forEach(function (p) {
       var h = add(sec, el('h3', p.regressed ? 'regressed' : null, p.label + '  [' + p.aCells + ' vs ' + p.bCells + ' cell(s)]'));
       h.setAttribute('data-pair', p.label);
+      if (!p.hostContention.judged) add(sec, el('p', 'meta', 'Not judged: ' + p.hostContention.why));
       // A metric neither side has (wake latency of work that never blocks) is left out.
       var rows = p.metrics.filter(function (m) { return m.a !== null || m.b !== null; });
       table(sec, ['metric', 'baseline', 'this run', 'delta', 'delta %', 'verdict'], rows.map(function (m) {
         return [m.metric, fmt(m.a), fmt(m.b), signed(m.delta), m.relativePercent === null ? '-' : (m.relativePercent > 0 ? '+' : '') + m.relativePercent.toFixed(1) + '%',
-          m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? 'no thresholds' : m.verdict];
+          m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? (p.hostContention.judged ? m.note || 'no thresholds' : 'host contention') : m.verdict];
       }), function (i) { return 'verdict-' + rows[i].verdict; });
     });
     if (c.onlyBaseline.length) add(sec, el('p', null, 'only in the baseline: ' + c.onlyBaseline.join(', ')));

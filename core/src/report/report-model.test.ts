@@ -58,6 +58,18 @@ test('a baseline flags the cells and metrics that regressed, regressed pairs fir
   assert.equal(it.b, 4_000);
 });
 
+test('a baseline run while the host was quiet, this run beside a busy neighbour: the pair is shown, not judged, and says why', () => {
+  const base = side('r1', [cell({ test: 'slower', metrics: { worstGapMs: 10, totalIterations: 10_000, hostWaitPercent: 4 } })]);
+  const run = side('r2', [cell({ test: 'slower', metrics: { worstGapMs: 10, totalIterations: 4_000, hostWaitPercent: 40 } })]);
+  const m = buildReportModel({ run, baseline: base, details: new Map(), thresholds: T });
+  assert.deepEqual(m.cells[0]!.regressed, []);
+  assert.equal(m.comparison!.regressions, 0);
+  assert.equal(m.comparison!.contendedPairs, 1);
+  const p = m.comparison!.pairs[0]!;
+  assert.equal(p.hostContention.judged, false);
+  assert.match(p.hostContention.why!, /4\.0 % .* in A, 40\.0 % in B/);
+});
+
 test('a failed cell is never marked regressed: its numbers are not compared', () => {
   const base = side('r1', [cell({ test: 'x' })]);
   const run = side('r2', [cell({ test: 'x', status: 'failed', reason: 'boom', metrics: { totalIterations: 1 } })]);

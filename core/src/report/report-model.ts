@@ -74,12 +74,14 @@ export interface ReportCell {
 export interface ReportComparison {
   baseline: string;
   differing: string[];
-  pairs: { label: string; regressed: boolean; aCells: number; bCells: number; metrics: Comparison['pairs'][number]['metrics'] }[];
+  pairs: { label: string; regressed: boolean; aCells: number; bCells: number; hostContention: Comparison['pairs'][number]['hostContention']; metrics: Comparison['pairs'][number]['metrics'] }[];
   onlyBaseline: string[];
   onlyRun: string[];
   regressions: number;
   improvements: number;
   coverageDifferences: number;
+  /** Pairs not judged because the host was busier for one side's VMs (compare.ts, `hostContention`). */
+  contendedPairs: number;
 }
 
 export interface ReportModel {
@@ -210,12 +212,13 @@ export function buildReportModel(input: ReportInput): ReportModel {
       differing: comparison.differing,
       // Regressed pairs first, as failed cells are: they are what the comparison is read for.
       pairs: [...comparison.pairs].sort((p, q) => Number(q.regressed) - Number(p.regressed))
-        .map((p) => ({ label: p.label, regressed: p.regressed, aCells: p.aCells, bCells: p.bCells, metrics: p.metrics })),
+        .map((p) => ({ label: p.label, regressed: p.regressed, aCells: p.aCells, bCells: p.bCells, hostContention: p.hostContention, metrics: p.metrics })),
       onlyBaseline: comparison.onlyA,
       onlyRun: comparison.onlyB,
       regressions: comparison.regressions,
       improvements: comparison.improvements,
       coverageDifferences: comparison.coverageDifferences,
+      contendedPairs: comparison.contendedPairs,
     } : null,
   };
 }

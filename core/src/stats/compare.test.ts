@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KVM_OR_UNKNOWN_NOTE, TCG_JUDGED_NOTE, compareCells, differingDimensions } from './compare.js';
+import { HOST_WAIT_TOLERANCE_POINTS, KVM_OR_UNKNOWN_NOTE, TCG_JUDGED_NOTE, compareCells, differingDimensions } from './compare.js';
 import { selectSides } from './compare-sides.js';
 import { resolveThresholds } from './compare-policy.js';
 import type { StoredCell } from './stored-cell.js';
@@ -214,4 +214,61 @@ test('runs stored before QEMU CPU time was measured: totalIterations judged as b
   // On one side only: a coverage difference, as any metric one side lacks.
   assert.equal(m.iterationsPerVmCpuS!.verdict, 'coverage');
   assert.equal(mixed.regressions, 0);
+});
+
+// Replicas with the host contention each one's QEMU met (hostWaitPercent) and a wake latency.
+function contendedSide(commit: string, o: { hostWait?: (number | null)[]; p99: number[] }): StoredCell[] {
+  return o.p99.map((p99, i) => cell({
+    commit, replica: i + 1, metrics: { p99WakeLatencyUs: p99, ...(o.hostWait ? { hostWaitPercent: o.hostWait[i]! } : {}) },
+  }));
+}
+
+test('sides whose host contention differed: every metric of the pair is shown, none judged, either way, and compare exits 3', () => {
+  // A/A where B ran beside a busy neighbour: its wake latency doubled in every replica.
+  const quiet = contendedSide('c1', { hostWait: [3, 5, 4], p99: [9_000, 9_700, 8_700] });
+  const busy = contendedSide('c2', { hostWait: [37, 41, 39], p99: [17_000, 21_000, 19_000] });
+  const c = compareCells(quiet, busy, T);
+  const p = c.pairs[0]!;
+  assert.deepEqual([p.hostContention.a, p.hostContention.b, p.hostContention.judged], [4, 39, false]);
+  assert.match(p.hostContention.why!, /4\.0 % .* in A, 39\.0 % in B/);
+  const m = byMetric(c);
+  assert.equal(m.p99WakeLatencyUs!.verdict, 'unjudged', 'would have been a regression');
+  assert.equal(m.p99WakeLatencyUs!.note, p.hostContention.why);
+  assert.ok(m.p99WakeLatencyUs!.relativePercent! > 90, 'the delta is still shown');
+  assert.equal(m.worstGapMs!.verdict, 'unjudged');
+  assert.equal(m.hostWaitPercent!.verdict, 'unjudged');
+  assert.deepEqual([c.regressions, c.improvements, c.contendedPairs, c.exitCode], [0, 0, 1, 3]);
+  // The other way round it would have been an improvement: not judged either.
+  const back = compareCells(busy, quiet, T);
+  assert.deepEqual([back.regressions, back.improvements, back.exitCode], [0, 0, 3]);
+  // A regression in another pair still exits 1.
+  const other = (commit: string, gap: number) => cell({ commit, test: 'other', metrics: { worstGapMs: gap, hostWaitPercent: 4 } });
+  const both = compareCells([...quiet, other('c1', 100)], [...busy, other('c2', 900)], T);
+  assert.deepEqual([both.regressions, both.contendedPairs, both.exitCode], [1, 1, 1]);
+});
+
+test('host contention within the tolerance, or unknown on a side, is judged as before', () => {
+  const a = contendedSide('c1', { hostWait: [3, 5, 4], p99: [9_000, 9_700, 8_700] });
+  const slower = contendedSide('c2', { hostWait: [6, 8, 7], p99: [30_000, 31_000, 32_000] });
+  // 4 and 7 % apart by 3 points, inside the default 5: judged, and the slower wakeups are a regression.
+  const c = compareCells(a, slower, T);
+  assert.equal(c.pairs[0]!.hostContention.judged, true);
+  assert.equal(byMetric(c).p99WakeLatencyUs!.verdict, 'regressed');
+  assert.equal(c.exitCode, 1);
+  // Both sides equally busy: judged too (the replicas' spread is the noise gate's business).
+  const busyA = contendedSide('c1', { hostWait: [38, 41, 40], p99: [17_000, 21_000, 19_000] });
+  const busyB = contendedSide('c2', { hostWait: [39, 42, 37], p99: [18_000, 20_000, 22_000] });
+  assert.deepEqual([compareCells(busyA, busyB, T).contendedPairs, compareCells(busyA, busyB, T).exitCode], [0, 0]);
+  // A run stored before the measure, or one cell without it: nothing to judge contention by.
+  const old = contendedSide('c1', { p99: [9_000, 9_700, 8_700] });
+  const busy = contendedSide('c2', { hostWait: [37, 41, 39], p99: [30_000, 31_000, 32_000] });
+  assert.equal(compareCells(old, busy, T).pairs[0]!.hostContention.judged, true);
+  assert.equal(compareCells(old, busy, T).exitCode, 1);
+  const gap = contendedSide('c1', { hostWait: [3, null, 4], p99: [9_000, 9_700, 8_700] });
+  assert.equal(compareCells(gap, busy, T).pairs[0]!.hostContention.a, null);
+  // The tolerance is the caller's: 100 points judges every pair, 2 holds back the 3-point one.
+  const quiet = contendedSide('c1', { hostWait: [3, 5, 4], p99: [9_000, 9_700, 8_700] });
+  assert.equal(compareCells(quiet, busy, T, { hostWaitTolerance: 100 }).exitCode, 1);
+  assert.equal(compareCells(a, slower, T, { hostWaitTolerance: 2 }).exitCode, 3);
+  assert.equal(HOST_WAIT_TOLERANCE_POINTS, 5);
 });
