@@ -15,7 +15,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -307,6 +307,16 @@ test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen
     const failedText = (await failedTop.first().innerText()).replace(/\u00a0/g, ' ').replace(/\n/g, '');
     assert.match(failedText, /✘ bad option\/\S+: failed in [\d.]+ s/);
     assert.match(failedText, /unrecognized option '--no-such-option'/);
+    // The failed cell's detail went into the stored run with the run's other logs; the extension's
+    // events directory is gone (mkdtemp's six characters: not the unit tests' ktstr-events-test-*).
+    const runsDir = join(ws, '.ktstr', 'runs');
+    const logs = readdirSync(runsDir).filter((r) => existsSync(join(runsDir, r, 'logs', 'cells')))
+      .flatMap((r) => readdirSync(join(runsDir, r, 'logs', 'cells')).filter((f) => f.startsWith('bad_option') && f.endsWith('.log')));
+    assert.equal(logs.length, 1, `failed cell's detail file in the stored run: ${logs.join(', ')}`);
+    const eventsDirs = () => readdirSync(tmpdir()).filter((d) => /^ktstr-events-[A-Za-z0-9]{6}$/.test(d));
+    // The extension removes it when the CLI's process closes, a moment after its summary.
+    for (let i = 0; i < 40 && eventsDirs().length > 0; i++) await sleep(250);
+    assert.deepEqual(eventsDirs(), [], 'the events directory left in /tmp');
 
     // The run report of the latest run (the failing one) in a webview: the page's inline scripts
     // run under the webview's policy (uPlot loads, the renderer fills the summary) and the failed

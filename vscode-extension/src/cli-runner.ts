@@ -46,9 +46,10 @@ export async function runCells(req: RunRequest, log: vscode.OutputChannel, token
   }, (progress, progressToken) => new Promise<number | null>((resolve) => {
     const eventsDir = mkdtempSync(join(tmpdir(), 'ktstr-events-'));
     const events = new EventsFile(join(eventsDir, 'events.jsonl'));
-    const reported = new Set<string>();
-    // The test processes write a failed cell's detail file next to the events file: keep those.
-    let keepEventsDir = false;
+    // Cells reported from their end events, with the files they named: a run that did not pass
+    // moves its logs into the stored run when it ends (docs/stats.md), and the results document
+    // names them there.
+    const reported = new Map<string, CellOutcome>();
     const drain = () => {
       for (const e of events.read()) {
         if (e.kind === 'start') listener.onStart(e.name);
@@ -56,8 +57,7 @@ export async function runCells(req: RunRequest, log: vscode.OutputChannel, token
       }
     };
     const report = (o: CellOutcome) => {
-      reported.add(o.name);
-      if (o.detailFile?.startsWith(`${eventsDir}/`)) keepEventsDir = true;
+      reported.set(o.name, o);
       log.appendLine(`${o.name}: ${o.status}${o.error ? ` — ${o.error}` : ''}${o.skipReason ? ` (${o.skipReason})` : ''}`);
       listener.onOutcome(o);
     };
@@ -76,8 +76,8 @@ export async function runCells(req: RunRequest, log: vscode.OutputChannel, token
     };
     const finish = () => {
       clearInterval(poll);
-      if (keepEventsDir) log.appendLine(`ktstr: failed cells' detail kept in ${eventsDir}`);
-      else rmSync(eventsDir, { recursive: true, force: true });
+      // It holds only the events file: failed cells' detail is with the run's logs (KTSTR_LOGS_DIR).
+      rmSync(eventsDir, { recursive: true, force: true });
     };
     child.stdout.setEncoding('utf8').on('data', (c: string) => { stdout += c; });
     child.stderr.setEncoding('utf8').on('data', (c: string) => onErr(err.push(c)));
@@ -91,7 +91,13 @@ export async function runCells(req: RunRequest, log: vscode.OutputChannel, token
       onErr(err.end());
       const outcomes = parseRunResults(stdout);
       if (outcomes === undefined && stdout.trim()) log.appendLine(stdout.trim());
-      for (const o of outcomes ?? []) if (!reported.has(o.name)) report(o);
+      for (const o of outcomes ?? []) {
+        const earlier = reported.get(o.name);
+        if (!earlier) report(o);
+        else if (earlier.detailFile !== o.detailFile || earlier.failureDump !== o.failureDump) {
+          log.appendLine(`${o.name}: detail kept in ${o.detailFile ?? o.failureDump}`);
+        }
+      }
       finish();
       log.appendLine(`ktstr: exit ${code}`);
       resolve(code);

@@ -7,7 +7,7 @@ import type { Sade } from 'sade';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import {
-  HOST_WAIT_TOLERANCE_POINTS, KtstrError, METRIC_DEFAULTS, cleanRuns, compareCells, listRuns, mergeRuns, projectCommit, readPolicyFile, readRunCells, readRunMeta,
+  FALSE_DISCOVERY_RATE, HOST_WAIT_TOLERANCE_POINTS, KtstrError, METRIC_DEFAULTS, cleanRuns, compareCells, listRuns, mergeRuns, projectCommit, readPolicyFile, readRunCells, readRunMeta,
   readRunResults, resolveRun, resolveThresholds, runsDirFrom, selectSides, storeRun, summarise,
   type Comparison, type RunResults, type StoredCell,
 } from '@ktstr/core';
@@ -169,9 +169,19 @@ interface CompareFlags extends StoreFlags {
   average?: boolean;
   'noise-gate'?: boolean;
   'host-wait-tolerance'?: string | number;
+  'false-discovery-rate'?: string | number;
 }
 
 const opt = (v: unknown) => (v === undefined ? undefined : String(v));
+
+function falseDiscoveryRateOf(v: string | number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v === 'boolean' || !Number.isFinite(n) || n <= 0 || n >= 1) {
+    throw new KtstrError('--false-discovery-rate', v, 'is not a rate between 0 and 1', `E.g. --false-discovery-rate 0.1 (default ${FALSE_DISCOVERY_RATE}); --no-noise-gate judges the means alone.`);
+  }
+  return n;
+}
 
 function hostWaitToleranceOf(v: string | number | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -195,7 +205,7 @@ export function renderComparison(c: Comparison, sides: { a: string; b: string })
     rows.push([`${p.label}  [${p.aCells} vs ${p.bCells} cell(s)]`, '', '', '', '', hostWait.trim()]);
     for (const m of p.metrics) {
       const spread = (v: number | null, s: number) => `${fmt(v)}${s > 0 ? ` ±${fmt(s / 2)}` : ''}`;
-      const mark = m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'improved' ? 'improved' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? (contended && m.note ? 'host contention' : m.note ?? 'no thresholds') : m.withinNoise ? 'replicas do not cross' : '';
+      const mark = m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'improved' ? 'improved' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? (contended && m.note ? 'host contention' : m.note ?? 'no thresholds') : m.withinNoise ? `within noise (p ${m.pValue!.toPrecision(2)})` : '';
       rows.push([`  ${m.metric}`, spread(m.a, m.aSpread), spread(m.b, m.bSpread), signed(m.delta), m.relativePercent === null ? '-' : `${m.relativePercent > 0 ? '+' : ''}${m.relativePercent.toFixed(1)}%`, mark]);
     }
   }
@@ -221,7 +231,7 @@ export function renderComparison(c: Comparison, sides: { a: string; b: string })
   }
   if (perVmCpu > 0) out.push(`throughput judged per VM CPU second in ${perVmCpu} of ${c.pairs.length} pair(s) (both sides under TCG); totalIterations shown there, not judged\n`);
   out.push(`${c.pairs.length} pair(s): ${c.regressions} regression(s) in ${regressedPairs} pair(s), ${c.improvements} improvement(s), `
-    + `${c.coverageDifferences} coverage difference(s)${c.withinNoise ? `, ${c.withinNoise} change(s) held back as their replicas do not cross` : ''}; A ${side(c.a)}; B ${side(c.b)}`
+    + `${c.coverageDifferences} coverage difference(s)${c.withinNoise ? `, ${c.withinNoise} change(s) held back as the replicas do not tell them from noise` : ''}; A ${side(c.a)}; B ${side(c.b)}`
     + `${c.contendedPairs ? `; ${c.contendedPairs} pair(s) not judged (host contention)` : ''}${c.pairs.length === 0 ? '; nothing could be paired' : ''}\n`);
   return out.join('');
 }
@@ -240,7 +250,8 @@ function registerCompare(prog: Sade): void {
     .option('--threshold', 'Percent: replaces every metric\'s relative threshold')
     .option('--policy', 'A JSON file: {"defaultPercent": N, "perMetricPercent": {"metric": N}}')
     .option('--average', 'Average replicas of a cell (default); --no-average refuses them')
-    .option('--noise-gate', 'With replicas on both sides, a change is a regression only when every B replica is past every A replica by both thresholds (default); --no-noise-gate judges the means alone')
+    .option('--noise-gate', 'With replicas on both sides, a change past the thresholds is a regression only when the replicas tell it from their noise (Welch\'s t, Benjamini-Hochberg over the comparison; default); --no-noise-gate judges the means alone')
+    .option('--false-discovery-rate', `The noise gate's rate: at most this chance that unchanged runs flag anything (default ${FALSE_DISCOVERY_RATE})`)
     .option('--host-wait-tolerance', `Percent points the sides' host contention (QEMU's wait for a host CPU) may differ before a pair is not judged (default ${HOST_WAIT_TOLERANCE_POINTS}; 100 judges every pair)`)
     .option('--runs-dir', 'Where the runs are (or KTSTR_RUNS_DIR; default .ktstr/runs)')
     .option('--json', 'The comparison as JSON')
@@ -262,7 +273,8 @@ function registerCompare(prog: Sade): void {
         if (!Number.isFinite(thresholdPercent)) throw new KtstrError('--threshold', opts.threshold, 'is not a number of percent', 'E.g. --threshold 20.');
       }
       const thresholds = resolveThresholds({ thresholdPercent, policy: opts.policy === undefined ? undefined : readPolicyFile(String(opts.policy)) });
-      const c = compareCells(a, b, thresholds, { average: opts.average !== false, noiseGate: opts['noise-gate'] !== false, hostWaitTolerance: hostWaitToleranceOf(opts['host-wait-tolerance']) });
+      const c = compareCells(a, b, thresholds, { average: opts.average !== false, noiseGate: opts['noise-gate'] !== false, hostWaitTolerance: hostWaitToleranceOf(opts['host-wait-tolerance']),
+        falseDiscoveryRate: falseDiscoveryRateOf(opts['false-discovery-rate']) });
       const describe = (side: 'a' | 'b') => {
         const picked = [opts[`${side}-kernel`] && `kernel ${opts[`${side}-kernel`]}`, opts[`${side}-scheduler`] && `scheduler ${opts[`${side}-scheduler`]}`].filter(Boolean);
         const from = runs.length === 2 ? runs[side === 'a' ? 0 : 1]!.id : runs.map((r) => r.id).join(', ');

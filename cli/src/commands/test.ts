@@ -301,7 +301,9 @@ export async function runPlan(run: PlannedRun, kernels: ResolvedKernel[], s: Run
     const planPath = join(dir, `job-${job + 1}.json`);
     writeJobPlan(planPath, { version: 1, kernels: kernelsByLabel, entries });
     const files = [...new Set(entries.map((e) => run.fileOf.get(e.test)).filter((f): f is string => !!f))];
-    const env: NodeJS.ProcessEnv = { ...process.env, ...s.env, KTSTR_PLAN: planPath, KTSTR_RESULTS: resultsFile, KTSTR_CPU_CAP: String(s.cpuCap) };
+    // KTSTR_LOGS_DIR: failed cells' detail files and dumps go with the run's other logs, which a
+    // run that did not pass moves into its stored run, also when the events file is a caller's.
+    const env: NodeJS.ProcessEnv = { ...process.env, ...s.env, KTSTR_PLAN: planPath, KTSTR_RESULTS: resultsFile, KTSTR_LOGS_DIR: dir, KTSTR_CPU_CAP: String(s.cpuCap) };
     if (s.opts['cold-boot']) env.KTSTR_COLD_BOOT = '1';
     if (staging) env.KTSTR_CELL_DETAILS = staging;
     // Set when ktstr itself runs inside a node:test file; the child must be a run of its own.

@@ -298,10 +298,13 @@ async function runEntry(t: TestContext, entry: PlanEntry, kernel: ResolvedKernel
       if (repro) more.autoRepro = summarizeAutoRepro(repro);
       if (dump && repro) dump = withAutoRepro(dump, repro);
       const report = failureReport(e, entry.name);
-      const detailFile = writeFailureFile(results ? dirname(results) : undefined, entry.name, report, more.output ?? '');
+      // KTSTR_LOGS_DIR: where `ktstr test` keeps a run's logs (moved into the stored run when it
+      // ends); beside the results file when run without it.
+      const logsDir = process.env.KTSTR_LOGS_DIR || (results ? dirname(results) : undefined);
+      const detailFile = writeFailureFile(logsDir, entry.name, report, more.output ?? '');
       // Beside the detail file (the CLI and the editor read it from there while the run goes) and
       // into the stored run's directory.
-      const [dumpFile] = dump ? writeFailureDump([results ? join(dirname(results), 'cells') : undefined, process.env.KTSTR_CELL_DETAILS], dump) : [];
+      const [dumpFile] = dump ? writeFailureDump([logsDir ? join(logsDir, 'cells') : undefined, process.env.KTSTR_CELL_DETAILS], dump) : [];
       if (vm?.lastResult) writeCellExtras(process.env.KTSTR_CELL_DETAILS, entry.name, cellExtrasOf(vm.lastResult));
       record('failed', ms, report.reason, {
         detail: report.detail, ...(detailFile ? { detailFile } : {}),

@@ -111,44 +111,46 @@ test('one pool split by per-side kernel and scheduler filters, with shared filte
   assert.equal(two.a[0]!.kernel, '7.2.13+deb');
 });
 
-test('noise gate: with replicas on both sides, a change within their own spread is not a regression; beyond it, or without replicas, the dual gate decides', () => {
-  // Side A's gaps moved 10 → 1010 ms between its own replicas; B's mean is 690 ms worse than A's
-  // (past both thresholds, 500 ms and 50 %), but not past that spread.
-  const a = [cell({ metrics: { worstGapMs: 10 } }), cell({ replica: 2, metrics: { worstGapMs: 1010 } })];
-  const b = [cell({ commit: 'c2', metrics: { worstGapMs: 1100 } }), cell({ commit: 'c2', replica: 2, metrics: { worstGapMs: 1300 } })];
-  const c = compareCells(a, b, T);
-  const gap = c.pairs[0]!.metrics.find((m) => m.metric === 'worstGapMs')!;
-  assert.equal(gap.delta, 690);
-  assert.equal(gap.verdict, 'unchanged');
-  assert.equal(gap.withinNoise, true);
-  assert.equal(c.regressions, 0);
-  assert.equal(c.withinNoise, 1);
-  assert.equal(c.exitCode, 0);
+const gapSide = (commit: string, gaps: number[], test = 't') => gaps.map((g, i) => cell({ commit, test, replica: i + 1, metrics: { worstGapMs: g } }));
+const gapOf = (c: ReturnType<typeof compareCells>, pair = 0) => c.pairs[pair]!.metrics.find((m) => m.metric === 'worstGapMs')!;
+
+test('noise gate: a change the replicas cannot tell from their own spread is held back; one they can, or without replicas, the dual gate decides', () => {
+  // Means 1000 → 1700 ms (past both thresholds, 500 ms and 50 %), but A's own replicas range
+  // from 200 to 1800 ms: Welch's p is 0.36.
+  const noisy = compareCells(gapSide('c1', [200, 1000, 1800]), gapSide('c2', [900, 1700, 2500]), T);
+  const gap = gapOf(noisy);
+  assert.equal(gap.delta, 700);
+  assert.deepEqual([gap.verdict, gap.withinNoise], ['unchanged', true]);
+  assert.ok(gap.pValue! > 0.3, String(gap.pValue));
+  assert.deepEqual([noisy.regressions, noisy.withinNoise, noisy.exitCode, noisy.falseDiscoveryRate], [0, 1, 0, 0.05]);
   // The same runs judged by the thresholds alone.
-  assert.equal(compareCells(a, b, T, { noiseGate: false }).regressions, 1);
-  // A change larger than either side's spread is a regression still.
-  const far = [cell({ commit: 'c2', metrics: { worstGapMs: 3000 } }), cell({ commit: 'c2', replica: 2, metrics: { worstGapMs: 3100 } })];
-  assert.equal(compareCells(a, far, T).regressions, 1);
-  // One replica on a side: no spread to judge by.
-  assert.equal(compareCells([a[0]!], [b[0]!], T).regressions, 1);
+  const meansOnly = compareCells(gapSide('c1', [200, 1000, 1800]), gapSide('c2', [900, 1700, 2500]), T, { noiseGate: false });
+  assert.deepEqual([meansOnly.regressions, gapOf(meansOnly).pValue, meansOnly.falseDiscoveryRate], [1, null, null]);
+  // Tight replicas, the same move: p = 0.004, a regression; mirrored, an improvement.
+  const tight = compareCells(gapSide('c1', [900, 1000, 1100]), gapSide('c2', [1500, 1600, 1700]), T);
+  assert.ok(gapOf(tight).pValue! < 0.005);
+  assert.equal(tight.regressions, 1);
+  assert.equal(compareCells(gapSide('c1', [1500, 1600, 1700]), gapSide('c2', [600, 700, 800]), T).improvements, 1);
+  // One replica on a side: no spread to judge by, the means decide.
+  const single = compareCells(gapSide('c1', [200]), gapSide('c2', [900, 1700, 2500]), T);
+  assert.deepEqual([single.regressions, gapOf(single).pValue], [1, null]);
+  // A side whose replicas are all 0 gives no relative change to cross: never a regression.
+  assert.equal(compareCells(gapSide('c1', [0, 0]), gapSide('c2', [5000, 6000]), T).regressions, 0);
 });
 
-test('noise gate judges the replicas nearest each other: a change past the spread still needs every B replica past every A replica', () => {
-  const side = (commit: string, gaps: number[]) => gaps.map((g, i) => cell({ commit, replica: i + 1, metrics: { worstGapMs: g } }));
-  // Means 200 → 1310 ms (past both thresholds, and past either side's spread), but B's lowest
-  // replica (550 ms) sits below A's highest (600 ms): held back.
-  const overlapping = compareCells(side('c1', [100, 100, 100, 100, 600]), side('c2', [550, 1500, 1500, 1500, 1500]), T);
-  const m = overlapping.pairs[0]!.metrics.find((x) => x.metric === 'worstGapMs')!;
-  assert.deepEqual([m.verdict, m.withinNoise, m.aRange, m.bRange], ['unchanged', true, [100, 600], [550, 1500]]);
-  // B spreads more than the means moved, but even its best replica is 590 ms (+58 %) worse than
-  // A's worst: past both thresholds, a regression.
-  const separated = compareCells(side('c1', [10, 1010]), side('c2', [1600, 4000]), T);
-  assert.equal(separated.regressions, 1);
-  // Improvements are held to the same rule, mirrored: A's lowest against B's highest.
-  assert.equal(compareCells(side('c1', [3000, 3100]), side('c2', [100, 2800]), T).improvements, 0);
-  assert.equal(compareCells(side('c1', [3000, 3100]), side('c2', [100, 1200]), T).improvements, 1);
-  // A side whose replicas are all 0 gives no relative change to cross: never a regression.
-  assert.equal(compareCells(side('c1', [0, 0]), side('c2', [5000, 6000]), T).regressions, 0);
+test('noise gate: every metric of every pair is one family of tests, so a change that stands alone can be chance among many', () => {
+  const moved = () => [gapSide('c1', [900, 1000, 1100], 'moved'), gapSide('c2', [1500, 1600, 1700], 'moved')] as const;
+  // Alone (2 tests: its gap and its unchanged iterations) p = 0.004 is a discovery ...
+  const [a, b] = moved();
+  assert.equal(compareCells(a, b, T).regressions, 1);
+  // ... among 20 pairs of unchanged cells (40 tests) it is the share of chance the rate allows.
+  const steady = Array.from({ length: 19 }, (_, i) => `steady${i}`);
+  const many = compareCells([...a, ...steady.flatMap((t) => gapSide('c1', [900, 1000, 1100], t))], [...b, ...steady.flatMap((t) => gapSide('c2', [900, 1000, 1100], t))], T);
+  const pair = many.pairs.findIndex((p) => p.label.startsWith('moved'));
+  assert.deepEqual([gapOf(many, pair).verdict, gapOf(many, pair).withinNoise, many.regressions, many.withinNoise], ['unchanged', true, 0, 1]);
+  // A looser rate takes it.
+  const loose = compareCells([...a, ...steady.flatMap((t) => gapSide('c1', [900, 1000, 1100], t))], [...b, ...steady.flatMap((t) => gapSide('c2', [900, 1000, 1100], t))], T, { falseDiscoveryRate: 0.25 });
+  assert.equal(loose.regressions, 1);
 });
 
 // Three replicas a side, as `ktstr test --repeat 3` makes them; `scale` is how much host CPU the

@@ -11,7 +11,9 @@
  * or skipped cell has no trustworthy numbers; they are counted per side.
  */
 import { KtstrError } from '../errors.js';
-import { dualGate, type Thresholds, type Verdict } from './dual-gate.js';
+import { dualGate, type Verdict } from './dual-gate.js';
+import { benjaminiHochberg } from './false-discovery.js';
+import { welchTest } from './welch-test.js';
 import type { ThresholdTable } from './compare-policy.js';
 import { CELL_DIMENSIONS, type CellDimension, type StoredCell } from './stored-cell.js';
 
@@ -40,9 +42,14 @@ export interface MetricComparison {
    */
   note?: string;
   /**
-   * The means crossed both gates, but the replicas of the two sides overlap or come closer than
-   * the thresholds (the noise gate): judged 'unchanged', and marked so a reader sees what was
-   * held back.
+   * Welch's two-sided p-value of the sides' replicas (welch-test.ts): null without two replicas
+   * on each side, for a metric not judged, and with the noise gate off.
+   */
+  pValue: number | null;
+  /**
+   * The means crossed both gates, but the replicas do not show the change beyond their own noise
+   * (the noise gate: not a discovery among the comparison's tests, `compareCells`): judged
+   * 'unchanged', and marked so a reader sees what was held back.
    */
   withinNoise?: true;
 }
@@ -89,8 +96,10 @@ export interface Comparison {
   regressions: number;
   improvements: number;
   coverageDifferences: number;
-  /** Changes whose means crossed both gates but whose replicas did not (noise gate), either way. */
+  /** Changes whose means crossed both gates but were not told from the replicas' noise (noise gate), either way. */
   withinNoise: number;
+  /** The noise gate's false discovery rate (null with the gate off). */
+  falseDiscoveryRate: number | null;
   /** Pairs not judged because the host was more contended for one side's VMs than the other's. */
   contendedPairs: number;
   /**
@@ -153,37 +162,23 @@ interface SideValues {
   mean: number | null;
   spread: number;
   range: [number, number] | null;
+  values: number[];
 }
 
 function meanAndSpread(cells: readonly StoredCell[], metric: string): SideValues {
+  const values: number[] = [];
   let sum = 0;
-  let n = 0;
   let min = Infinity;
   let max = -Infinity;
   for (const c of cells) {
     const v = c.metrics[metric];
     if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+    values.push(v);
     sum += v;
-    n++;
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  return n === 0 ? { mean: null, spread: 0, range: null } : { mean: sum / n, spread: max - min, range: [min, max] };
-}
-
-/**
- * The noise gate's question: do the replicas themselves cross both thresholds, the way the means
- * did? It judges the two values of the sides that are nearest each other in the direction the
- * means moved: A's highest against B's lowest when B's mean is higher, A's lowest against B's
- * highest when it is lower. Only when every replica of B differs from every replica of A by both
- * thresholds does the change stand. Overlapping replicas, or a gap between them smaller than a
- * threshold, mean the run produced such a difference among values it had no reason to differ:
- * what the means show could be that noise.
- */
-function replicasCross(sa: SideValues, sb: SideValues, t: Thresholds, verdict: Verdict): boolean {
-  if (!sa.range || !sb.range || sa.mean === null || sb.mean === null) return true;
-  const [aNear, bNear] = sb.mean > sa.mean ? [sa.range[1], sb.range[0]] : [sa.range[0], sb.range[1]];
-  return dualGate(aNear, bNear, t).verdict === verdict;
+  return values.length === 0 ? { mean: null, spread: 0, range: null, values } : { mean: sum / values.length, spread: max - min, range: [min, max], values };
 }
 
 export const TCG_JUDGED_NOTE = 'under TCG judged per VM CPU second (iterationsPerVmCpuS)';
@@ -242,18 +237,29 @@ function counts(cells: readonly StoredCell[]): SideCounts {
   return { passed: n('passed'), failed: n('failed'), skipped: n('skipped'), unpaired: 0 };
 }
 
+/** Default of `falseDiscoveryRate`: at most this chance that a comparison of unchanged runs flags anything. */
+export const FALSE_DISCOVERY_RATE = 0.05;
+
 /**
  * `noiseGate` (default on): with replicas on both sides, a change whose means cross both
- * thresholds is still not a regression (nor an improvement) unless the replicas nearest each
- * other cross them too (`replicasCross`). Averages of three hide how far a single replica can
- * wander under TCG; requiring the whole of B to sit past the whole of A asks the run to show the
- * change in every replica it made. Without replicas on a side there is nothing to judge by, and
- * the dual gate on the means alone decides.
+ * thresholds is a regression (or an improvement) only when the replicas tell it from their own
+ * noise. Each judged metric of each pair is a test (Welch's t, welch-test.ts), and the
+ * comparison's tests together go through Benjamini–Hochberg at `falseDiscoveryRate`
+ * (false-discovery.ts): a crossing change stands only as a discovery. Under TCG replicas of one
+ * cell spread by 30–100 %; three of them fall all above the other side's three by chance once
+ * in twenty, and a comparison makes dozens of such tests, so "every B replica past every A
+ * replica" still flagged a few metrics in most comparisons of unchanged runs. Without replicas on
+ * a side there is nothing to judge by, and the dual gate on the means alone decides.
+ *
+ * The gates answer "is it big enough to matter" (thresholds) and "is it really there" (the
+ * test); both must say yes. More replicas (`ktstr test --repeat 5`) make smaller changes
+ * discoverable.
  */
 export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[], thresholds: ThresholdTable,
-  opts: { average?: boolean; noiseGate?: boolean; hostWaitTolerance?: number } = {}): Comparison {
+  opts: { average?: boolean; noiseGate?: boolean; falseDiscoveryRate?: number; hostWaitTolerance?: number } = {}): Comparison {
   const average = opts.average ?? true;
   const noiseGate = opts.noiseGate ?? true;
+  const fdr = opts.falseDiscoveryRate ?? FALSE_DISCOVERY_RATE;
   const tolerance = opts.hostWaitTolerance ?? HOST_WAIT_TOLERANCE_POINTS;
   const differing = differingDimensions(a, b);
   const kept = CELL_DIMENSIONS.filter((d) => !differing.includes(d));
@@ -265,11 +271,9 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
   const metrics = [...Object.keys(thresholds).filter((k) => seen.has(k)), ...[...seen].filter((k) => !(k in thresholds)).sort()];
   const judged = metrics.map((m) => thresholds[m]);
   const pairs: ComparedPair[] = [];
-  let regressions = 0;
-  let improvements = 0;
-  let coverageDifferences = 0;
-  let withinNoise = 0;
   let contendedPairs = 0;
+  // Every judged row of every pair, for the noise gate's one family of tests.
+  const rows: MetricComparison[] = [];
   for (const [key, x] of ga) {
     const y = gb.get(key);
     if (!y) continue;
@@ -286,38 +290,50 @@ export function compareCells(a: readonly StoredCell[], b: readonly StoredCell[],
       const heldNote = judged[i] === undefined ? undefined : !contention.judged ? contention.why : m === unjudgedThroughput ? note : undefined;
       const t = heldNote ? undefined : judged[i];
       const g = dualGate(sa.mean, sb.mean, t ?? UNJUDGED);
-      let verdict: MetricComparison['verdict'] = t || g.verdict === 'coverage' ? g.verdict : 'unjudged';
-      const noisy = noiseGate && (verdict === 'regressed' || verdict === 'improved') && x.cells.length > 1 && y.cells.length > 1
-        && !replicasCross(sa, sb, t!, verdict);
-      if (noisy) {
-        verdict = 'unchanged';
-        withinNoise++;
-      }
-      if (verdict === 'regressed') regressions++;
-      else if (verdict === 'improved') improvements++;
-      else if (verdict === 'coverage') coverageDifferences++;
-      row.push({ metric: m, a: sa.mean, b: sb.mean, aSpread: sa.spread, bSpread: sb.spread, aRange: sa.range, bRange: sb.range, delta: g.delta, relativePercent: g.relativePercent, verdict, ...(noisy ? { withinNoise: true as const } : {}), ...(heldNote ? { note: heldNote } : {}) });
+      const verdict: MetricComparison['verdict'] = t || g.verdict === 'coverage' ? g.verdict : 'unjudged';
+      const tested = noiseGate && t !== undefined && verdict !== 'coverage' ? welchTest(sa.values, sb.values) : null;
+      row.push({
+        metric: m, a: sa.mean, b: sb.mean, aSpread: sa.spread, bSpread: sb.spread, aRange: sa.range, bRange: sb.range,
+        delta: g.delta, relativePercent: g.relativePercent, verdict, pValue: tested?.p ?? null, ...(heldNote ? { note: heldNote } : {}),
+      });
     }
+    rows.push(...row);
     pairs.push({
       key: Object.fromEntries(kept.map((d) => [d, x.first[d] ?? null])),
       label: labelOf(x.first, kept),
       aCells: x.cells.length,
       bCells: y.cells.length,
       metrics: row,
-      regressed: row.some((r) => r.verdict === 'regressed'),
+      regressed: false,
       hostContention: contention,
       throughput: perVmCpu
         ? { judgedBy: 'iterationsPerVmCpuS', why: 'every cell of both sides ran under TCG and measured QEMU\'s CPU time' }
         : { judgedBy: 'totalIterations', why: 'not every cell of both sides ran under TCG with QEMU\'s CPU time measured (KVM, or a run stored before it was)' },
     });
   }
+  // The noise gate: a crossing change with a test stands only as a discovery among all tests.
+  const discovered = benjaminiHochberg(rows.map((r) => r.pValue), fdr);
+  let withinNoise = 0;
+  rows.forEach((r, i) => {
+    if ((r.verdict === 'regressed' || r.verdict === 'improved') && r.pValue !== null && !discovered[i]) {
+      r.verdict = 'unchanged';
+      r.withinNoise = true;
+      withinNoise++;
+    }
+  });
+  for (const p of pairs) p.regressed = p.metrics.some((r) => r.verdict === 'regressed');
+  const count = (v: MetricComparison['verdict']) => rows.filter((r) => r.verdict === v).length;
+  const regressions = count('regressed');
+  const improvements = count('improved');
+  const coverageDifferences = count('coverage');
   pairs.sort((p, q) => (p.label < q.label ? -1 : p.label > q.label ? 1 : 0));
   const onlyA = [...ga.keys()].filter((k) => !gb.has(k)).map((k) => labelOf(ga.get(k)!.first, kept)).sort();
   const onlyB = [...gb.keys()].filter((k) => !ga.has(k)).map((k) => labelOf(gb.get(k)!.first, kept)).sort();
   const ca = { ...counts(a), unpaired: onlyA.length };
   const cb = { ...counts(b), unpaired: onlyB.length };
   return {
-    differing, pairs, a: ca, b: cb, onlyA, onlyB, regressions, improvements, coverageDifferences, withinNoise, contendedPairs,
+    differing, pairs, a: ca, b: cb, onlyA, onlyB, regressions, improvements, coverageDifferences, withinNoise,
+    falseDiscoveryRate: noiseGate ? fdr : null, contendedPairs,
     exitCode: pairs.length === 0 ? 2 : regressions > 0 ? 1 : contendedPairs > 0 ? 3 : 0,
   };
 }
