@@ -96,7 +96,7 @@ try {
   }
 
   console.log(`A/A of ${paths.join(' ')} with --repeat ${repeat}: ${comparisons} comparisons of unchanged runs at the default thresholds`);
-  console.log(`  regressions flagged: ${flagged} (target 0); by the means alone (--no-noise-gate): ${flaggedByMeans}; changes held back by the noise gate (replicas do not cross): ${heldBack}`);
+  console.log(`  regressions flagged: ${flagged} (target 0); by the means alone (--no-noise-gate): ${flaggedByMeans}; changes past the thresholds held back by the noise gate (not told from the replicas' noise): ${heldBack}`);
   console.log(`  compares that said "not judged" (exit 3, host contention differed): ${notJudged}, with ${contended} pair(s) held${loadedRuns.size ? ` (runs ${[...loadedRuns].join(', ')} ran beside a busy loop per CPU)` : ''}`);
   console.log('  per metric: largest move between runs / largest replica spread within a run');
   for (const [metric, move] of [...worstMove].sort((a, b) => b[1] - a[1])) {

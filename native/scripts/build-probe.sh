@@ -22,12 +22,13 @@ die() { printf '[probe] error: %s\n' "$*" >&2; exit 1; }
 t_start=$(now_ms)
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=bpf-build-lib.sh
+. "$script_dir/bpf-build-lib.sh"
 native_dir="$(dirname "$script_dir")"
 src_dir="$native_dir/probe"
 out_dir="${KTSTR_NATIVE_OUT:-$native_dir/out}"
 name="ktstr-probe"
 out_bin="$out_dir/$name"
-stamp="$out_dir/$name.stamp"
 obj_dir="$out_dir/probe-obj"
 
 cache_home="${XDG_CACHE_HOME:-$HOME/.cache}"
@@ -39,13 +40,8 @@ CC="${CC:-cc}"
 command -v "$CLANG" >/dev/null || die "$CLANG not found"
 command -v "$CC" >/dev/null || die "$CC not found"
 
-tc="$("$script_dir/build-toolchain.sh")"
-# shellcheck source=/dev/null
-. "$tc/toolchain.env"
-bpftool="$tc/bin/bpftool"
-
-build_id="$(readelf -n "$vmlinux" 2>/dev/null | awk '/Build ID:/ {print $3; exit}')"
-[ -n "$build_id" ] || build_id="sha256:$(sha256sum "$vmlinux" | cut -d' ' -f1)"
+use_kernel_toolchain "$vmlinux"
+build_id="$(vmlinux_build_id "$vmlinux")"
 
 key="$( {
 	echo "toolchain=$KTSTR_TOOLCHAIN_VERSION"
@@ -53,21 +49,9 @@ key="$( {
 	"$CLANG" --version | head -n1
 	"$CC" --version | head -n1
 	sha256sum "$src_dir/ktstr_probe.bpf.c" "$src_dir/ktstr_probe.c" \
-		"$script_dir/build-probe.sh" | cut -d' ' -f1
+		"$script_dir/build-probe.sh" "$script_dir/bpf-build-lib.sh" | cut -d' ' -f1
 } | sha256sum | cut -d' ' -f1 )"
-
-mkdir -p "$out_dir"
-exec 9>"$out_dir/.$name.lock"
-if ! flock -n 9; then
-	log "another build is running; waiting"
-	flock 9
-fi
-
-if [ -z "${KTSTR_FORCE:-}" ] && [ -x "$out_bin" ] && [ -f "$stamp" ] &&
-   [ "$(cat "$stamp")" = "$key" ]; then
-	log "up to date: $out_bin (inputs unchanged, $(( $(now_ms) - t_start )) ms)"
-	exit 0
-fi
+lock_or_up_to_date "$out_dir" "$name" "$key"
 
 log "building against $vmlinux (build id $build_id), toolchain $KTSTR_TOOLCHAIN_VERSION"
 tmp="$(mktemp -d "$out_dir/.probe-build-XXXXXX")"
@@ -75,17 +59,13 @@ trap 'rm -rf "$tmp"' EXIT
 t0=$(now_ms)
 
 "$bpftool" btf dump file "$vmlinux" format c >"$tmp/vmlinux.h"
-sys_includes=()
-while read -r dir; do
-	sys_includes+=(-idirafter "$dir")
-done < <("$CLANG" -v -E - </dev/null 2>&1 |
-	sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|\1|p }')
+find_bpf_sys_includes "$CLANG"
 
 log "BPF object"
 "$CLANG" -target bpf -O2 -g -mcpu=v3 -mlittle-endian \
 	-D__TARGET_ARCH_"$KTSTR_TOOLCHAIN_ARCH" \
 	-I"$tmp" -I"$tc/libbpf/include" -I"$tc/src/tools/include/uapi" \
-	"${sys_includes[@]}" -Wall -Werror -Wno-microsoft-anon-tag -fms-extensions \
+	"${bpf_sys_includes[@]}" -Wall -Werror -Wno-microsoft-anon-tag -fms-extensions \
 	-c "$src_dir/ktstr_probe.bpf.c" -o "$tmp/ktstr_probe.bpf.o"
 "$bpftool" gen object "$tmp/ktstr_probe.linked.o" "$tmp/ktstr_probe.bpf.o"
 "$bpftool" gen skeleton "$tmp/ktstr_probe.linked.o" name ktstr_probe_bpf >"$tmp/ktstr_probe.bpf.skel.h"
@@ -101,5 +81,5 @@ mv -f "$tmp/$name" "$out_bin"
 rm -rf "$obj_dir"
 mkdir -p "$obj_dir"
 mv "$tmp"/vmlinux.h "$tmp"/ktstr_probe.* "$obj_dir/"
-printf '%s\n' "$key" >"$stamp"
+printf '%s\n' "$key" >"$out_bin.stamp"
 log "built $out_bin in $(( $(now_ms) - t0 )) ms (total with toolchain check $(( $(now_ms) - t_start )) ms)"

@@ -34,11 +34,12 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 t_start=$(now_ms)
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=bpf-build-lib.sh
+. "$script_dir/bpf-build-lib.sh"
 native_dir="$(dirname "$script_dir")"
 src_dir="$native_dir/scheduler"
 out_dir="${KTSTR_NATIVE_OUT:-$native_dir/out}/aarch64"
 out_bin="$out_dir/scx-ktstr"
-stamp="$out_dir/scx-ktstr.stamp"
 cache_home="${XDG_CACHE_HOME:-$HOME/.cache}"
 CROSS_CC=aarch64-linux-gnu-gcc
 
@@ -52,17 +53,8 @@ fi
 arena_flags=()
 [ "$("$CLANG" --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -n1)" -ge 22 ] && arena_flags=(-DKTSTR_ARENA)
 
-# The sched_ext headers must match the kernel: take the linux-source of the
-# kernel's own X.Y (from its cache entry's meta.json) unless told otherwise.
-if [ -z "${KTSTR_KSRC_PACKAGE:-}" ] && [ -f "$(dirname "$vmlinux")/meta.json" ]; then
-	majmin="$(sed -n 's/.*"version": *"\([0-9]*\.[0-9]*\).*/\1/p' "$(dirname "$vmlinux")/meta.json")"
-	[ -n "$majmin" ] && export KTSTR_KSRC_PACKAGE="linux-source-$majmin"
-fi
-log "host toolchain${KTSTR_KSRC_PACKAGE:+ ($KTSTR_KSRC_PACKAGE)}"
-tc="$("$script_dir/build-toolchain.sh")"
-# shellcheck source=/dev/null
-. "$tc/toolchain.env"
-bpftool="$tc/bin/bpftool"
+# The host side of the toolchain, of the kernel's own version.
+use_kernel_toolchain "$vmlinux"
 scx_inc="$tc/src/tools/sched_ext/include"
 
 # --- the arm64 side of the toolchain, once per toolchain version ---
@@ -108,37 +100,28 @@ if [ ! -f "$arm/.complete" ]; then
 fi
 exec 8>&-
 
-build_id="sha256:$(sha256sum "$vmlinux" | cut -d' ' -f1)"
+build_id="$(vmlinux_build_id "$vmlinux")"
 key="$( {
 	echo "toolchain=$KTSTR_TOOLCHAIN_VERSION"
 	echo "vmlinux=$build_id"
 	"$CLANG" --version | head -n1
 	"$CROSS_CC" --version | head -n1
-	sha256sum "$src_dir/scx_ktstr.bpf.c" "$src_dir/scx_ktstr.c" "$script_dir/build-scheduler-aarch64.sh" | cut -d' ' -f1
+	sha256sum "$src_dir/scx_ktstr.bpf.c" "$src_dir/scx_ktstr.c" "$script_dir/build-scheduler-aarch64.sh" "$script_dir/bpf-build-lib.sh" | cut -d' ' -f1
 } | sha256sum | cut -d' ' -f1 )"
 
-mkdir -p "$out_dir"
-exec 9>"$out_dir/.scx-ktstr.lock"
-flock 9
-if [ -z "${KTSTR_FORCE:-}" ] && [ -x "$out_bin" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
-	log "up to date: $out_bin ($(( $(now_ms) - t_start )) ms)"
-	exit 0
-fi
+lock_or_up_to_date "$out_dir" scx-ktstr "$key"
 
 tmp="$(mktemp -d "$out_dir/.build-XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 log "vmlinux.h from $vmlinux"
 "$bpftool" btf dump file "$vmlinux" format c >"$tmp/vmlinux.h"
-sys_includes=()
-while read -r dir; do
-	sys_includes+=(-idirafter "$dir")
-done < <("$CLANG" -v -E - </dev/null 2>&1 | sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|\1|p }')
+find_bpf_sys_includes "$CLANG"
 log "BPF object (arm64)"
 (cd "$src_dir" && "$CLANG" -target bpf -O2 -g -mcpu=v3 -mlittle-endian \
 	-D__TARGET_ARCH_arm64 "${arena_flags[@]}" \
 	-I"$tmp" -I"$scx_inc" -I"$scx_inc/bpf-compat" \
 	-I"$tc/libbpf/include" -I"$tc/src/tools/include/uapi" \
-	"${sys_includes[@]}" \
+	"${bpf_sys_includes[@]}" \
 	-Wall -Werror -Wno-compare-distinct-pointer-types -Wno-microsoft-anon-tag -fms-extensions \
 	-c scx_ktstr.bpf.c -o "$tmp/scx_ktstr.bpf.o")
 "$bpftool" gen object "$tmp/scx_ktstr.linked.o" "$tmp/scx_ktstr.bpf.o"
@@ -150,5 +133,5 @@ log "loader (static aarch64)"
 "$CROSS_CC" -static -o "$tmp/scx-ktstr" "$tmp/scx_ktstr.o" "$arm/libbpf/libbpf.a" \
 	-L"$arm/sysroot/usr/lib/aarch64-linux-gnu" -lelf -lz -lzstd
 mv -f "$tmp/scx-ktstr" "$out_bin"
-printf '%s\n' "$key" >"$stamp"
+printf '%s\n' "$key" >"$out_bin.stamp"
 log "built $out_bin ($(( $(now_ms) - t_start )) ms)"

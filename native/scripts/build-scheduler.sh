@@ -55,12 +55,13 @@ if [ "${1:-}" = "--coverage" ]; then
 fi
 
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=bpf-build-lib.sh
+. "$script_dir/bpf-build-lib.sh"
 native_dir="$(dirname "$script_dir")"
 src_dir="$native_dir/scheduler"
 out_dir="${KTSTR_NATIVE_OUT:-$native_dir/out}"
 name="scx-ktstr${coverage:+-cov}"
 out_bin="$out_dir/$name"
-stamp="$out_dir/$name.stamp"
 obj_dir="$out_dir/scheduler${coverage:+-cov}-obj"
 
 cache_home="${XDG_CACHE_HOME:-$HOME/.cache}"
@@ -87,33 +88,10 @@ if [ "${clang_major:-0}" -ge 22 ]; then
 fi
 command -v "$CC" >/dev/null || die "$CC not found"
 
-
-# The sched_ext headers (compat.h) must come from the target kernel's own source
-# package: a newer one's compat.h expects struct_ops members an older kernel
-# lacks (a 7.3 source against a 7.2 kernel does not compile). So, unless told
-# otherwise, ask the toolchain for linux-source-X.Y of the vmlinux's X.Y rather
-# than the newest one apt knows.
-if [ -z "${KTSTR_KSRC_PACKAGE:-}" ]; then
-	kernel_majmin="$(grep -a -m1 -o 'Linux version [0-9]\+\.[0-9]\+' "$vmlinux" | awk '{print $3}' || true)"
-	if [ -n "$kernel_majmin" ]; then
-		export KTSTR_KSRC_PACKAGE="linux-source-$kernel_majmin"
-		log "toolchain of the kernel's own version: $KTSTR_KSRC_PACKAGE"
-	else
-		log "no 'Linux version' string in $vmlinux: the toolchain picks its default source"
-	fi
-fi
-
-log "toolchain"
-tc="$("$script_dir/build-toolchain.sh")"
-# shellcheck source=/dev/null
-. "$tc/toolchain.env"
-bpftool="$tc/bin/bpftool"
+use_kernel_toolchain "$vmlinux"
 scx_inc="$tc/src/tools/sched_ext/include"
 
-# The build ID identifies the kernel build (and so its BTF) without hashing
-# the ~60 MB image.
-build_id="$(readelf -n "$vmlinux" 2>/dev/null | awk '/Build ID:/ {print $3; exit}')"
-[ -n "$build_id" ] || build_id="sha256:$(sha256sum "$vmlinux" | cut -d' ' -f1)"
+build_id="$(vmlinux_build_id "$vmlinux")"
 
 key="$( {
 	echo "toolchain=$KTSTR_TOOLCHAIN_VERSION"
@@ -122,21 +100,9 @@ key="$( {
 	"$CLANG" --version | head -n1
 	"$CC" --version | head -n1
 	sha256sum "$src_dir/scx_ktstr.bpf.c" "$src_dir/scx_ktstr.c" \
-		"$script_dir/build-scheduler.sh" | cut -d' ' -f1
+		"$script_dir/build-scheduler.sh" "$script_dir/bpf-build-lib.sh" | cut -d' ' -f1
 } | sha256sum | cut -d' ' -f1 )"
-
-mkdir -p "$out_dir"
-exec 9>"$out_dir/.$name.lock"
-if ! flock -n 9; then
-	log "another build is running; waiting"
-	flock 9
-fi
-
-if [ -z "${KTSTR_FORCE:-}" ] && [ -x "$out_bin" ] && [ -f "$stamp" ] &&
-   [ "$(cat "$stamp")" = "$key" ]; then
-	log "up to date: $out_bin (inputs unchanged, $(( $(now_ms) - t_start )) ms)"
-	exit 0
-fi
+lock_or_up_to_date "$out_dir" "$name" "$key"
 
 log "building against $vmlinux (build id $build_id), toolchain $KTSTR_TOOLCHAIN_VERSION"
 tmp="$(mktemp -d "$out_dir/.build-XXXXXX")"
@@ -146,14 +112,7 @@ t0=$(now_ms)
 log "vmlinux.h"
 "$bpftool" btf dump file "$vmlinux" format c >"$tmp/vmlinux.h"
 
-# clang -target bpf does not search the host's include dirs; add them last
-# (-idirafter) so that e.g. asm/types.h resolves like on the host without
-# shadowing the kernel headers given with -I.
-sys_includes=()
-while read -r dir; do
-	sys_includes+=(-idirafter "$dir")
-done < <("$CLANG" -v -E - </dev/null 2>&1 |
-	sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|\1|p }')
+find_bpf_sys_includes "$CLANG"
 
 log "BPF object"
 # Compiled from inside the source dir so __FILE__, which scx_bpf_error()
@@ -162,7 +121,7 @@ log "BPF object"
 	-D__TARGET_ARCH_"$KTSTR_TOOLCHAIN_ARCH" "${arena_flags[@]}" \
 	-I"$tmp" -I"$scx_inc" -I"$scx_inc/bpf-compat" \
 	-I"$tc/libbpf/include" -I"$tc/src/tools/include/uapi" \
-	"${sys_includes[@]}" \
+	"${bpf_sys_includes[@]}" \
 	-Wall -Werror -Wno-compare-distinct-pointer-types \
 	-Wno-microsoft-anon-tag -fms-extensions \
 	-c scx_ktstr.bpf.c -o "$tmp/scx_ktstr.bpf.o")
@@ -206,6 +165,6 @@ if [ -z "$coverage" ]; then
 	mkdir -p "$obj_dir"
 fi
 mv "$tmp"/vmlinux.h "$tmp"/scx_ktstr.* "$obj_dir/"
-printf '%s\n' "$key" >"$stamp"
+printf '%s\n' "$key" >"$out_bin.stamp"
 
 log "built $out_bin in $(( $(now_ms) - t0 )) ms (total with toolchain check $(( $(now_ms) - t_start )) ms)"

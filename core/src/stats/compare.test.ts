@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HOST_WAIT_TOLERANCE_POINTS, KVM_OR_UNKNOWN_NOTE, TCG_JUDGED_NOTE, compareCells, differingDimensions } from './compare.js';
+import { KVM_OR_UNKNOWN_NOTE, TCG_JUDGED_NOTE, compareCells, differingDimensions } from './compare.js';
+import { HOST_WAIT_TOLERANCE_POINTS } from './host-contention.js';
 import { selectSides } from './compare-sides.js';
 import { resolveThresholds } from './compare-policy.js';
 import type { StoredCell } from './stored-cell.js';
