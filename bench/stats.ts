@@ -7,7 +7,12 @@
  * process's CPU time is printed beside the wall time, and the load average: on a shared
  * 2-core machine the wall time says as much about the neighbours as about the code.
  *
- *   node --import tsx bench/stats.ts       (KTSTR_BENCH_ROUNDS=3, KTSTR_BENCH_CELLS=10000 by default)
+ * The cells are replicas, three of each cell as `ktstr test --repeat 3` makes them (3,334 pairs),
+ * so the noise gate runs at scale too: a Welch test per judged metric of each pair, and
+ * Benjamini–Hochberg over all of them. KTSTR_BENCH_REPLICAS=1 measures without it.
+ *
+ *   node --import tsx bench/stats.ts       (KTSTR_BENCH_ROUNDS=3, KTSTR_BENCH_CELLS=10000,
+ *                                            KTSTR_BENCH_REPLICAS=3 by default)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,6 +24,7 @@ import {
 
 const rounds = Number(process.env.KTSTR_BENCH_ROUNDS ?? 3);
 const cellCount = Number(process.env.KTSTR_BENCH_CELLS ?? 10_000);
+const replicas = Number(process.env.KTSTR_BENCH_REPLICAS ?? 3);
 const EXTRA = Array.from({ length: 8 }, (_, i) => `extraMetric${i + 1}`);
 
 /** A deterministic pseudo-random stream, so every round writes the same runs. */
@@ -33,10 +39,13 @@ function generate(seed: number, kernel: string): RunResults {
   for (let i = 0; i < cellCount; i++) {
     const metrics: Record<string, number | null> = {};
     for (const k of [...METRIC_KEYS, ...EXTRA]) metrics[k] = k === 'p99WakeLatencyUs' && i % 3 === 0 ? null : Math.round(r() * 10_000) / 10;
-    const test = `test ${Math.floor(i / 25)}`;
-    const preset = `preset-${i % 25}`;
+    const base = Math.floor(i / replicas);
+    const replica = (i % replicas) + 1;
+    const test = `test ${Math.floor(base / 25)}`;
+    const preset = `preset-${base % 25}`;
     cells.push({
-      name: `${test}/${preset}/${kernel}`, test, preset, kernel, scheduler: 'scx-bench', topology: '1n2l2c1t',
+      name: `${test}/${preset}/${kernel}${replica > 1 ? `#${replica}` : ''}`, test, preset, kernel, scheduler: 'scx-bench', topology: '1n2l2c1t',
+      ...(replicas > 1 ? { replica } : {}),
       status: i % 50 === 0 ? 'failed' : 'passed', durationMs: 5000 + Math.round(r() * 1000), finishedAt: '2026-12-01T00:00:00Z',
       schedulerHash: 'c0ffee'.padEnd(64, '0'), schedulerArgs: ['--slice-us=5000'],
       metrics: { run: metrics as unknown as NonNullable<CellRecord['metrics']>['run'], cgroups: {}, steps: [] },
@@ -77,7 +86,9 @@ try {
     const c = compareCells(sides.a, sides.b, resolveThresholds());
     compares.push(performance.now() - t);
     compareCpu.push(cpuMs(process.cpuUsage(u)));
-    summary = `${c.pairs.length} pairs, ${c.regressions} regressions, ${c.a.failed + c.b.failed} failed cells left out, comparing ${c.differing.join(', ')}`;
+    const tests = c.pairs.reduce((n, p) => n + p.metrics.filter((m) => m.pValue !== null).length, 0);
+    summary = `${c.pairs.length} pairs of ${replicas} replica(s), ${tests} noise-gate tests, ${c.regressions} regressions (${c.withinNoise} held back as noise), `
+      + `${c.a.failed + c.b.failed} failed cells left out, comparing ${c.differing.join(', ')}`;
     rmSync(ra.dir, { recursive: true });
     rmSync(rb.dir, { recursive: true });
   }
