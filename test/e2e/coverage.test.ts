@@ -4,8 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fixtureCoverageBinary, parseLcov } from '@ktstr/core';
 import { skipReason } from '../vm/cell-env.js';
 
@@ -24,7 +26,7 @@ ktstrTest('coverage smoke', {
 });
 `;
 
-test('ktstr coverage writes lcov of the test file and of the scheduler loader', { skip: skipReason, timeout: 600_000 }, (t) => {
+test('ktstr coverage writes lcov of the test file and of the scheduler loader, and leaves nothing in /tmp', { skip: skipReason, timeout: 600_000 }, async (t) => {
   // Built by the bootstrap (native/scripts/build-scheduler.sh --coverage); build it if missing.
   const build = spawnSync('bash', [join(root, 'native/scripts/build-scheduler.sh'), '--coverage'], { encoding: 'utf8' });
   assert.equal(build.status, 0, build.stderr.slice(-2000));
@@ -34,9 +36,12 @@ test('ktstr coverage writes lcov of the test file and of the scheduler loader', 
   const testFile = join(dir, 'tiny.test.ts');
   const lcovFile = join(dir, 'out', 'ktstr.lcov');
   writeFileSync(testFile, TINY);
+  // A temporary directory of the run's own, to see what it leaves there.
+  const tmp = mkdtempSync(join(tmpdir(), 'ktstr-coverage-e2e-'));
+  t.after(() => rmSync(tmp, { recursive: true, force: true }));
 
   const r = spawnSync(process.execPath, [join(root, 'cli/bin/ktstr.js'), 'coverage', testFile, '--lcov', lcovFile, '--json'], {
-    cwd: root, encoding: 'utf8', timeout: 540_000,
+    cwd: root, encoding: 'utf8', timeout: 540_000, env: { ...process.env, TMPDIR: tmp },
   });
   assert.equal(r.status, 0, r.stderr.slice(-4000));
   const doc = JSON.parse(r.stdout);
@@ -66,4 +71,12 @@ test('ktstr coverage writes lcov of the test file and of the scheduler loader', 
   const sides = Object.fromEntries(doc.coverage.files.map((f: { file: string; side: string }) => [f.file, f.side]));
   assert.equal(sides[testFile], 'host');
   assert.equal(sides[LOADER_SOURCE], 'guest');
+
+  // The run's spare keeper outlives it by a moment; once its socket is gone it has exited, and
+  // nothing of the run may be left: not the coverage directory (which the keeper's own V8
+  // coverage used to recreate as it exited), not a VM's directory.
+  const left = () => readdirSync(tmp);
+  for (let i = 0; i < 120 && left().some((n) => n.startsWith('ktstr-spares-')); i++) await sleep(250);
+  // (tsx-<uid> is the TypeScript loader's own compile cache, kept on purpose.)
+  assert.deepEqual(left().filter((n) => !n.startsWith('tsx-')), [], 'left in the run\'s temporary directory');
 });

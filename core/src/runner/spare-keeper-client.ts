@@ -167,6 +167,11 @@ function startKeeper(path: string, runner: number): void {
   }
   const env = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
+  // `ktstr coverage` measures the user's test files: the keeper is ours, and it outlives the
+  // test processes, so its V8 coverage would land in the coverage directory after the CLI
+  // removed it, leaving /tmp/ktstr-coverage-*/v8 behind. Empty, not deleted: spawn() puts a
+  // missing NODE_V8_COVERAGE back from this process's environment; an empty one turns it off.
+  env.NODE_V8_COVERAGE = '';
   // No pdeathsig: it must outlive this file's process. Same process group: a Ctrl-C reaches it.
   // No inherited stdio: the runner reads this process's pipes until they close.
   const child = spawn(process.execPath, [...loader, main, path, String(runner)], { stdio: 'ignore', env });

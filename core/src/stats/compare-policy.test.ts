@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkPolicy, readPolicyFile, resolveThresholds } from './compare-policy.js';
@@ -40,8 +40,9 @@ test('a policy naming an unknown metric or field is refused with what is known',
   assert.throws(() => checkPolicy([], 'p.json'), /is not a policy object/);
 });
 
-test('policy files are read and checked; bad JSON names the file', () => {
+test('policy files are read and checked; bad JSON names the file', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ktstr-policy-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'ok.json'), '{"defaultPercent": 12}');
   writeFileSync(join(dir, 'bad.json'), '{"defaultPercent": ');
   assert.deepEqual(readPolicyFile(join(dir, 'ok.json')), { defaultPercent: 12 });

@@ -1,12 +1,21 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { cleanRuns, listRuns, readCellsParquet, readRunCells, readRunMeta, readRunResults, resolveRun, runsDirFrom, startRun, storeRun } from './run-store.js';
 import { iterationsPerVmCpuS } from './cell-metrics-record.js';
 import { cellFileName, writeCellExtras } from './cell-detail.js';
 import type { CellRecord, RunResults } from './run-results.js';
+
+// Every directory a test makes, removed when the file's tests are done.
+const made: string[] = [];
+after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function tempDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  made.push(d);
+  return d;
+}
 
 const metrics = { worstSpread: 0.1, worstGapMs: 12.5, totalMigrations: 3, worstMigrationRatio: 0.01, maxImbalanceRatio: 1.1, p99WakeLatencyUs: null, meanRunDelayUs: 40, totalIterations: 1234 };
 const rec = (name: string, o: Partial<CellRecord> = {}): CellRecord => ({
@@ -17,7 +26,7 @@ const rec = (name: string, o: Partial<CellRecord> = {}): CellRecord => ({
 const results = (cells: CellRecord[]): RunResults => ({ version: 1, startedAt: '2026-12-01T00:00:00Z', finishedAt: '2026-12-01T00:01:00Z', shards: ['1/1'], cells });
 
 test('a stored run reads back: parquet rows with flattened metrics, cell JSON with the detail', async () => {
-  const runs = mkdtempSync(join(tmpdir(), 'ktstr-runs-'));
+  const runs = tempDir('ktstr-runs-');
   const staging = startRun(runs);
   writeCellExtras(staging, 'x/tiny-2llc/7.2#2', { timeline: [], workers: [], schedulerExit: null, accel: 'tcg' });
   const cells = [rec('x/tiny-2llc/7.2'), rec('x/tiny-2llc/7.2#2', { replica: 2 }), rec('y/tiny-2llc/7.2', { status: 'skipped', reason: 'host', metrics: undefined, durationMs: 0 })];
@@ -47,7 +56,7 @@ test('a stored run reads back: parquet rows with flattened metrics, cell JSON wi
 });
 
 test('an empty run and runs without metrics still write a readable table', async () => {
-  const runs = mkdtempSync(join(tmpdir(), 'ktstr-runs-'));
+  const runs = tempDir('ktstr-runs-');
   const { dir } = await storeRun({ runsDir: runs, results: results([]), commit: null, source: 'merge' });
   assert.deepEqual(await readRunCells(dir), []);
   const { dir: d2 } = await storeRun({ runsDir: runs, results: results([rec('z/p/k', { status: 'failed', metrics: undefined })]), commit: null, source: 'test' });
@@ -55,7 +64,7 @@ test('an empty run and runs without metrics still write a readable table', async
 });
 
 test('runs resolve by latest, id, name prefix or path; clean keeps the newest N', async () => {
-  const runs = mkdtempSync(join(tmpdir(), 'ktstr-runs-'));
+  const runs = tempDir('ktstr-runs-');
   const ids: string[] = [];
   for (let i = 0; i < 4; i++) ids.push((await storeRun({ runsDir: runs, results: results([rec(`t${i}/p/k`)]), commit: null, source: 'test', now: new Date(Date.UTC(2026, 0, 1, 0, 0, i)) })).id);
   assert.deepEqual(listRuns(runs).map((r) => r.meta.id), ids);
@@ -75,7 +84,12 @@ test('runs resolve by latest, id, name prefix or path; clean keeps the newest N'
   assert.ok(readdirSync(runs).includes('.tmp-live'), 'a run being written is left alone');
   assert.deepEqual(cleanRuns(runs, 5), []);
   assert.throws(() => cleanRuns(runs, -1), /--keep: must be a whole number >= 0/);
-  assert.throws(() => resolveRun(mkdtempSync(join(tmpdir(), 'ktstr-none-')), 'latest'), /finds no run/);
+  const empty = mkdtempSync(join(tmpdir(), 'ktstr-none-'));
+  try {
+    assert.throws(() => resolveRun(empty, 'latest'), /finds no run/);
+  } finally {
+    rmSync(empty, { recursive: true, force: true });
+  }
 });
 
 test('the runs directory: flag, then KTSTR_RUNS_DIR, then .ktstr/runs in the project', () => {
@@ -86,7 +100,7 @@ test('the runs directory: flag, then KTSTR_RUNS_DIR, then .ktstr/runs in the pro
 });
 
 test('a merge of stored runs keeps each cell\'s timeline and workers', async () => {
-  const runs = mkdtempSync(join(tmpdir(), 'ktstr-runs-'));
+  const runs = tempDir('ktstr-runs-');
   const staging = startRun(runs);
   writeCellExtras(staging, 'x/p/k', { timeline: [], workers: [], schedulerExit: null, accel: 'kvm' });
   const first = await storeRun({ runsDir: runs, staging, results: results([rec('x/p/k')]), commit: null, source: 'test' });
@@ -97,7 +111,7 @@ test('a merge of stored runs keeps each cell\'s timeline and workers', async () 
 });
 
 test('monitor metrics, when a cell has them, are columns monitor.<key> and read back with the others', async () => {
-  const runs = mkdtempSync(join(tmpdir(), 'ktstr-runs-'));
+  const runs = tempDir('ktstr-runs-');
   const withMonitor = rec('m/p/k');
   (withMonitor.metrics as unknown as { monitor: Record<string, number | null> }).monitor = { maxDsqDepth: 7, stallCount: 0, fallbackEvents: null, keepLastEvents: 2 };
   const { dir } = await storeRun({ runsDir: runs, results: results([withMonitor, rec('n/p/k')]), commit: null, source: 'test' });
@@ -111,7 +125,7 @@ test('monitor metrics, when a cell has them, are columns monitor.<key> and read 
 });
 
 test('the host\'s numbers are columns host.<key> beside the acceleration; a run stored before them reads with accel null and no such metric', async () => {
-  const runs = mkdtempSync(join(tmpdir(), 'ktstr-runs-'));
+  const runs = tempDir('ktstr-runs-');
   const measured = rec('h/p/k');
   (measured.metrics as unknown as { host: Record<string, unknown> }).host = { accel: 'tcg', vmCpuMs: 2000, iterationsPerVmCpuS: iterationsPerVmCpuS(metrics.totalIterations, 2000) };
   const { dir } = await storeRun({ runsDir: runs, results: results([measured, rec('n/p/k')]), commit: null, source: 'test' });
