@@ -51,6 +51,27 @@ find_bpf_sys_includes() {
 		sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|\1|p }')
 }
 
+# A hash of what a build's output depends on: the toolchain, the kernel's
+# build, an extra line (build options; may be empty), the compilers' versions,
+# and the given sources and scripts with this library.
+#   inputs_key BUILD_ID EXTRA COMPILER... -- FILE...
+inputs_key() {
+	local build_id="$1" extra="$2" compilers=()
+	shift 2
+	while [ "$1" != "--" ]; do
+		compilers+=("$1")
+		shift
+	done
+	shift
+	{
+		echo "toolchain=$KTSTR_TOOLCHAIN_VERSION"
+		echo "vmlinux=$build_id"
+		if [ -n "$extra" ]; then echo "$extra"; fi
+		for c in "${compilers[@]}"; do "$c" --version | head -n1; done
+		sha256sum "$@" "$script_dir/bpf-build-lib.sh" | cut -d' ' -f1
+	} | sha256sum | cut -d' ' -f1
+}
+
 # Takes the output's build lock (fd 9, held until the script exits), so that
 # concurrent invocations build once; then exits 0 when the stamp beside the
 # binary says it was built from the same inputs (KTSTR_FORCE=1 rebuilds).

@@ -43,14 +43,8 @@ command -v "$CC" >/dev/null || die "$CC not found"
 use_kernel_toolchain "$vmlinux"
 build_id="$(vmlinux_build_id "$vmlinux")"
 
-key="$( {
-	echo "toolchain=$KTSTR_TOOLCHAIN_VERSION"
-	echo "vmlinux=$build_id"
-	"$CLANG" --version | head -n1
-	"$CC" --version | head -n1
-	sha256sum "$src_dir/ktstr_probe.bpf.c" "$src_dir/ktstr_probe.c" \
-		"$script_dir/build-probe.sh" "$script_dir/bpf-build-lib.sh" | cut -d' ' -f1
-} | sha256sum | cut -d' ' -f1 )"
+key="$(inputs_key "$build_id" "" "$CLANG" "$CC" -- \
+	"$src_dir/ktstr_probe.bpf.c" "$src_dir/ktstr_probe.c" "$script_dir/build-probe.sh")"
 lock_or_up_to_date "$out_dir" "$name" "$key"
 
 log "building against $vmlinux (build id $build_id), toolchain $KTSTR_TOOLCHAIN_VERSION"

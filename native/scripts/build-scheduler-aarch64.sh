@@ -101,13 +101,8 @@ fi
 exec 8>&-
 
 build_id="$(vmlinux_build_id "$vmlinux")"
-key="$( {
-	echo "toolchain=$KTSTR_TOOLCHAIN_VERSION"
-	echo "vmlinux=$build_id"
-	"$CLANG" --version | head -n1
-	"$CROSS_CC" --version | head -n1
-	sha256sum "$src_dir/scx_ktstr.bpf.c" "$src_dir/scx_ktstr.c" "$script_dir/build-scheduler-aarch64.sh" "$script_dir/bpf-build-lib.sh" | cut -d' ' -f1
-} | sha256sum | cut -d' ' -f1 )"
+key="$(inputs_key "$build_id" "" "$CLANG" "$CROSS_CC" -- \
+	"$src_dir/scx_ktstr.bpf.c" "$src_dir/scx_ktstr.c" "$script_dir/build-scheduler-aarch64.sh")"
 
 lock_or_up_to_date "$out_dir" scx-ktstr "$key"
 

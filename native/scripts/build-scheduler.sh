@@ -93,15 +93,8 @@ scx_inc="$tc/src/tools/sched_ext/include"
 
 build_id="$(vmlinux_build_id "$vmlinux")"
 
-key="$( {
-	echo "toolchain=$KTSTR_TOOLCHAIN_VERSION"
-	echo "vmlinux=$build_id"
-	echo "coverage=${coverage:-0}"
-	"$CLANG" --version | head -n1
-	"$CC" --version | head -n1
-	sha256sum "$src_dir/scx_ktstr.bpf.c" "$src_dir/scx_ktstr.c" \
-		"$script_dir/build-scheduler.sh" "$script_dir/bpf-build-lib.sh" | cut -d' ' -f1
-} | sha256sum | cut -d' ' -f1 )"
+key="$(inputs_key "$build_id" "coverage=${coverage:-0}" "$CLANG" "$CC" -- \
+	"$src_dir/scx_ktstr.bpf.c" "$src_dir/scx_ktstr.c" "$script_dir/build-scheduler.sh")"
 lock_or_up_to_date "$out_dir" "$name" "$key"
 
 log "building against $vmlinux (build id $build_id), toolchain $KTSTR_TOOLCHAIN_VERSION"
