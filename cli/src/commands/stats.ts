@@ -174,21 +174,14 @@ interface CompareFlags extends StoreFlags {
 
 const opt = (v: unknown) => (v === undefined ? undefined : String(v));
 
-function falseDiscoveryRateOf(v: string | number | undefined): number | undefined {
+/**
+ * A numeric flag's value, or undefined when absent. sade gives a bare flag `true`, which Number()
+ * would read as 1: refused like any other value that is not a number in range.
+ */
+function numberFlag(flag: string, v: unknown, inRange: (n: number) => boolean, what: string, example: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v === 'boolean' || !Number.isFinite(n) || n <= 0 || n >= 1) {
-    throw new KtstrError('--false-discovery-rate', v, 'is not a rate between 0 and 1', `E.g. --false-discovery-rate 0.1 (default ${FALSE_DISCOVERY_RATE}); --no-noise-gate judges the means alone.`);
-  }
-  return n;
-}
-
-function hostWaitToleranceOf(v: string | number | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v === 'boolean' || !Number.isFinite(n) || n < 0) {
-    throw new KtstrError('--host-wait-tolerance', v, 'is not a number of percent points >= 0', `E.g. --host-wait-tolerance 10 (default ${HOST_WAIT_TOLERANCE_POINTS}; 100 judges every pair).`);
-  }
+  if (typeof v === 'boolean' || !Number.isFinite(n) || !inRange(n)) throw new KtstrError(flag, v, what, example);
   return n;
 }
 
@@ -267,14 +260,16 @@ function registerCompare(prog: Sade): void {
         a: { kernel: opt(opts['a-kernel']), scheduler: opt(opts['a-scheduler']) },
         b: { kernel: opt(opts['b-kernel']), scheduler: opt(opts['b-scheduler']) },
       });
-      let thresholdPercent: number | undefined;
-      if (opts.threshold !== undefined) {
-        thresholdPercent = Number(opts.threshold);
-        if (!Number.isFinite(thresholdPercent)) throw new KtstrError('--threshold', opts.threshold, 'is not a number of percent', 'E.g. --threshold 20.');
-      }
+      const thresholdPercent = numberFlag('--threshold', opts.threshold, () => true, 'is not a number of percent', 'E.g. --threshold 20.');
       const thresholds = resolveThresholds({ thresholdPercent, policy: opts.policy === undefined ? undefined : readPolicyFile(String(opts.policy)) });
-      const c = compareCells(a, b, thresholds, { average: opts.average !== false, noiseGate: opts['noise-gate'] !== false, hostWaitTolerance: hostWaitToleranceOf(opts['host-wait-tolerance']),
-        falseDiscoveryRate: falseDiscoveryRateOf(opts['false-discovery-rate']) });
+      const c = compareCells(a, b, thresholds, {
+        average: opts.average !== false,
+        noiseGate: opts['noise-gate'] !== false,
+        hostWaitTolerance: numberFlag('--host-wait-tolerance', opts['host-wait-tolerance'], (n) => n >= 0, 'is not a number of percent points >= 0',
+          `E.g. --host-wait-tolerance 10 (default ${HOST_WAIT_TOLERANCE_POINTS}; 100 judges every pair).`),
+        falseDiscoveryRate: numberFlag('--false-discovery-rate', opts['false-discovery-rate'], (n) => n > 0 && n < 1, 'is not a rate between 0 and 1',
+          `E.g. --false-discovery-rate 0.1 (default ${FALSE_DISCOVERY_RATE}); --no-noise-gate judges the means alone.`),
+      });
       const describe = (side: 'a' | 'b') => {
         const picked = [opts[`${side}-kernel`] && `kernel ${opts[`${side}-kernel`]}`, opts[`${side}-scheduler`] && `scheduler ${opts[`${side}-scheduler`]}`].filter(Boolean);
         const from = runs.length === 2 ? runs[side === 'a' ? 0 : 1]!.id : runs.map((r) => r.id).join(', ');

@@ -28,11 +28,6 @@ export interface SchedTimesNs {
   wait: number | null;
 }
 
-/** The process's CPU time in ns, or null when it is gone or /proc cannot tell. */
-export function processCpuTimeNs(pid: number, proc = '/proc'): number | null {
-  return processSchedTimesNs(pid, proc)?.cpu ?? null;
-}
-
 /** The process's CPU and run-queue wait times, or null when it is gone or /proc cannot tell. */
 export function processSchedTimesNs(pid: number, proc = '/proc'): SchedTimesNs | null {
   const schedstat = fromSchedstat(pid, proc);
