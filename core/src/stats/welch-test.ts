@@ -7,10 +7,10 @@
  * sides is positive the test runs on their logarithms, where such noise is symmetric and a
  * change is a ratio; with a 0 among them (stall counts, fallback events) on the values.
  *
- * The t distribution's tails come from @stdlib (its regularised incomplete beta function): a
- * well-kept numerical library rather than an approximation of our own.
+ * The t distribution's tails come from jStat's Student t CDF (its regularised incomplete beta
+ * function): one dependency-free package rather than a numerical approximation of our own.
  */
-import tCdf from '@stdlib/stats-base-dists-t-cdf';
+import jStat from 'jstat';
 
 export interface WelchResult {
   /** Two-sided p-value: the chance of a |t| at least this large with nothing changed. */
@@ -41,5 +41,5 @@ export function welchTest(a: readonly number[], b: readonly number[]): WelchResu
   if (se === 0) return { p: ma === mb ? 1 : 0, t: ma === mb ? 0 : Math.sign(mb - ma) * Infinity, df: Infinity, log };
   const t = (mb - ma) / se;
   const df = (sa + sb) ** 2 / ((sa * sa) / (a.length - 1) + (sb * sb) / (b.length - 1));
-  return { p: Math.min(1, 2 * tCdf(-Math.abs(t), df)), t, df, log };
+  return { p: Math.min(1, 2 * jStat.studentt.cdf(-Math.abs(t), df)), t, df, log };
 }
