@@ -45,8 +45,9 @@ before(() => {
 ktstrTest(${JSON.stringify(FAILING)}, { topology: { numaNodes: 1, llcs: 2, coresPerLlc: 2, threadsPerCore: 1 }, durationMs: 1500 }, async (vm) => {
   const r = await vm.run([cgroup('a', { cpuset: cpuset.llc(0), workers: 2, work: work.spinWait() })], hold.fraction(1));
   r.expect.noStall();
-  // The reason carries markup that would end the page's data element if it were not escaped.
-  if (r.metrics.totalIterations < 1e12) throw new Error(\`\${r.metrics.totalIterations} iterations ${HOSTILE}\`);
+  // The reason carries markup that would end the page's data element if it were not escaped; the
+  // second line is the failure's detail, which the report shows under the cell.
+  if (r.metrics.totalIterations < 1e12) throw new Error(\`\${r.metrics.totalIterations} iterations ${HOSTILE}\\nwanted at least 1e12\`);
 });
 `);
 });
@@ -179,6 +180,12 @@ test('ktstr report: a real run and an altered baseline, rendered in chromium', {
       const withMonitor = sections.find((s) => s.cell?.startsWith(FAILING));
       assert.equal(withMonitor?.runqueue, 1);
       assert.equal(withMonitor?.events, 1);
+      // The failure's detail lines come from the run's records (results.json), not the cell's file.
+      const failedRecord = (JSON.parse(readFileSync(join(runs, id, 'results.json'), 'utf8')) as { cells: { name: string; detail?: string[] }[] })
+        .cells.find((c) => c.name.startsWith(FAILING));
+      assert.ok(failedRecord?.detail?.length, `the failed cell's record has detail lines: ${JSON.stringify(failedRecord)?.slice(0, 500)}`);
+      const shownDetail = await page.locator(`details.cell[data-cell^="${FAILING}"] pre.detail`).textContent();
+      assert.equal(shownDetail, failedRecord.detail.join('\n'));
 
       mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'report-1-page.png'), fullPage: true });

@@ -1,6 +1,6 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { cleanRuns, listRuns, readCellsParquet, readRunCells, readRunMeta, readRunResults, resolveRun, runsDirFrom, startRun, storeRun } from './run-store.js';
@@ -25,7 +25,7 @@ const rec = (name: string, o: Partial<CellRecord> = {}): CellRecord => ({
 });
 const results = (cells: CellRecord[]): RunResults => ({ version: 1, startedAt: '2026-12-01T00:00:00Z', finishedAt: '2026-12-01T00:01:00Z', shards: ['1/1'], cells });
 
-test('a stored run reads back: parquet rows with flattened metrics, cell JSON with the detail', async () => {
+test('a stored run reads back: parquet rows with flattened metrics, records in results.json, the detail files as the cells wrote them', async () => {
   const runs = tempDir('ktstr-runs-');
   const staging = startRun(runs);
   writeCellExtras(staging, 'x/tiny-2llc/7.2#2', { timeline: [], workers: [], schedulerExit: null, accel: 'tcg' });
@@ -44,15 +44,27 @@ test('a stored run reads back: parquet rows with flattened metrics, cell JSON wi
   assert.equal(rows.find((r) => r.test === 'y')!.metrics.worstGapMs, null);
   assert.equal(rows.find((r) => r.test === 'y')!.reason, 'host');
   const detail = JSON.parse(readFileSync(join(dir, r2.detail!), 'utf8'));
-  assert.equal(detail.accel, 'tcg');
-  assert.deepEqual(detail.metrics.cgroups.a, metrics);
-  assert.equal(detail.name, 'x/tiny-2llc/7.2#2');
+  assert.deepEqual(detail, { timeline: [], workers: [], schedulerExit: null, accel: 'tcg' });
+  // A cell whose test process wrote no detail (skipped, or not run) names no file.
+  assert.equal(rows.find((r) => r.test === 'y')!.detail, null);
+  assert.equal(rows.find((r) => r.name === 'x/tiny-2llc/7.2')!.detail, null);
+  assert.deepEqual(readdirSync(join(dir, 'cells')), [cellFileName('x/tiny-2llc/7.2#2')]);
   const meta = readRunMeta(dir);
   assert.deepEqual([meta.cells, meta.passed, meta.skipped, meta.commit, meta.source], [3, 2, 1, 'abc-dirty', 'test']);
   const back = readRunResults(dir);
   assert.deepEqual(back.cells.map((c) => c.name).sort(), cells.map((c) => c.name).sort());
   assert.equal(back.cells.find((c) => c.replica === 2)!.schedulerHash, 'ab'.repeat(32));
   assert.ok(!('timeline' in back.cells.find((c) => c.replica === 2)!));
+  assert.deepEqual(back.cells.find((c) => c.replica === 2)!.metrics!.cgroups.a, metrics);
+});
+
+test('a run stored before results.json (each record in its cell file) still reads back as results', async () => {
+  const runs = tempDir('ktstr-runs-');
+  const { dir } = await storeRun({ runsDir: runs, results: results([]), commit: null, source: 'test' });
+  rmSync(join(dir, 'results.json'));
+  writeFileSync(join(dir, 'cells', cellFileName('old/p/k')), JSON.stringify({ ...rec('old/p/k'), timeline: [], workers: [], accel: 'tcg' }));
+  const back = readRunResults(dir);
+  assert.deepEqual(back.cells.map((c) => [c.name, c.schedulerHash, 'timeline' in c, 'accel' in c]), [['old/p/k', 'ab'.repeat(32), false, false]]);
 });
 
 test('an empty run and runs without metrics still write a readable table', async () => {
@@ -106,7 +118,8 @@ test('a merge of stored runs keeps each cell\'s timeline and workers', async () 
   const first = await storeRun({ runsDir: runs, staging, results: results([rec('x/p/k')]), commit: null, source: 'test' });
   const merged = await storeRun({ runsDir: runs, results: readRunResults(first.dir), commit: null, source: 'merge', detailDirs: [first.dir] });
   const [row] = await readRunCells(merged.dir);
-  assert.equal(JSON.parse(readFileSync(join(merged.dir, row!.detail!), 'utf8')).accel, 'kvm');
+  assert.deepEqual(JSON.parse(readFileSync(join(merged.dir, row!.detail!), 'utf8')), { timeline: [], workers: [], schedulerExit: null, accel: 'kvm' });
+  assert.deepEqual(readRunResults(merged.dir).cells.map((c) => c.name), ['x/p/k']);
   assert.equal(readRunMeta(merged.dir).source, 'merge');
 });
 

@@ -3,8 +3,9 @@
  * `<runs>/<time>-<id>/` holding
  *
  *   run.json       when, which shards, the project's commit, how many cells
+ *   results.json   every cell's record, with per-cgroup and per-step metrics (run-results.ts)
  *   cells.parquet  one row per cell: identity, status, duration, whole-run metrics (stored-cell.ts)
- *   cells/*.json   per cell: its record with per-cgroup and per-step metrics, timeline, workers
+ *   cells/*.json   per cell that ran: its timeline, workers, scheduler exit, monitor readings
  *
  * A run is assembled in `<runs>/.tmp-*` and renamed into place whole, so a reader (another
  * `ktstr stats`, a concurrent clean) sees a complete run or none. Runs sort by name, which
@@ -40,6 +41,7 @@ export interface RunMeta {
 
 export const RUN_META = 'run.json';
 export const CELLS_PARQUET = 'cells.parquet';
+export const RUN_RESULTS = 'results.json';
 
 /** `--runs-dir`, else KTSTR_RUNS_DIR, else `.ktstr/runs` under the project directory. */
 export function runsDirFrom(flag: string | undefined, projectDir: string, env: NodeJS.ProcessEnv = process.env): string {
@@ -65,8 +67,8 @@ export function cellNameOf(r: CellRecord): string {
   return suffix && r.name.endsWith(suffix) ? r.name.slice(0, -suffix.length) : r.name;
 }
 
-/** The Parquet row of a record. */
-export function storedCellOf(r: CellRecord, run: string, commit: string | null, file = cellFileName(r.name)): StoredCell {
+/** The Parquet row of a record; `file` is its cell's detail file, null when it has none. */
+export function storedCellOf(r: CellRecord, run: string, commit: string | null, file: string | null = cellFileName(r.name)): StoredCell {
   const metrics: Record<string, number | null> = {};
   // The host monitor's numbers sit beside the run's (metrics.monitor) when it read any; both
   // are whole-run metrics, so both become columns.
@@ -79,7 +81,7 @@ export function storedCellOf(r: CellRecord, run: string, commit: string | null, 
   return {
     run, name: r.name, cell: cellNameOf(r), test: r.test, preset: r.preset, topology: r.topology, kernel: r.kernel, scheduler: r.scheduler,
     schedulerHash: r.schedulerHash ?? null, schedulerArgs: JSON.stringify(r.schedulerArgs ?? []), scenario: r.scenario ?? null,
-    replica: r.replica ?? 1, status: r.status, reason: r.reason ?? null, durationMs: r.durationMs, commit, detail: `cells/${file}`, accel, metrics,
+    replica: r.replica ?? 1, status: r.status, reason: r.reason ?? null, durationMs: r.durationMs, commit, detail: file === null ? null : `cells/${file}`, accel, metrics,
   };
 }
 
@@ -156,7 +158,11 @@ export interface StoreRunOptions {
   id?: string;
 }
 
-/** Writes the run's directory and returns its path. */
+/**
+ * Writes the run's directory and returns its path. The records go into one file (results.json),
+ * not into each cell's file: the test processes already wrote the cells' detail where it stays,
+ * and reading back and rewriting 10,000 small files was most of the cost of storing a gauntlet.
+ */
 export async function storeRun(o: StoreRunOptions): Promise<{ dir: string; id: string }> {
   const staging = o.staging ?? startRun(o.runsDir);
   try {
@@ -164,20 +170,25 @@ export async function storeRun(o: StoreRunOptions): Promise<{ dir: string; id: s
     const { results } = o;
     const cellsDir = join(staging, 'cells');
     mkdirSync(cellsDir, { recursive: true });
-    // One listing instead of a lookup per cell: a gauntlet has thousands. The files are written
-    // in place, without a temporary each: the whole directory appears at once by its rename.
+    // One listing instead of a lookup per cell: a gauntlet has thousands.
     const written = new Set(readdirSync(cellsDir));
     const files = results.cells.map((r) => cellFileName(r.name));
     results.cells.forEach((r, i) => {
       const file = files[i]!;
-      let extras: CellExtras = written.has(file) ? readCellExtras(staging, r.name) : {};
+      if (written.has(file)) return;
+      // `stats merge` of stored runs: the detail is in an input run, in place without a temporary
+      // (the whole directory appears at once by its rename).
       for (const d of o.detailDirs ?? []) {
-        if (Object.keys(extras).length > 0) break;
-        extras = readCellExtras(d, r.name);
+        const extras = extrasWithoutRecord(readCellExtras(d, r.name) as Record<string, unknown>);
+        if (Object.keys(extras).length === 0) continue;
+        writeFileSync(join(cellsDir, file), `${JSON.stringify(extras)}\n`);
+        written.add(file);
+        break;
       }
-      writeFileSync(join(cellsDir, file), `${JSON.stringify({ ...r, ...extrasWithoutRecord(extras as Record<string, unknown>) })}\n`);
     });
-    await writeCellsParquet(join(staging, CELLS_PARQUET), results.cells.map((r, i) => storedCellOf(r, id, o.commit, files[i])));
+    const { errors: _errors, ...document } = results;
+    writeFileSync(join(staging, RUN_RESULTS), `${JSON.stringify(document)}\n`);
+    await writeCellsParquet(join(staging, CELLS_PARQUET), results.cells.map((r, i) => storedCellOf(r, id, o.commit, written.has(files[i]!) ? files[i] : null)));
     const n = (s: string) => results.cells.filter((c) => c.status === s).length;
     const meta: RunMeta = {
       version: 1, id, startedAt: results.startedAt, finishedAt: results.finishedAt, shards: results.shards, commit: o.commit,
@@ -194,10 +205,10 @@ export async function storeRun(o: StoreRunOptions): Promise<{ dir: string; id: s
   }
 }
 
-/** A stored cell file carries the record's fields too; as extras only the large parts are taken. */
-function extrasWithoutRecord(x: Record<string, unknown>): Record<string, unknown> {
+/** A cell file of a run stored before results.json carries the record's fields too; as detail only the large parts are taken. */
+function extrasWithoutRecord(x: Record<string, unknown>): CellExtras {
   const { timeline, workers, schedulerExit, accel, monitor } = x as Record<string, unknown>;
-  return Object.fromEntries(Object.entries({ timeline, workers, schedulerExit, accel, monitor }).filter(([, v]) => v !== undefined));
+  return Object.fromEntries(Object.entries({ timeline, workers, schedulerExit, accel, monitor }).filter(([, v]) => v !== undefined)) as CellExtras;
 }
 
 export function readRunMeta(dir: string): RunMeta {
@@ -243,9 +254,15 @@ export async function readRunCells(dir: string): Promise<StoredCell[]> {
   return readCellsParquet(p);
 }
 
-/** A stored run as a results document (the input `ktstr stats merge` takes). */
+/** A stored run as a results document (the input `ktstr stats merge` takes, and the report's records). */
 export function readRunResults(dir: string): RunResults {
   const meta = readRunMeta(dir);
+  const document = join(dir, RUN_RESULTS);
+  if (existsSync(document)) {
+    const { cells } = JSON.parse(readFileSync(document, 'utf8')) as RunResults;
+    return { version: 1, startedAt: meta.startedAt, finishedAt: meta.finishedAt, shards: meta.shards, cells };
+  }
+  // A run stored before results.json: each cell's record is in its file, beside the detail.
   const cellsDir = join(dir, 'cells');
   const cells = existsSync(cellsDir)
     ? readdirSync(cellsDir).filter((f) => f.endsWith('.json')).map((f) => {
