@@ -1,5 +1,5 @@
 // The run store end to end: a real cell run twice (--repeat 2) into a temporary runs
-// directory, stored as Parquet plus per-cell JSON, listed, shown, compared and cleaned.
+// directory, stored as Parquet, records and per-cell detail, listed, shown, compared, merged and cleaned.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -37,7 +37,9 @@ test('ktstr test --repeat 2 stores replicas; stats list/show/compare/clean read 
     assert.ok(cell.metrics.totalIterations > 0);
     const detail = JSON.parse(readFileSync(join(runs, a, cell.detail), 'utf8'));
     assert.ok(detail.timeline.length > 0 && detail.workers.length > 0, 'the cell file has the timeline and the workers');
-    assert.ok(detail.metrics.cgroups && detail.metrics.steps.length > 0);
+    // The records, with the per-cgroup and per-step metrics, are the run's results.json.
+    const record = JSON.parse(readFileSync(join(runs, a, 'results.json'), 'utf8')).cells.find((c: { name: string }) => c.name === cell.name);
+    assert.ok(record.metrics.cgroups && record.metrics.steps.length > 0, JSON.stringify(record).slice(0, 500));
     const table = ktstr(['stats', 'show', 'latest', '--runs-dir', runs]);
     assert.equal(table.status, 0);
     assert.match(table.stdout, /cell +status +secs +spread +gap ms/);
@@ -58,10 +60,20 @@ test('ktstr test --repeat 2 stores replicas; stats list/show/compare/clean read 
     assert.equal(refused.status, 2);
     assert.match(refused.stderr, /--no-average: .*has 2 cells/);
 
+    // A merge of a stored run is a run of its own, the cells' detail with it.
+    const merge = ktstr(['stats', 'merge', join(runs, a), '--runs-dir', runs, '-o', join(runs, 'merged.json')]);
+    assert.equal(merge.status, 0, merge.stderr);
+    const merged = /stored run (\S+) in/.exec(merge.stderr)?.[1];
+    assert.ok(merged, merge.stderr);
+
     const clean = ktstr(['stats', 'clean', '--keep', '1', '--runs-dir', runs, '--json']);
     assert.equal(clean.status, 0, clean.stderr);
-    assert.equal(JSON.parse(clean.stdout).removed.length, 1);
-    assert.ok(!existsSync(join(runs, a)) && existsSync(join(runs, b)));
+    assert.equal(JSON.parse(clean.stdout).removed.length, 2);
+    assert.ok(!existsSync(join(runs, a)) && !existsSync(join(runs, b)) && existsSync(join(runs, merged)));
+    // Its detail outlives the run it came from.
+    const mergedCells = JSON.parse(ktstr(['stats', 'show', merged, '--runs-dir', runs, '--json']).stdout).cells as { detail: string }[];
+    assert.equal(mergedCells.length, 2);
+    for (const c of mergedCells) assert.ok(JSON.parse(readFileSync(join(runs, merged, c.detail), 'utf8')).workers.length > 0, c.detail);
   } finally {
     rmSync(runs, { recursive: true, force: true });
   }

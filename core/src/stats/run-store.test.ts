@@ -121,6 +121,20 @@ test('a merge of stored runs keeps each cell\'s timeline and workers', async () 
   assert.deepEqual(JSON.parse(readFileSync(join(merged.dir, row!.detail!), 'utf8')), { timeline: [], workers: [], schedulerExit: null, accel: 'kvm' });
   assert.deepEqual(readRunResults(merged.dir).cells.map((c) => c.name), ['x/p/k']);
   assert.equal(readRunMeta(merged.dir).source, 'merge');
+  // The merged run's detail is its own: removing an input run (stats clean) leaves it whole.
+  rmSync(first.dir, { recursive: true });
+  assert.equal(JSON.parse(readFileSync(join(merged.dir, row!.detail!), 'utf8')).accel, 'kvm');
+});
+
+test('a merge of a run stored before results.json takes the detail alone from its cell files', async () => {
+  const runs = tempDir('ktstr-runs-');
+  const old = await storeRun({ runsDir: runs, results: results([]), commit: null, source: 'test' });
+  rmSync(join(old.dir, 'results.json'));
+  writeFileSync(join(old.dir, 'cells', cellFileName('old/p/k')), JSON.stringify({ ...rec('old/p/k'), timeline: [], workers: [], accel: 'tcg' }));
+  const merged = await storeRun({ runsDir: runs, results: readRunResults(old.dir), commit: null, source: 'merge', detailDirs: [old.dir] });
+  const [row] = await readRunCells(merged.dir);
+  assert.deepEqual(JSON.parse(readFileSync(join(merged.dir, row!.detail!), 'utf8')), { timeline: [], workers: [], accel: 'tcg' });
+  assert.equal(readRunResults(merged.dir).cells[0]!.schedulerHash, 'ab'.repeat(32));
 });
 
 test('monitor metrics, when a cell has them, are columns monitor.<key> and read back with the others', async () => {
