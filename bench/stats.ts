@@ -9,8 +9,8 @@
  * detail file into the run's staging directory as the cell ended (done here before the clock
  * starts), and the store writes the records (results.json), the table and run.json and renames
  * the directory. From records alone, as `ktstr stats merge` of results files does. And as
- * `ktstr stats merge` of stored runs does: every cell's detail file copied at store time, which
- * on a slow disk is most of the cost. The process's CPU time is printed beside the wall time,
+ * `ktstr stats merge` of stored runs does: every cell's detail file hard-linked from the input
+ * run at store time (creating 10,000 files instead would take seconds on a slow disk). The process's CPU time is printed beside the wall time,
  * and the load average: on a shared 2-core machine the wall time says as much about the
  * neighbours as about the code.
  *
@@ -125,7 +125,7 @@ try {
   process.stdout.write(`write one run as ktstr test stores it (records, parquet; the ${cellCount} cell files the cells wrote stay): median ${w.toFixed(0)} ms (CPU ${median(writeCpu).toFixed(0)} ms), target 1000 ms, ratio ${(w / 1000).toFixed(2)}\n`);
   process.stdout.write(`  of which cells.parquet alone: median ${median(tableOnly).toFixed(0)} ms\n`);
   process.stdout.write(`write one run from records alone, as stats merge of results files does: median ${median(writesFromRecords).toFixed(0)} ms\n`);
-  process.stdout.write(`write one run as stats merge of stored runs does (${cellCount} cell files copied): median ${median(writesMerged).toFixed(0)} ms\n`);
+  process.stdout.write(`write one run as stats merge of stored runs does (${cellCount} cell files linked): median ${median(writesMerged).toFixed(0)} ms\n`);
   process.stdout.write(`compare two runs (read both, pair, judge): median ${c.toFixed(0)} ms (CPU ${median(compareCpu).toFixed(0)} ms), target 2000 ms, ratio ${(c / 2000).toFixed(2)}\n`);
 } finally {
   rmSync(runsDir, { recursive: true, force: true });
