@@ -5,9 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive, isZombie } from './owner-pid.js';
 
 test('an exited process that nobody reaped yet is not alive: it holds no lock, file or mapping', async () => {
-  // `true` runs in the background of a shell that then becomes `sleep`, which never waits for it:
-  // a zombie for as long as the sleep runs.
-  const parent = spawn('sh', ['-c', 'true & echo $!; exec sleep 5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // A perl (perl-base is essential in Debian) that forks a child which exits at once, then sleeps
+  // without ever waiting: the child is a zombie for as long as the sleep runs. (A shell's
+  // `true & ...; exec sleep` is not: the shell may reap `true` before the exec on a loaded host.)
+  const parent = spawn('perl', ['-e', '$| = 1; my $pid = fork(); exit 0 if $pid == 0; print "$pid\\n"; sleep 5;'], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
     for (let i = 0; i < 100 && !isZombie(pid); i++) await sleep(20);
