@@ -10,9 +10,9 @@
  * starts), and the store writes the records (results.json), the table and run.json and renames
  * the directory. From records alone, as `ktstr stats merge` of results files does. And as
  * `ktstr stats merge` of stored runs does: every cell's detail file hard-linked from the input
- * run at store time (creating 10,000 files instead would take seconds on a slow disk). The process's CPU time is printed beside the wall time,
- * and the load average: on a shared 2-core machine the wall time says as much about the
- * neighbours as about the code.
+ * run at store time (creating 10,000 files instead would take seconds on a slow disk). The
+ * process's CPU time is printed beside the wall time, and the load average: on a shared 2-core
+ * machine the wall time says as much about the neighbours as about the code.
  *
  * The cells are replicas, three of each cell as `ktstr test --repeat 3` makes them (3,334 pairs),
  * so the noise gate runs at scale too: a Welch test per judged metric of each pair, and

@@ -1,11 +1,11 @@
 /**
- * A cell's JSON file in a stored run: its record (run-results.ts) plus what is too large for
- * the results document and the Parquet table — the timeline, every worker's result, the
- * scheduler's exit and the monitor's readings. The test process writes the large part into the run's staging directory
- * (KTSTR_CELL_DETAILS) when the cell ends; the store adds the record when the run is stored.
+ * A cell's JSON file in a stored run: what is too large for the records (results.json) and the
+ * Parquet table — the timeline, every worker's result, the scheduler's exit and the monitor's
+ * readings. The test process writes it into the run's staging directory (KTSTR_CELL_DETAILS)
+ * when the cell ends, and there it stays: the store writes the records beside it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CellResult } from '../result/cell-result.js';
 
@@ -40,14 +40,4 @@ export function writeCellExtras(dir: string | undefined, name: string, extras: C
   if (!dir) return;
   mkdirSync(join(dir, 'cells'), { recursive: true });
   writeJsonAtomic(join(dir, 'cells', cellFileName(name)), extras);
-}
-
-export function readCellExtras(dir: string, name: string): CellExtras {
-  const p = join(dir, 'cells', cellFileName(name));
-  if (!existsSync(p)) return {};
-  try {
-    return JSON.parse(readFileSync(p, 'utf8')) as CellExtras;
-  } catch {
-    return {}; // a test process killed mid-write leaves only its .tmp file; this is a leftover of another kind
-  }
 }

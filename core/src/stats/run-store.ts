@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import { KtstrError } from '../errors.js';
-import { cellFileName, readCellExtras, writeJsonAtomic, type CellExtras } from './cell-detail.js';
+import { cellFileName, writeJsonAtomic, type CellExtras } from './cell-detail.js';
 import { HOST_METRIC_KEYS, METRIC_KEYS, metricDefault } from './metric-defaults.js';
 import type { CellRecord, RunResults } from './run-results.js';
 import type { StoredCell } from './stored-cell.js';
@@ -172,13 +172,12 @@ export async function storeRun(o: StoreRunOptions): Promise<{ dir: string; id: s
     mkdirSync(cellsDir, { recursive: true });
     // One listing instead of a lookup per cell: a gauntlet has thousands.
     const written = new Set(readdirSync(cellsDir));
+    // `stats merge` of stored runs: a cell's detail is in one of the input runs.
+    const sources = (o.detailDirs ?? []).map(detailSourceOf);
     const files = results.cells.map((r) => cellFileName(r.name));
-    results.cells.forEach((r, i) => {
-      const file = files[i]!;
-      if (written.has(file)) return;
-      // `stats merge` of stored runs: the detail is in an input run.
-      if ((o.detailDirs ?? []).some((d) => placeDetailFrom(d, r.name, join(cellsDir, file)))) written.add(file);
-    });
+    for (const file of files) {
+      if (!written.has(file) && sources.some((s) => placeDetailFrom(s, file, join(cellsDir, file)))) written.add(file);
+    }
     const { errors: _errors, ...document } = results;
     writeFileSync(join(staging, RUN_RESULTS), `${JSON.stringify(document)}\n`);
     await writeCellsParquet(join(staging, CELLS_PARQUET), results.cells.map((r, i) => storedCellOf(r, id, o.commit, written.has(files[i]!) ? files[i] : null)));
@@ -198,6 +197,19 @@ export async function storeRun(o: StoreRunOptions): Promise<{ dir: string; id: s
   }
 }
 
+/** A stored run as the source of its cells' detail: which files it has, listed once, and its layout. */
+interface DetailSource {
+  cellsDir: string;
+  files: ReadonlySet<string>;
+  /** Stored with results.json: its cell files hold the detail alone. */
+  detailOnly: boolean;
+}
+
+function detailSourceOf(runDir: string): DetailSource {
+  const cellsDir = join(runDir, 'cells');
+  return { cellsDir, files: new Set(existsSync(cellsDir) ? readdirSync(cellsDir) : []), detailOnly: existsSync(join(runDir, RUN_RESULTS)) };
+}
+
 /**
  * Puts a cell's detail file from a stored run at `to`; false when that run has none. A run's
  * files are never changed once stored, so the file is hard-linked, not copied: on a disk where
@@ -206,10 +218,10 @@ export async function storeRun(o: StoreRunOptions): Promise<{ dir: string; id: s
  * too: that file is rewritten with the detail alone, written in place without a temporary (the
  * whole run appears at once by its rename).
  */
-function placeDetailFrom(runDir: string, name: string, to: string): boolean {
-  const from = join(runDir, 'cells', cellFileName(name));
-  if (!existsSync(from)) return false;
-  if (existsSync(join(runDir, RUN_RESULTS))) {
+function placeDetailFrom(source: DetailSource, file: string, to: string): boolean {
+  if (!source.files.has(file)) return false;
+  const from = join(source.cellsDir, file);
+  if (source.detailOnly) {
     try {
       linkSync(from, to);
     } catch {
@@ -217,7 +229,12 @@ function placeDetailFrom(runDir: string, name: string, to: string): boolean {
     }
     return true;
   }
-  const extras = extrasWithoutRecord(readCellExtras(runDir, name) as Record<string, unknown>);
+  let extras: CellExtras;
+  try {
+    extras = extrasWithoutRecord(JSON.parse(readFileSync(from, 'utf8')) as Record<string, unknown>);
+  } catch {
+    return false; // unreadable: that cell's detail is lost, not the merge
+  }
   if (Object.keys(extras).length === 0) return false;
   writeFileSync(to, `${JSON.stringify(extras)}\n`);
   return true;
