@@ -192,6 +192,32 @@ test('ktstr report: a real run and an altered baseline, rendered in chromium', {
       await page.locator('#summary').screenshot({ path: join(ARTIFACTS, 'report-2-summary.png') });
       await page.locator('#comparison').screenshot({ path: join(ARTIFACTS, 'report-3-comparison.png') });
       await page.locator(`details.cell[data-cell^="${FAILING}"]`).screenshot({ path: join(ARTIFACTS, 'report-4-failed-cell.png') });
+
+      // With replicas, a change past both gates that the replicas cannot tell from their own
+      // scatter is shown as held back, not as a regression: two runs of the passing cell, three
+      // replicas each, whose worst gaps scatter widely (means 600 -> 1333 ms, p about 0.4).
+      const passed = (await readCellsParquet(join(runs, id, 'cells.parquet'))).find((c) => c.status === 'passed')!;
+      const replicated = async (runId: string, gaps: number[]) => {
+        mkdirSync(join(runs, runId));
+        writeFileSync(join(runs, runId, 'run.json'), JSON.stringify({ ...meta, id: runId, cells: 3, passed: 3, failed: 0, skipped: 0 }));
+        await writeCellsParquet(join(runs, runId, 'cells.parquet'), gaps.map((g, i) => ({
+          ...passed, run: runId, name: `${passed.cell}${i ? `#${i + 1}` : ''}`, replica: i + 1, detail: null, metrics: { ...passed.metrics, worstGapMs: g },
+        })));
+      };
+      await replicated('20000102T000000Z-a0a0a0', [100, 300, 1400]);
+      await replicated('20000103T000000Z-b0b0b0', [200, 1500, 2300]);
+      const noisyOut = join(runs, 'noisy.html');
+      const noisy = ktstr(['report', '20000103T000000Z-b0b0b0', '--baseline', '20000102T000000Z-a0a0a0', '--runs-dir', runs, '-o', noisyOut, '--json']);
+      assert.equal(noisy.status, 0, noisy.stderr);
+      assert.equal(JSON.parse(noisy.stdout).regressions, 0);
+      await page.goto(pathToFileURL(noisyOut).href);
+      await page.waitForSelector('body[data-rendered]', { timeout: 30_000 });
+      const held = await page.$$eval('#comparison tr.within-noise', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+      assert.equal(held.length, 1, JSON.stringify(held));
+      assert.deepEqual(held[0]!.slice(0, 3), ['worstGapMs', '600 ±650', '1333 ±1050']);
+      assert.match(held[0]!.at(-1)!, /^within noise \(p 0\.\d+\)$/);
+      assert.match(await page.locator('#comparison p.meta').first().textContent() ?? '', /0 regression\(s\).*1 change\(s\) held back as the replicas do not tell them from noise/);
+      assert.deepEqual(problems, []);
     } finally {
       await b.close();
     }

@@ -29,6 +29,8 @@ export const REPORT_CLIENT = String.raw`(function () {
     if (a >= 0.01) return v.toFixed(3);
     return v.toPrecision(2);
   }
+  // A mean over replicas with ± half their range, as ktstr stats compare prints it.
+  function spread(v, range) { return fmt(v) + (range > 0 ? ' ±' + fmt(range / 2) : ''); }
   function signed(v) { return v === null || v === undefined ? '-' : (v > 0 ? '+' : '') + fmt(v); }
   function width() { return Math.max(320, Math.min(960, root.clientWidth - 24)); }
 
@@ -128,6 +130,7 @@ export const REPORT_CLIENT = String.raw`(function () {
     add(sec, el('h2', null, 'Against baseline ' + c.baseline));
     add(sec, el('p', 'meta', (c.differing.length ? 'comparing ' + c.differing.join(', ') : 'the runs share every dimension') + ': '
       + c.pairs.length + ' pair(s), ' + c.regressions + ' regression(s), ' + c.improvements + ' improvement(s), ' + c.coverageDifferences + ' coverage difference(s)'
+      + (c.withinNoise ? ', ' + c.withinNoise + ' change(s) held back as the replicas do not tell them from noise' : '')
       + (c.contendedPairs ? ', ' + c.contendedPairs + ' pair(s) not judged: the host was busier for one side\'s VMs' : '')));
     c.pairs.forEach(function (p) {
       var h = add(sec, el('h3', p.regressed ? 'regressed' : null, p.label + '  [' + p.aCells + ' vs ' + p.bCells + ' cell(s)]'));
@@ -136,9 +139,10 @@ export const REPORT_CLIENT = String.raw`(function () {
       // A metric neither side has (wake latency of work that never blocks) is left out.
       var rows = p.metrics.filter(function (m) { return m.a !== null || m.b !== null; });
       table(sec, ['metric', 'baseline', 'this run', 'delta', 'delta %', 'verdict'], rows.map(function (m) {
-        return [m.metric, fmt(m.a), fmt(m.b), signed(m.delta), m.relativePercent === null ? '-' : (m.relativePercent > 0 ? '+' : '') + m.relativePercent.toFixed(1) + '%',
-          m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? (p.hostContention.judged ? m.note || 'no thresholds' : 'host contention') : m.verdict];
-      }), function (i) { return 'verdict-' + rows[i].verdict; });
+        return [m.metric, spread(m.a, m.aSpread), spread(m.b, m.bSpread), signed(m.delta), m.relativePercent === null ? '-' : (m.relativePercent > 0 ? '+' : '') + m.relativePercent.toFixed(1) + '%',
+          m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? (p.hostContention.judged ? m.note || 'no thresholds' : 'host contention')
+            : m.withinNoise ? 'within noise (p ' + m.pValue.toPrecision(2) + ')' : m.verdict];
+      }), function (i) { return 'verdict-' + rows[i].verdict + (rows[i].withinNoise ? ' within-noise' : ''); });
     });
     if (c.onlyBaseline.length) add(sec, el('p', null, 'only in the baseline: ' + c.onlyBaseline.join(', ')));
     if (c.onlyRun.length) add(sec, el('p', null, 'only in this run: ' + c.onlyRun.join(', ')));

@@ -42,6 +42,7 @@ tr.failed td, details.cell.failed h3 { color: #b00020; }
 tr.failed td:nth-child(2) { font-weight: 600; }
 tr.regressed td, tr.verdict-regressed td, h3.regressed { background: #ffe3e3; color: #8a0016; font-weight: 600; }
 tr.verdict-improved td { background: #e3f6e8; }
+tr.within-noise td { background: #fff6db; }
 tr.skipped td { color: #888; }
 .reason { color: #b00020; font-weight: 600; }
 .load-error { color: #b00020; }

@@ -58,6 +58,19 @@ test('a baseline flags the cells and metrics that regressed, regressed pairs fir
   assert.equal(it.b, 4_000);
 });
 
+test('with replicas, a change past the thresholds that the replicas cannot tell from noise is held back and counted', () => {
+  // worstGapMs means 600 -> 1333 ms: past both gates (500 ms, 50 %), but the replicas scatter too
+  // widely for Welch's t to see it (p about 0.4).
+  const replicas = (gaps: number[]) => gaps.map((g, i) => cell({ test: 'noisy', name: `noisy/tiny-2llc/7.2${i ? `#${i + 1}` : ''}`, replica: i + 1, metrics: { worstGapMs: g, totalIterations: 10_000 } }));
+  const m = buildReportModel({ run: side('r2', replicas([200, 1500, 2300])), baseline: side('r1', replicas([100, 300, 1400])), details: new Map(), thresholds: T });
+  assert.equal(m.comparison!.regressions, 0);
+  assert.equal(m.comparison!.withinNoise, 1);
+  const gap = m.comparison!.pairs[0]!.metrics.find((x) => x.metric === 'worstGapMs')!;
+  assert.deepEqual([gap.verdict, gap.withinNoise], ['unchanged', true]);
+  assert.ok(gap.pValue! > 0.05, String(gap.pValue));
+  assert.deepEqual(m.cells.map((c) => c.regressed), [[], [], []]);
+});
+
 test('a baseline run while the host was quiet, this run beside a busy neighbour: the pair is shown, not judged, and says why', () => {
   const base = side('r1', [cell({ test: 'slower', metrics: { worstGapMs: 10, totalIterations: 10_000, hostWaitPercent: 4 } })]);
   const run = side('r2', [cell({ test: 'slower', metrics: { worstGapMs: 10, totalIterations: 4_000, hostWaitPercent: 40 } })]);

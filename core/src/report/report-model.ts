@@ -80,6 +80,8 @@ export interface ReportComparison {
   regressions: number;
   improvements: number;
   coverageDifferences: number;
+  /** Changes past the thresholds that the noise gate held back (compare.ts, `withinNoise`). */
+  withinNoise: number;
   /** Pairs not judged because the host was busier for one side's VMs (compare.ts, `hostContention`). */
   contendedPairs: number;
 }
@@ -218,6 +220,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
       regressions: comparison.regressions,
       improvements: comparison.improvements,
       coverageDifferences: comparison.coverageDifferences,
+      withinNoise: comparison.withinNoise,
       contendedPairs: comparison.contendedPairs,
     } : null,
   };
