@@ -35,7 +35,10 @@ const vm = unitOnly ? [] : testFiles('test');
 // The suite's temporary files go in one directory removed at the end: tests make scratch
 // directories, and runs whose cells fail on purpose keep their node:test reports as a user's
 // failed run would (cli/src/commands/test.ts); none of that should outlive the suite.
+// The runs the tests' `ktstr test` commands store go there too, not into the checkout's own
+// .ktstr/runs, where they would pile up among the developer's runs (`ktstr stats list`).
 const scratch = mkdtempSync(join(tmpdir(), 'ktstr-suite-'));
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...unit, ...vm], { cwd: root, stdio: 'inherit', env: { ...process.env, TMPDIR: scratch } });
+const env = { ...process.env, TMPDIR: scratch, KTSTR_RUNS_DIR: join(scratch, 'runs') };
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...unit, ...vm], { cwd: root, stdio: 'inherit', env });
 rmSync(scratch, { recursive: true, force: true });
 process.exit(r.status ?? 1);

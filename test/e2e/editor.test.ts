@@ -142,8 +142,12 @@ test('code-server: CodeLens, a bad-gate diagnostic, and one cell run on a chosen
     viewport: { width: 1400, height: 900 },
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  // The editor runs as a user's would: its runs go to the workspace's own .ktstr/runs, not to
+  // the suite's KTSTR_RUNS_DIR (scripts/run-tests.mjs).
+  const userEnv = { ...process.env };
+  delete userEnv.KTSTR_RUNS_DIR;
   const server = spawn(process.execPath, [codeServer, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--user-data-dir', userData,
-    '--extensions-dir', extensions, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', ws], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    '--extensions-dir', extensions, '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', ws], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: userEnv });
   let serverLog = '';
   server.stdout!.on('data', (c: Buffer) => { serverLog += c.toString(); });
   server.stderr!.on('data', (c: Buffer) => { serverLog += c.toString(); });

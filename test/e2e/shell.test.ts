@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nativeArtifacts } from '@ktstr/native';
@@ -43,8 +43,9 @@ test("--exec's status is the command's: exit 3 gives 3, a SIGKILLed shell gives 
   assert.equal(killed.status, 137, killed.stderr);
 });
 
-test('--include-files copies a directory recursively under /root/<name>, ELF binaries with their libraries', { skip: skipReason, timeout: 240_000 }, () => {
+test('--include-files copies a directory recursively under /root/<name>, ELF binaries with their libraries', { skip: skipReason, timeout: 240_000 }, (t) => {
   const d = mkdtempSync(join(tmpdir(), 'ktstr-shell-dir-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
   mkdirSync(join(d, 'kit/bin'), { recursive: true });
   mkdirSync(join(d, 'kit/data/deep'), { recursive: true });
   copyFileSync('/usr/bin/lz4', join(d, 'kit/bin/lz4'));
@@ -55,8 +56,9 @@ test('--include-files copies a directory recursively under /root/<name>, ELF bin
   assert.match(r.stdout, /^\/root\/kit\/bin\/lz4\n\/root\/kit\/data\/deep\/msg\n\/root\/kit\/run\.sh\nfrom the tree\n.*LZ4 command line interface/s);
 });
 
-test('--kernel naming a file that is not a kernel is refused before QEMU, naming it and how to get one', () => {
+test('--kernel naming a file that is not a kernel is refused before QEMU, naming it and how to get one', (t) => {
   const d = mkdtempSync(join(tmpdir(), 'ktstr-not-kernel-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
   const bogus = join(d, 'bzImage');
   writeFileSync(bogus, 'not a kernel at all\n');
   const r = ktstr(['shell', '--kernel', bogus, '--exec', 'true']);

@@ -1,10 +1,10 @@
 // The runfile's awk judge against expect.ts: the same assertions over the same messages must
 // pass and fail alike, with the same failure text after the cell name. Run with busybox awk
 // (what a runfile gets inside a ktstr VM and on minimal targets) and with the system's awk.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GuestMessage } from '../channel/messages.js';
@@ -20,6 +20,7 @@ import { checksFile, type RecordedCheck, recordingExpectation } from './recorded
 import { EVALUATE_AWK } from './evaluate-awk.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ktstr-judge-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 writeFileSync(join(dir, 'evaluate.awk'), EVALUATE_AWK);
 const AWKS = [['busybox', 'awk'], ['awk']].filter(([cmd]) => spawnSync(cmd!, ['--help']).error === undefined);
 

@@ -1,16 +1,17 @@
 // The runfile's shell part under busybox sh, without a VM: a fake sysfs (KTSTR_SYS) for the
 // shape and sched_ext checks and a stand-in agent that prints canned messages, so unpacking,
 // the cell rewrite, the judge and the exit statuses are checked on their own.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRunfile } from './build-runfile.js';
 import { checksFile } from './recorded-checks.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ktstr-runfile-'));
+after(() => rmSync(root, { recursive: true, force: true }));
 const isRoot = process.getuid?.() === 0;
 const hasBusybox = spawnSync('busybox', ['true']).error === undefined;
 

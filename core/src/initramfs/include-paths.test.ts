@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { includePaths } from './include-paths.js';
 import { cellPayload } from './cell-payload.js';
 
-test('a directory keeps its relative layout under /root/<name>; a file goes to /bin', () => {
+test('a directory keeps its relative layout under /root/<name>; a file goes to /bin', (t) => {
   const d = mkdtempSync(join(tmpdir(), 'ktstr-include-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
   mkdirSync(join(d, 'tree/sub/deeper'), { recursive: true });
   writeFileSync(join(d, 'tree/a.sh'), 'echo a\n', { mode: 0o755 });
   writeFileSync(join(d, 'tree/sub/deeper/data.txt'), 'x');
@@ -24,8 +25,9 @@ test('a directory keeps its relative layout under /root/<name>; a file goes to /
   assert.throws(() => includePaths([join(d, 'missing')]), /--include-files.*cannot be read/);
 });
 
-test('ELF binaries inside a directory bring their libraries; an executable script brings none', () => {
+test('ELF binaries inside a directory bring their libraries; an executable script brings none', (t) => {
   const d = mkdtempSync(join(tmpdir(), 'ktstr-include-elf-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
   mkdirSync(join(d, 'tools'));
   copyFileSync('/bin/ls', join(d, 'tools/ls'));
   writeFileSync(join(d, 'tools/run.sh'), '#!/bin/sh\nls\n', { mode: 0o755 });

@@ -1,12 +1,13 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { checkKernelImage, kernelImageKind } from './image-check.js';
 import { resolveKernel } from './resolve.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ktstr-image-check-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('a bzImage header and an ELF magic are kernels; text is not', () => {
   const bz = Buffer.alloc(0x300);

@@ -5,7 +5,7 @@
  * signed blob URLs that take an Azure "Put Blob" (x-ms-blob-type: BlockBlob, 201 Created) and a
  * GET, entries visible only once finalized, immutable per key and version (409 already_exists).
  */
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -110,9 +110,9 @@ describe('GitHub Actions cache (v2 protocol) as the remote', () => {
     delete process.env.KTSTR_REMOTE_CACHE;
     delete process.env.KTSTR_REMOTE_CACHE_PUSH;
   });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
 
-  test('push, then pull into an empty cache; a second push finds the entry exists', async (t) => {
-    t.after(() => rmSync(work, { recursive: true, force: true }));
+  test('push, then pull into an empty cache; a second push finds the entry exists', async () => {
     const release = '9.9.2+ktstrtest2-cloud-amd64';
     const dir = fakeEntry(useCache('a'), release);
     await pushEntry(dir, log);
@@ -131,15 +131,13 @@ describe('GitHub Actions cache (v2 protocol) as the remote', () => {
     assert.deepEqual(readdirSync(join(b, 'kernels')), [release]);
   });
 
-  test('a miss (ok: false) is reported as a miss, not a failure', async (t) => {
-    t.after(() => rmSync(work, { recursive: true, force: true }));
+  test('a miss (ok: false) is reported as a miss, not a failure', async () => {
     useCache('c');
     assert.equal(await installFromRemote('9.9.3+absent-cloud-amd64', log), undefined);
     assert.match(lines.join('\n'), /9\.9\.3\+absent-cloud-amd64 is not in GitHub Actions cache/);
   });
 
-  test('a rejected token is a logged failure and leaves nothing behind', async (t) => {
-    t.after(() => rmSync(work, { recursive: true, force: true }));
+  test('a rejected token is a logged failure and leaves nothing behind', async () => {
     const c = useCache('d');
     const store = new GhaCacheStore(svc.url, 'wrong');
     assert.equal(await installFromRemote('9.9.2+ktstrtest2-cloud-amd64', log, [store]), undefined);

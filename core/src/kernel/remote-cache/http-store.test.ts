@@ -6,7 +6,7 @@
  * Entries here are small fakes shaped like a kernel entry, so the tests take milliseconds; the
  * real resolver path with a real kernel is test/e2e/remote-kernel-cache.test.ts.
  */
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,9 +63,9 @@ describe('remote kernel cache over HTTP', () => {
     delete process.env.KTSTR_GHA_CACHE;
     delete process.env.KTSTR_REMOTE_CACHE_PUSH;
   });
+  afterEach(() => rmSync(work, { recursive: true, force: true }));
 
-  test('an entry pushed from one cache is pulled whole into another, empty one', async (t) => {
-    t.after(() => rmSync(work, { recursive: true, force: true }));
+  test('an entry pushed from one cache is pulled whole into another, empty one', async () => {
     const a = useCache('a');
     const dir = makeFakeEntry(a, RELEASE);
     await pushEntry(dir, log);
@@ -85,8 +85,7 @@ describe('remote kernel cache over HTTP', () => {
     assert.deepEqual(leftovers(b), [RELEASE], 'no staging directory left behind');
   });
 
-  test('the resolver pulls a release from the remote instead of asking Debian', async (t) => {
-    t.after(() => rmSync(work, { recursive: true, force: true }));
+  test('the resolver pulls a release from the remote instead of asking Debian', async () => {
     await pushEntry(makeFakeEntry(useCache('a'), RELEASE), log);
     useCache('b');
     // A full release string lets fetchKernel ask the remote before apt; this fake release is in
@@ -97,8 +96,7 @@ describe('remote kernel cache over HTTP', () => {
     assert.ok(!lines.some((l) => /apt-get|downloading/.test(l)), `no Debian download: ${lines.join(' | ')}`);
   });
 
-  test('a connection dropped mid-transfer leaves no entry and logs the fallback', async (t) => {
-    t.after(() => rmSync(work, { recursive: true, force: true }));
+  test('a connection dropped mid-transfer leaves no entry and logs the fallback', async () => {
     await pushEntry(makeFakeEntry(useCache('a'), RELEASE), log);
     const b = useCache('b');
     store.fault = 'drop-mid-body';
@@ -111,8 +109,7 @@ describe('remote kernel cache over HTTP', () => {
     assert.match(line, /building or fetching it instead/);
   });
 
-  test('a server answering 500 is logged and skipped, for pulls and pushes', async (t) => {
-    t.after(() => rmSync(work, { recursive: true, force: true }));
+  test('a server answering 500 is logged and skipped, for pulls and pushes', async () => {
     const dir = makeFakeEntry(useCache('a'), RELEASE);
     store.fault = 'status-500';
     await pushEntry(dir, log); // must not throw
@@ -123,8 +120,7 @@ describe('remote kernel cache over HTTP', () => {
     assert.deepEqual(leftovers(b), []);
   });
 
-  test('an entry whose file does not match its manifest hash is refused', async (t) => {
-    t.after(() => rmSync(work, { recursive: true, force: true }));
+  test('an entry whose file does not match its manifest hash is refused', async () => {
     await pushEntry(makeFakeEntry(useCache('a'), RELEASE), log);
     const path = `/kernels/${remoteKey(RELEASE)}.tar.gz`;
     const tar = gunzipSync(store.blobs.get(path)!);
@@ -138,8 +134,7 @@ describe('remote kernel cache over HTTP', () => {
     assert.deepEqual(leftovers(b), []);
   });
 
-  test('an entry whose meta.json names another release is refused', async (t) => {
-    t.after(() => rmSync(work, { recursive: true, force: true }));
+  test('an entry whose meta.json names another release is refused', async () => {
     const dir = makeFakeEntry(useCache('a'), RELEASE);
     writeFileSync(join(dir, 'meta.json'), JSON.stringify({ release: '9.9.9+other-cloud-amd64', version: '9.9.9', origin: 'test', fetchedAt: '' }));
     await pushEntry(dir, log);
@@ -149,8 +144,7 @@ describe('remote kernel cache over HTTP', () => {
     assert.deepEqual(leftovers(b), []);
   });
 
-  test('the local cache wins: an entry present locally is never replaced or even asked for', async (t) => {
-    t.after(() => rmSync(work, { recursive: true, force: true }));
+  test('the local cache wins: an entry present locally is never replaced or even asked for', async () => {
     const a = useCache('a');
     const dir = makeFakeEntry(a, RELEASE);
     const before = store.requests.length;
@@ -158,8 +152,7 @@ describe('remote kernel cache over HTTP', () => {
     assert.equal(store.requests.length, before, 'no request made');
   });
 
-  test('KTSTR_REMOTE_CACHE_PUSH=0 looks up only', async (t) => {
-    t.after(() => rmSync(work, { recursive: true, force: true }));
+  test('KTSTR_REMOTE_CACHE_PUSH=0 looks up only', async () => {
     process.env.KTSTR_REMOTE_CACHE_PUSH = '0';
     await pushEntry(makeFakeEntry(useCache('a'), RELEASE), log);
     assert.equal(store.blobs.size, 0);
