@@ -34,7 +34,10 @@ test('a policy: per-metric wins over defaultPercent, which wins over the default
 
 test('a policy naming an unknown metric or field is refused with what is known', () => {
   assert.throws(() => checkPolicy({ perMetricPercent: { worstGap: 10 } }, 'p.json'),
-    /p.json: perMetricPercent.worstGap: is not a known metric .*Use one of: worstSpread, worstGapMs, .*keepLastEvents/);
+    /p.json: perMetricPercent.worstGap: is not a known metric .*Did you mean worstGapMs\? Use one of: worstSpread, worstGapMs, .*keepLastEvents/);
+  // A name nothing is close to gets the list alone.
+  assert.throws(() => checkPolicy({ perMetricPercent: { latency: 10 } }, 'p.json'),
+    (e: Error) => /is not a known metric .*Use one of: /.test(e.message) && !/Did you mean/.test(e.message));
   assert.throws(() => checkPolicy({ default: 10 }, 'p.json'), /p.json: default: is not a policy field/);
   assert.throws(() => checkPolicy({ defaultPercent: '10' }, 'p.json'), /defaultPercent: must be a number/);
   assert.throws(() => checkPolicy([], 'p.json'), /is not a policy object/);

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { KtstrError } from '../errors.js';
+import { closest } from '../suggest.js';
 import type { Thresholds } from './dual-gate.js';
 import { METRIC_DEFAULTS, METRIC_KEYS } from './metric-defaults.js';
 
@@ -48,7 +49,9 @@ export function checkPolicy(raw: unknown, source: string): ComparePolicy {
     out.perMetricPercent = {};
     for (const [k, v] of Object.entries(per)) {
       if (!METRIC_KEYS.includes(k)) {
-        throw new KtstrError(`${source}: perMetricPercent.${k}`, k, 'is not a known metric', `Use one of: ${METRIC_KEYS.join(', ')}.`);
+        const near = closest(k, METRIC_KEYS);
+        throw new KtstrError(`${source}: perMetricPercent.${k}`, k, 'is not a known metric',
+          `${near ? `Did you mean ${near}? ` : ''}Use one of: ${METRIC_KEYS.join(', ')}.`);
       }
       out.perMetricPercent[k] = percent(v, `${source}: perMetricPercent.${k}`);
     }
