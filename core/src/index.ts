@@ -91,6 +91,7 @@ export { type StoredCell, type CellDimension, CELL_DIMENSIONS } from './stats/st
 export { METRIC_DEFAULTS, METRIC_KEYS, metricDefault, type MetricDefault } from './stats/metric-defaults.js';
 export { dualGate, type Thresholds, type Verdict, type GateResult } from './stats/dual-gate.js';
 export { checkPolicy, readPolicyFile, resolveThresholds, type ComparePolicy, type ThresholdTable } from './stats/compare-policy.js';
+export { verdictMark } from './stats/verdict-mark.js';
 export { compareCells, FALSE_DISCOVERY_RATE, differingDimensions, type Comparison, type ComparedPair, type MetricComparison, type SideCounts } from './stats/compare.js';
 export { HOST_WAIT_TOLERANCE_POINTS, type HostContention } from './stats/host-contention.js';
 export { selectSides, filterCells, kernelMatches, type CellFilter, type SideOptions } from './stats/compare-sides.js';

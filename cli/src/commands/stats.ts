@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import {
   FALSE_DISCOVERY_RATE, HOST_WAIT_TOLERANCE_POINTS, KtstrError, METRIC_DEFAULTS, cleanRuns, compareCells, listRuns, mergeRuns, projectCommit, readPolicyFile, readRunCells, readRunMeta,
-  readRunResults, resolveRun, resolveThresholds, runsDirFrom, selectSides, storeRun, summarise,
+  readRunResults, resolveRun, resolveThresholds, runsDirFrom, selectSides, storeRun, summarise, verdictMark,
   type Comparison, type RunResults, type StoredCell,
 } from '@ktstr/core';
 import { action, printJson, progress } from '../output.js';
@@ -193,13 +193,11 @@ export function renderComparison(c: Comparison, sides: { a: string; b: string })
   }
   const rows: string[][] = [];
   for (const p of c.pairs) {
-    const contended = !p.hostContention.judged;
-    const hostWait = contended ? `  NOT JUDGED: QEMU waited for a host CPU ${p.hostContention.a!.toFixed(1)} % in A, ${p.hostContention.b!.toFixed(1)} % in B` : '';
+    const hostWait = !p.hostContention.judged ? `  NOT JUDGED: QEMU waited for a host CPU ${p.hostContention.a!.toFixed(1)} % in A, ${p.hostContention.b!.toFixed(1)} % in B` : '';
     rows.push([`${p.label}  [${p.aCells} vs ${p.bCells} cell(s)]`, '', '', '', '', hostWait.trim()]);
     for (const m of p.metrics) {
       const spread = (v: number | null, s: number) => `${fmt(v)}${s > 0 ? ` ±${fmt(s / 2)}` : ''}`;
-      const mark = m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'improved' ? 'improved' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? (contended && m.note ? 'host contention' : m.note ?? 'no thresholds') : m.withinNoise ? `within noise (p ${m.pValue!.toPrecision(2)})` : '';
-      rows.push([`  ${m.metric}`, spread(m.a, m.aSpread), spread(m.b, m.bSpread), signed(m.delta), m.relativePercent === null ? '-' : `${m.relativePercent > 0 ? '+' : ''}${m.relativePercent.toFixed(1)}%`, mark]);
+      rows.push([`  ${m.metric}`, spread(m.a, m.aSpread), spread(m.b, m.bSpread), signed(m.delta), m.relativePercent === null ? '-' : `${m.relativePercent > 0 ? '+' : ''}${m.relativePercent.toFixed(1)}%`, verdictMark(m, p)]);
     }
   }
   // The verdict's mark, left-aligned: it is words, and some are long.

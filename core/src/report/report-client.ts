@@ -140,8 +140,7 @@ export const REPORT_CLIENT = String.raw`(function () {
       var rows = p.metrics.filter(function (m) { return m.a !== null || m.b !== null; });
       table(sec, ['metric', 'baseline', 'this run', 'delta', 'delta %', 'verdict'], rows.map(function (m) {
         return [m.metric, spread(m.a, m.aSpread), spread(m.b, m.bSpread), signed(m.delta), m.relativePercent === null ? '-' : (m.relativePercent > 0 ? '+' : '') + m.relativePercent.toFixed(1) + '%',
-          m.verdict === 'regressed' ? 'REGRESSED' : m.verdict === 'coverage' ? 'one side only' : m.verdict === 'unjudged' ? (p.hostContention.judged ? m.note || 'no thresholds' : 'host contention')
-            : m.withinNoise ? 'within noise (p ' + m.pValue.toPrecision(2) + ')' : m.verdict];
+          m.mark || m.verdict];
       }), function (i) { return 'verdict-' + rows[i].verdict + (rows[i].withinNoise ? ' within-noise' : ''); });
     });
     if (c.onlyBaseline.length) add(sec, el('p', null, 'only in the baseline: ' + c.onlyBaseline.join(', ')));

@@ -5,7 +5,8 @@
  * report — ordering, which cells regressed, what a chart plots — is decided here and tested
  * without a browser.
  */
-import { compareCells, type Comparison } from '../stats/compare.js';
+import { compareCells, type Comparison, type MetricComparison } from '../stats/compare.js';
+import { verdictMark } from '../stats/verdict-mark.js';
 import type { ThresholdTable } from '../stats/compare-policy.js';
 import type { RunMeta } from '../stats/run-store.js';
 import type { StoredCell } from '../stats/stored-cell.js';
@@ -74,7 +75,7 @@ export interface ReportCell {
 export interface ReportComparison {
   baseline: string;
   differing: string[];
-  pairs: { label: string; regressed: boolean; aCells: number; bCells: number; hostContention: Comparison['pairs'][number]['hostContention']; metrics: Comparison['pairs'][number]['metrics'] }[];
+  pairs: { label: string; regressed: boolean; aCells: number; bCells: number; hostContention: Comparison['pairs'][number]['hostContention']; metrics: (MetricComparison & { mark: string })[] }[];
   onlyBaseline: string[];
   onlyRun: string[];
   regressions: number;
@@ -214,7 +215,10 @@ export function buildReportModel(input: ReportInput): ReportModel {
       differing: comparison.differing,
       // Regressed pairs first, as failed cells are: they are what the comparison is read for.
       pairs: [...comparison.pairs].sort((p, q) => Number(q.regressed) - Number(p.regressed))
-        .map((p) => ({ label: p.label, regressed: p.regressed, aCells: p.aCells, bCells: p.bCells, hostContention: p.hostContention, metrics: p.metrics })),
+        .map((p) => ({
+          label: p.label, regressed: p.regressed, aCells: p.aCells, bCells: p.bCells, hostContention: p.hostContention,
+          metrics: p.metrics.map((m) => ({ ...m, mark: verdictMark(m, p) })),
+        })),
       onlyBaseline: comparison.onlyA,
       onlyRun: comparison.onlyB,
       regressions: comparison.regressions,
