@@ -24,8 +24,17 @@ const ktstr = (args: string[], env: NodeJS.ProcessEnv = {}) => spawnSync(process
 
 interface Comparison {
   exitCode: number;
-  pairs: { regressed: boolean; metrics: { metric: string; verdict: string }[]; hostContention: { a: number | null; b: number | null; judged: boolean } }[];
+  pairs: {
+    regressed: boolean;
+    metrics: { metric: string; verdict: string; a: number | null; b: number | null; aRange: [number, number] | null; bRange: [number, number] | null; pValue: number | null }[];
+    hostContention: { a: number | null; b: number | null; judged: boolean };
+  }[];
 }
+/** Each metric of each pair as `name a [range] -> b [range] verdict p`, for a failure message. */
+const described = (c: Comparison) => c.pairs.flatMap((p) => [
+  `host wait ${p.hostContention.a} % -> ${p.hostContention.b} %`,
+  ...p.metrics.map((m) => `${m.metric} ${m.a} ${JSON.stringify(m.aRange)} -> ${m.b} ${JSON.stringify(m.bRange)} ${m.verdict}${m.pValue === null ? '' : ` p ${m.pValue.toPrecision(2)}`}`),
+]).join('\n');
 const regressedMetrics = (c: Comparison) => c.pairs.flatMap((p) => p.metrics.filter((m) => m.verdict === 'regressed').map((m) => m.metric));
 
 test('A/A --repeat 3 flags nothing; B with the dispatch delay is flagged as a regression', { skip: skipReason, timeout: 900_000 }, () => {
@@ -53,14 +62,14 @@ test('A/A --repeat 3 flags nothing; B with the dispatch delay is flagged as a re
     const { a: waitA, b: waitB, judged } = aa.pairs[0]!.hostContention;
     for (const w of [waitA, waitB]) assert.ok(w !== null && w >= 0 && w < 100, `hostWaitPercent ${w}`);
     assert.equal(judged, true);
-    assert.deepEqual(regressedMetrics(aa), [], 'A/A flags nothing');
+    assert.deepEqual(regressedMetrics(aa), [], `A/A flags nothing:\n${described(aa)}`);
     assert.equal(aa.exitCode, 0);
 
     const ab = compare(a1, b);
     assert.equal(ab.pairs.length, 1, 'A and B pair although their scheduler arguments differ');
-    assert.equal(ab.exitCode, 1);
+    assert.equal(ab.exitCode, 1, `A against B:\n${described(ab)}`);
     const flagged = regressedMetrics(ab);
-    assert.ok(flagged.some((m) => /p99WakeLatencyUs|meanRunDelayUs/.test(m)), `B's regressions: ${flagged.join(', ')}`);
+    assert.ok(flagged.some((m) => /p99WakeLatencyUs|meanRunDelayUs/.test(m)), `B's regressions: ${flagged.join(', ')}\n${described(ab)}`);
   } finally {
     rmSync(runs, { recursive: true, force: true });
   }
