@@ -16,23 +16,28 @@ const files = ['a', 'b', 'c'].map((x) => join(root, `test/fixtures/keeper-file-$
 const scratch = mkdtempSync(join(tmpdir(), 'ktstr-keeper-test-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const alive = (pid: number) => {
+/** /proc/PID/stat's fields after the command name (state, parent, ...); none once the process is gone. */
+const statFields = (pid: number) => {
   try {
-    process.kill(pid, 0);
-    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.startsWith('Z');
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   } catch {
-    return false;
+    return undefined;
   }
+};
+/** Running or dying, but not a zombie. */
+const alive = (pid: number) => {
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== 'Z';
 };
 /** The state and parent of a process, for a failure message. */
 const procState = (pid: number) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return `state ${fields[0]}, parent ${fields[1]}`;
-  } catch {
-    return 'no such process';
-  }
+  const f = statFields(pid);
+  return f ? `state ${f[0]}, parent ${f[1]}` : 'no such process';
 };
+/** Polls `done` every 100 ms for up to `ms`: what was killed may take a moment to finish dying. */
+async function settle(done: () => boolean, ms: number) {
+  for (let waited = 0; waited < ms && !done(); waited += 100) await sleep(100);
+}
 const ramFilesOf = (pid: number) => readdirSync('/dev/shm').filter((n) => n.startsWith(`ktstr-ram-${pid}-`));
 const qemuWith = (needle: string) => {
   try {
@@ -58,16 +63,18 @@ function startRun(trace: string, holdMs: number, tailMs = 0) {
   return { child, exited, output: () => output };
 }
 
+/** The QEMUs the keeper handed over, in order, from its trace. */
+const handedPids = (trace: string) => [...readFileSync(trace, 'utf8').matchAll(/\(pid (\d+)\) over/g)].map((m) => Number(m[1]));
 const keeperPid = (trace: string) => Number(/spare keeper (\d+): listening/.exec(existsSync(trace) ? readFileSync(trace, 'utf8') : '')?.[1]);
 
 async function assertKeeperGone(trace: string, what: string) {
   const pid = keeperPid(trace);
   assert.ok(pid > 0, `${what}: the keeper started (trace:\n${existsSync(trace) ? readFileSync(trace, 'utf8') : 'none'})`);
-  for (let i = 0; i < 50 && alive(pid); i++) await sleep(100);
+  await settle(() => !alive(pid), 5000);
   assert.equal(alive(pid), false, `${what}: the keeper (pid ${pid}) stopped`);
   assert.deepEqual(ramFilesOf(pid), [], `${what}: no RAM file of the keeper's QEMUs is left`);
   // Its QEMUs get their parent-death SIGKILL as it exits, and may take a moment to finish dying.
-  for (let i = 0; i < 50 && qemuWith(`ktstr-ram-${pid}-`).length > 0; i++) await sleep(100);
+  await settle(() => qemuWith(`ktstr-ram-${pid}-`).length === 0, 5000);
   assert.deepEqual(qemuWith(`ktstr-ram-${pid}-`), [], `${what}: none of its QEMUs runs`);
   return pid;
 }
@@ -96,7 +103,7 @@ test('Ctrl-C during a cell that runs on a handed-over QEMU leaves no keeper, no 
   for (let i = 0; i < 1200 && !/KEEPER-FIXTURE b .*adopted=1/.test(run.output()); i++) await sleep(100);
   assert.match(run.output(), /KEEPER-FIXTURE b .*adopted=1/, run.output().slice(-3000));
   const filePid = Number(/KEEPER-FIXTURE b pid=(\d+)/.exec(run.output())![1]);
-  const handed = [...readFileSync(trace, 'utf8').matchAll(/\(pid (\d+)\) over/g)].map((m) => Number(m[1]));
+  const handed = handedPids(trace);
   assert.ok(handed.length >= 1 && handed.some(alive), 'a handed-over QEMU runs the cell');
   await sleep(1000);
   process.kill(-run.child.pid!, 'SIGINT');
@@ -105,7 +112,7 @@ test('Ctrl-C during a cell that runs on a handed-over QEMU leaves no keeper, no 
   // The keeper's exit sends its QEMUs their parent-death SIGKILL; a QEMU then still unmaps its
   // guest RAM, which on a loaded host takes a moment after the keeper itself is gone.
   for (const q of handed) {
-    for (let i = 0; i < 100 && alive(q); i++) await sleep(100);
+    await settle(() => !alive(q), 10_000);
     assert.equal(alive(q), false, `QEMU ${q} is gone (${procState(q)})`);
   }
   assert.deepEqual(ramFilesOf(filePid), [], 'the file process left no RAM file');
@@ -131,7 +138,7 @@ test('a keeper whose last spare hangs in preparation still leaves nothing soon a
   while (!ended) {
     const keeper = keeperPid(trace);
     if (keeper > 0) {
-      handed = [...readFileSync(trace, 'utf8').matchAll(/\(pid (\d+)\) over/g)].map((m) => Number(m[1]));
+      handed = handedPids(trace);
       if (handed.length >= 2) {
         for (const q of qemuWith(`ktstr-ram-${keeper}-`).map(Number)) {
           if (handed.includes(q) || stopped.includes(q)) continue;
